@@ -1,0 +1,39 @@
+# Two entry points for newcomers: `make demo` and `make test`. Everything else is plumbing.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PACKAGES := sandbox tap-sage-intacct target-leanix
+STAMP := $(VENV)/.installed
+
+.PHONY: venv test lint typecheck unit demo bench clean
+
+venv: $(STAMP)
+
+$(STAMP): $(foreach p,$(PACKAGES),$(p)/pyproject.toml) requirements-dev.txt
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=/path/to/python3.11 ...'" >&2; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip uv
+	$(BIN)/uv pip install -q --python $(BIN)/python -e ./sandbox -e "./tap-sage-intacct[testing]" -e "./target-leanix[testing,postgres]" -r requirements-dev.txt
+	touch $(STAMP)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: venv
+	$(BIN)/mypy
+
+unit: venv
+	$(BIN)/pytest
+
+test: lint typecheck unit
+
+demo: venv
+	$(BIN)/python -m sandboxes.demo
+
+bench: venv
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .meltano .pytest_cache .mypy_cache .ruff_cache

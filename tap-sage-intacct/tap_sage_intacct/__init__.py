@@ -1,0 +1,1 @@
+"""Singer tap for Sage Intacct: reads the XML Web Services API, one stream per Intacct object."""

@@ -1,0 +1,1 @@
+"""Singer target that maps Sage Intacct spend to SAP LeanIX services, costs and invoices."""
