@@ -15,6 +15,8 @@ $(STAMP): $(foreach p,$(PACKAGES),$(p)/pyproject.toml) requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip uv
 	$(BIN)/uv pip install -q --python $(BIN)/python -e ./sandbox -e "./tap-sage-intacct[testing]" -e "./target-leanix[testing,postgres]" -r requirements-dev.txt
+	# target-jsonl pins jsonschema 2.6, so it lives in a venv of its own, as Meltano would install it.
+	test -x $(VENV)/plugins/target-jsonl/bin/target-jsonl || { $(BIN)/uv venv -q --python $(BIN)/python $(VENV)/plugins/target-jsonl && $(BIN)/uv pip install -q --python $(VENV)/plugins/target-jsonl/bin/python "target-jsonl==0.1.4" "setuptools<81"; }
 	touch $(STAMP)
 
 lint: venv
