@@ -5,10 +5,19 @@ VENV := .venv
 BIN := $(VENV)/bin
 PACKAGES := sandbox tap-sage-intacct target-leanix
 STAMP := $(VENV)/.installed
+MELTANO_STAMP := .meltano/.installed
+export MELTANO_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: venv test lint typecheck unit demo bench clean
+.PHONY: venv plugins test lint typecheck unit demo bench clean
 
 venv: $(STAMP)
+
+# Meltano installs the plugins into .meltano/ with uv, exactly as a user's `meltano install` would.
+plugins: $(MELTANO_STAMP)
+
+$(MELTANO_STAMP): $(STAMP) meltano.yml
+	$(BIN)/meltano install
+	touch $(MELTANO_STAMP)
 
 $(STAMP): $(foreach p,$(PACKAGES),$(p)/pyproject.toml) requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=/path/to/python3.11 ...'" >&2; exit 1; }
@@ -26,15 +35,15 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy
 
-unit: venv
+unit: venv plugins
 	$(BIN)/pytest
 
 test: lint typecheck unit
 
-demo: venv
+demo: venv plugins
 	$(BIN)/python -m sandboxes.demo
 
-bench: venv
+bench: venv plugins
 	$(BIN)/python -m bench
 
 clean:
