@@ -1,0 +1,759 @@
+"""The LeanIX workspace: fact sheets, relations, documents, metrics points, configurations and runs.
+
+Everything lives in one SQLite file (or `:memory:`) so a workspace survives a restart of the sandbox.
+One connection is shared by the HTTP threads and the run worker; an RLock serialises access and
+`transaction()` groups statements so a chunk of a run lands all-or-nothing.
+Money and other numbers keep their exact digits: JSON columns use the tagged storage form of
+`exactjson` (`{"$decimal": "1234567890123.45"}`), never a float.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sandboxes.leanix.exactjson import from_storage, to_plain, to_storage
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS fact_sheets (
+    id TEXT PRIMARY KEY, seq INTEGER NOT NULL, type TEXT NOT NULL, name TEXT NOT NULL,
+    status TEXT NOT NULL, external_id TEXT, attrs TEXT NOT NULL, rev INTEGER NOT NULL,
+    created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS fact_sheets_external ON fact_sheets (external_id, type, status);
+CREATE TABLE IF NOT EXISTS relations (
+    id TEXT PRIMARY KEY, seq INTEGER NOT NULL, type TEXT NOT NULL, from_id TEXT NOT NULL,
+    to_id TEXT NOT NULL, attrs TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+    UNIQUE (type, from_id, to_id));
+CREATE INDEX IF NOT EXISTS relations_to ON relations (to_id);
+CREATE TABLE IF NOT EXISTS documents (
+    id TEXT PRIMARY KEY, seq INTEGER NOT NULL, fact_sheet_id TEXT NOT NULL, name TEXT NOT NULL,
+    attrs TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+    UNIQUE (fact_sheet_id, name));
+CREATE TABLE IF NOT EXISTS metric_points (
+    measurement TEXT NOT NULL, time TEXT NOT NULL, tags_key TEXT NOT NULL, seq INTEGER NOT NULL,
+    tags TEXT NOT NULL, fields TEXT NOT NULL, updated_at TEXT NOT NULL,
+    PRIMARY KEY (measurement, time, tags_key));
+CREATE TABLE IF NOT EXISTS configurations (
+    binding TEXT PRIMARY KEY, seq INTEGER NOT NULL, body TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY, seq INTEGER NOT NULL, binding TEXT NOT NULL, content_count INTEGER NOT NULL,
+    status TEXT NOT NULL, test INTEGER NOT NULL, description TEXT, message TEXT,
+    history TEXT NOT NULL, progress TEXT NOT NULL, created_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS fact_sheets_seq ON fact_sheets (seq);
+CREATE INDEX IF NOT EXISTS relations_seq ON relations (seq);
+CREATE INDEX IF NOT EXISTS relations_from ON relations (from_id);
+CREATE INDEX IF NOT EXISTS documents_seq ON documents (seq);
+CREATE INDEX IF NOT EXISTS metric_points_seq ON metric_points (seq);
+CREATE INDEX IF NOT EXISTS runs_seq ON runs (seq);
+CREATE TABLE IF NOT EXISTS tag_groups (
+    id TEXT PRIMARY KEY, seq INTEGER NOT NULL, name TEXT NOT NULL UNIQUE, attrs TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tags (
+    id TEXT PRIMARY KEY, seq INTEGER NOT NULL, group_id TEXT NOT NULL, name TEXT NOT NULL,
+    attrs TEXT NOT NULL, UNIQUE (group_id, name));
+CREATE TABLE IF NOT EXISTS fact_sheet_tags (
+    fact_sheet_id TEXT NOT NULL, tag_id TEXT NOT NULL, PRIMARY KEY (fact_sheet_id, tag_id));
+CREATE TABLE IF NOT EXISTS run_ldifs (run_id TEXT PRIMARY KEY, ldif TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS warnings (
+    run_id TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (run_id, seq));
+"""
+
+#: The five keys that bind an LDIF to a processor configuration (leanix-api.md §3: "need to match exactly").
+BINDING_KEYS = (
+    "connectorType",
+    "connectorId",
+    "connectorVersion",
+    "processingDirection",
+    "processingMode",
+)
+
+#: Fact sheet attributes shown as top-level fields; every other update key is a generic field.
+STANDARD_ATTRIBUTES = ("description", "category", "alias", "release", "lifecycle")
+
+ACTIVE = "ACTIVE"
+ARCHIVED = "ARCHIVED"
+
+
+def binding_of(document: dict[str, Any]) -> dict[str, str]:
+    """The binding of a configuration or an LDIF; processingMode defaults to partial (IA-OAS)."""
+    binding = {key: str(document.get(key) or "") for key in BINDING_KEYS}
+    binding["processingMode"] = binding["processingMode"] or "partial"
+    return binding
+
+
+def binding_key(binding: dict[str, str]) -> str:
+    return json.dumps([binding[key] for key in BINDING_KEYS])
+
+
+def timestamp(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+@dataclass
+class FactSheet:
+    id: str
+    type: str
+    name: str
+    status: str = ACTIVE
+    external_id: str | None = None
+    attrs: dict[str, Any] = field(default_factory=dict)
+    rev: int = 1
+    created_at: str = ""
+    updated_at: str = ""
+    seq: int = 0
+
+    @property
+    def display_name(self) -> str:
+        release = self.attrs.get("release")
+        return f"{self.name} {release}" if release else self.name
+
+    def export(self) -> dict[str, Any]:
+        standard = {key: self.attrs[key] for key in STANDARD_ATTRIBUTES if key in self.attrs}
+        generic = {k: v for k, v in sorted(self.attrs.items()) if k not in STANDARD_ATTRIBUTES}
+        exported: dict[str, Any] = to_plain(
+            {
+                "id": self.id,
+                "type": self.type,
+                "name": self.name,
+                "displayName": self.display_name,
+                "status": self.status,
+                "externalId": self.external_id,
+                **standard,
+                "fields": generic,
+                "rev": self.rev,
+                "createdAt": self.created_at,
+                "updatedAt": self.updated_at,
+            }
+        )
+        return exported
+
+
+@dataclass
+class Relation:
+    id: str
+    type: str
+    from_id: str
+    to_id: str
+    attrs: dict[str, Any] = field(default_factory=dict)
+    created_at: str = ""
+    updated_at: str = ""
+    seq: int = 0
+
+
+@dataclass
+class Document:
+    id: str
+    fact_sheet_id: str
+    name: str
+    attrs: dict[str, Any] = field(default_factory=dict)
+    created_at: str = ""
+    updated_at: str = ""
+    seq: int = 0
+
+
+@dataclass
+class MetricPoint:
+    measurement: str
+    time: str
+    tags: list[dict[str, str]]
+    fields: dict[str, Decimal]
+    updated_at: str = ""
+
+    @property
+    def tags_key(self) -> str:
+        return json.dumps(sorted((tag["key"], tag["value"]) for tag in self.tags))
+
+    def export(self) -> dict[str, Any]:
+        exported: dict[str, Any] = to_plain(
+            {
+                "measurement": self.measurement,
+                "time": self.time,
+                "tags": sorted(self.tags, key=lambda tag: (tag["key"], tag["value"])),
+                "fields": dict(sorted(self.fields.items())),
+                "updatedAt": self.updated_at,
+            }
+        )
+        return exported
+
+
+@dataclass
+class TagGroup:
+    id: str
+    name: str
+    attrs: dict[str, Any] = field(default_factory=dict)
+    seq: int = 0
+
+
+@dataclass
+class Tag:
+    """A tag; `group_id` is "" for tags outside any group (LeanIX's "Other tags")."""
+
+    id: str
+    group_id: str
+    name: str
+    attrs: dict[str, Any] = field(default_factory=dict)
+    seq: int = 0
+
+
+@dataclass
+class Run:
+    id: str
+    binding: dict[str, str]
+    #: The LDIF is loaded only where a run is executed: status polls must stay cheap for big LDIFs.
+    ldif: dict[str, Any] | None
+    status: str
+    test: bool
+    created_at: str
+    description: str | None = None
+    message: str | None = None
+    history: list[dict[str, str]] = field(default_factory=list)
+    progress: dict[str, Any] = field(default_factory=dict)
+    seq: int = 0
+    content_count: int = 0
+
+
+class Workspace:
+    def __init__(self, path: str) -> None:
+        self.lock = threading.RLock()
+        self._depth = 0
+        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._conn.row_factory = sqlite3.Row
+        if path != ":memory:":
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        with self.lock:
+            self._conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All-or-nothing; nested calls join the outer transaction."""
+        with self.lock:
+            outer = self._depth == 0
+            if outer:
+                self._conn.execute("BEGIN IMMEDIATE")
+            self._depth += 1
+            try:
+                yield
+            except BaseException:
+                self._depth -= 1
+                if outer:
+                    self._conn.execute("ROLLBACK")
+                raise
+            self._depth -= 1
+            if outer:
+                self._conn.execute("COMMIT")
+
+    @contextmanager
+    def dry_run(self) -> Iterator[None]:
+        """A transaction that is always rolled back: `test=true` runs change nothing (IA-OAS)."""
+        with self.lock:
+            if self._depth:
+                raise RuntimeError("a dry run cannot join another transaction")
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+                self._conn.execute("ROLLBACK")
+
+    def _one(self, sql: str, *args: object) -> sqlite3.Row | None:
+        with self.lock:
+            row: sqlite3.Row | None = self._conn.execute(sql, args).fetchone()
+            return row
+
+    def _all(self, sql: str, *args: object) -> list[sqlite3.Row]:
+        with self.lock:
+            return list(self._conn.execute(sql, args).fetchall())
+
+    def _run(self, sql: str, *args: object) -> None:
+        with self.lock:
+            self._conn.execute(sql, args)
+
+    def _next_seq(self, table: str) -> int:
+        row = self._one(f"SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM {table}")  # noqa: S608
+        return int(row["next"]) if row else 1
+
+    # -- meta ---------------------------------------------------------------------------------
+    def meta(self, key: str, default: str) -> str:
+        """A persistent setting; the default is stored on first use so it stays the same later."""
+        with self.lock:
+            row = self._one("SELECT value FROM meta WHERE key = ?", key)
+            if row is not None:
+                return str(row["value"])
+            self._run("INSERT INTO meta (key, value) VALUES (?, ?)", key, default)
+            return default
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._run("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", key, value)
+
+    # -- fact sheets --------------------------------------------------------------------------
+    @staticmethod
+    def _fact_sheet(row: sqlite3.Row) -> FactSheet:
+        return FactSheet(
+            id=row["id"],
+            type=row["type"],
+            name=row["name"],
+            status=row["status"],
+            external_id=row["external_id"],
+            attrs=from_storage(row["attrs"]),
+            rev=row["rev"],
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+            seq=row["seq"],
+        )
+
+    def fact_sheet(self, fact_sheet_id: str) -> FactSheet | None:
+        row = self._one("SELECT * FROM fact_sheets WHERE id = ?", fact_sheet_id)
+        return self._fact_sheet(row) if row else None
+
+    def fact_sheet_by_external_id(self, fs_type: str, external_id: str) -> FactSheet | None:
+        """The active fact sheet of a type with this externalId; archived ones are never revived."""
+        row = self._one(
+            "SELECT * FROM fact_sheets WHERE external_id = ? AND type = ? AND status = ? "
+            "ORDER BY seq LIMIT 1",
+            external_id,
+            fs_type,
+            ACTIVE,
+        )
+        return self._fact_sheet(row) if row else None
+
+    def fact_sheets_by_external_id(self, external_id: str) -> list[FactSheet]:
+        rows = self._all(
+            "SELECT * FROM fact_sheets WHERE external_id = ? AND status = ? ORDER BY seq",
+            external_id,
+            ACTIVE,
+        )
+        return [self._fact_sheet(row) for row in rows]
+
+    def fact_sheets_matching(
+        self, *, ids: set[str] | None = None, external_ids: set[str] | None = None
+    ) -> list[FactSheet]:
+        """Candidates by id or external id (any status), without scanning the whole workspace."""
+        found: dict[str, FactSheet] = {}
+        for column, values in (("id", ids), ("external_id", external_ids)):
+            for value in sorted(values or ()):
+                rows = self._all(
+                    f"SELECT * FROM fact_sheets WHERE {column} = ? ORDER BY seq",  # noqa: S608
+                    value,
+                )
+                for row in rows:
+                    found.setdefault(row["id"], self._fact_sheet(row))
+        return sorted(found.values(), key=lambda sheet: sheet.seq)
+
+    def fact_sheets(self) -> list[FactSheet]:
+        return [
+            self._fact_sheet(row) for row in self._all("SELECT * FROM fact_sheets ORDER BY seq")
+        ]
+
+    def save_fact_sheet(self, sheet: FactSheet) -> None:
+        with self.lock:
+            if not sheet.seq:
+                sheet.seq = self._next_seq("fact_sheets")
+            self._run(
+                "INSERT OR REPLACE INTO fact_sheets (id, seq, type, name, status, external_id, attrs, "
+                "rev, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                sheet.id,
+                sheet.seq,
+                sheet.type,
+                sheet.name,
+                sheet.status,
+                sheet.external_id,
+                to_storage(sheet.attrs),
+                sheet.rev,
+                sheet.created_at,
+                sheet.updated_at,
+            )
+
+    # -- relations ----------------------------------------------------------------------------
+    @staticmethod
+    def _relation(row: sqlite3.Row) -> Relation:
+        return Relation(
+            id=row["id"],
+            type=row["type"],
+            from_id=row["from_id"],
+            to_id=row["to_id"],
+            attrs=from_storage(row["attrs"]),
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+            seq=row["seq"],
+        )
+
+    def relation(self, rel_type: str, from_id: str, to_id: str) -> Relation | None:
+        row = self._one(
+            "SELECT * FROM relations WHERE type = ? AND from_id = ? AND to_id = ?",
+            rel_type,
+            from_id,
+            to_id,
+        )
+        return self._relation(row) if row else None
+
+    def relation_by_id(self, relation_id: str) -> Relation | None:
+        row = self._one("SELECT * FROM relations WHERE id = ?", relation_id)
+        return self._relation(row) if row else None
+
+    def relations_touching(self, fact_sheet_id: str) -> list[Relation]:
+        rows = self._all(
+            "SELECT * FROM relations WHERE from_id = ? OR to_id = ? ORDER BY seq",
+            fact_sheet_id,
+            fact_sheet_id,
+        )
+        return [self._relation(row) for row in rows]
+
+    def relations(self) -> list[Relation]:
+        return [self._relation(row) for row in self._all("SELECT * FROM relations ORDER BY seq")]
+
+    def save_relation(self, relation: Relation) -> None:
+        with self.lock:
+            if not relation.seq:
+                relation.seq = self._next_seq("relations")
+            self._run(
+                "INSERT OR REPLACE INTO relations (id, seq, type, from_id, to_id, attrs, created_at, "
+                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                relation.id,
+                relation.seq,
+                relation.type,
+                relation.from_id,
+                relation.to_id,
+                to_storage(relation.attrs),
+                relation.created_at,
+                relation.updated_at,
+            )
+
+    def delete_relation(self, relation_id: str) -> None:
+        self._run("DELETE FROM relations WHERE id = ?", relation_id)
+
+    # -- documents ----------------------------------------------------------------------------
+    @staticmethod
+    def _document(row: sqlite3.Row) -> Document:
+        return Document(
+            id=row["id"],
+            fact_sheet_id=row["fact_sheet_id"],
+            name=row["name"],
+            attrs=from_storage(row["attrs"]),
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+            seq=row["seq"],
+        )
+
+    def document(self, fact_sheet_id: str, name: str) -> Document | None:
+        row = self._one(
+            "SELECT * FROM documents WHERE fact_sheet_id = ? AND name = ?", fact_sheet_id, name
+        )
+        return self._document(row) if row else None
+
+    def documents_of(self, fact_sheet_id: str) -> list[Document]:
+        rows = self._all(
+            "SELECT * FROM documents WHERE fact_sheet_id = ? ORDER BY seq", fact_sheet_id
+        )
+        return [self._document(row) for row in rows]
+
+    def documents(self) -> list[Document]:
+        return [self._document(row) for row in self._all("SELECT * FROM documents ORDER BY seq")]
+
+    def save_document(self, document: Document) -> None:
+        with self.lock:
+            if not document.seq:
+                document.seq = self._next_seq("documents")
+            self._run(
+                "INSERT OR REPLACE INTO documents (id, seq, fact_sheet_id, name, attrs, created_at, "
+                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                document.id,
+                document.seq,
+                document.fact_sheet_id,
+                document.name,
+                to_storage(document.attrs),
+                document.created_at,
+                document.updated_at,
+            )
+
+    def delete_document(self, document_id: str) -> None:
+        self._run("DELETE FROM documents WHERE id = ?", document_id)
+
+    # -- metrics ------------------------------------------------------------------------------
+    @staticmethod
+    def _point(row: sqlite3.Row) -> MetricPoint:
+        return MetricPoint(
+            measurement=row["measurement"],
+            time=row["time"],
+            tags=from_storage(row["tags"]),
+            fields=from_storage(row["fields"]),
+            updated_at=row["updated_at"],
+        )
+
+    def metric_point(self, measurement: str, time: str, tags_key: str) -> MetricPoint | None:
+        row = self._one(
+            "SELECT * FROM metric_points WHERE measurement = ? AND time = ? AND tags_key = ?",
+            measurement,
+            time,
+            tags_key,
+        )
+        return self._point(row) if row else None
+
+    def save_metric_point(self, point: MetricPoint) -> None:
+        with self.lock:
+            existing = self._one(
+                "SELECT seq FROM metric_points WHERE measurement = ? AND time = ? AND tags_key = ?",
+                point.measurement,
+                point.time,
+                point.tags_key,
+            )
+            seq = int(existing["seq"]) if existing else self._next_seq("metric_points")
+            self._run(
+                "INSERT OR REPLACE INTO metric_points (measurement, time, tags_key, seq, tags, fields, "
+                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                point.measurement,
+                point.time,
+                point.tags_key,
+                seq,
+                to_storage(point.tags),
+                to_storage(point.fields),
+                point.updated_at,
+            )
+
+    def delete_metric_point(self, measurement: str, time: str, tags_key: str) -> bool:
+        with self.lock:
+            cursor = self._conn.execute(
+                "DELETE FROM metric_points WHERE measurement = ? AND time = ? AND tags_key = ?",
+                (measurement, time, tags_key),
+            )
+            return cursor.rowcount > 0
+
+    def metric_points(self, measurement: str | None = None) -> list[MetricPoint]:
+        if measurement is None:
+            rows = self._all("SELECT * FROM metric_points ORDER BY measurement, time, tags_key")
+        else:
+            rows = self._all(
+                "SELECT * FROM metric_points WHERE measurement = ? ORDER BY time, tags_key",
+                measurement,
+            )
+        return [self._point(row) for row in rows]
+
+    # -- tags ---------------------------------------------------------------------------------
+    def tag_group(self, name: str) -> TagGroup | None:
+        row = self._one("SELECT * FROM tag_groups WHERE name = ?", name)
+        return (
+            TagGroup(row["id"], row["name"], from_storage(row["attrs"]), row["seq"])
+            if row
+            else None
+        )
+
+    def tag_groups(self) -> list[TagGroup]:
+        rows = self._all("SELECT * FROM tag_groups ORDER BY name")
+        return [TagGroup(r["id"], r["name"], from_storage(r["attrs"]), r["seq"]) for r in rows]
+
+    def save_tag_group(self, group: TagGroup) -> None:
+        with self.lock:
+            if not group.seq:
+                group.seq = self._next_seq("tag_groups")
+            self._run(
+                "INSERT OR REPLACE INTO tag_groups (id, seq, name, attrs) VALUES (?, ?, ?, ?)",
+                group.id,
+                group.seq,
+                group.name,
+                to_storage(group.attrs),
+            )
+
+    @staticmethod
+    def _tag(row: sqlite3.Row) -> Tag:
+        return Tag(row["id"], row["group_id"], row["name"], from_storage(row["attrs"]), row["seq"])
+
+    def tag(self, group_id: str, name: str) -> Tag | None:
+        row = self._one("SELECT * FROM tags WHERE group_id = ? AND name = ?", group_id, name)
+        return self._tag(row) if row else None
+
+    def tags(self) -> list[Tag]:
+        return [self._tag(row) for row in self._all("SELECT * FROM tags ORDER BY seq")]
+
+    def save_tag(self, tag: Tag) -> None:
+        with self.lock:
+            if not tag.seq:
+                tag.seq = self._next_seq("tags")
+            self._run(
+                "INSERT OR REPLACE INTO tags (id, seq, group_id, name, attrs) VALUES (?, ?, ?, ?, ?)",
+                tag.id,
+                tag.seq,
+                tag.group_id,
+                tag.name,
+                to_storage(tag.attrs),
+            )
+
+    def tags_of(self, fact_sheet_id: str) -> list[Tag]:
+        rows = self._all(
+            "SELECT tags.* FROM tags JOIN fact_sheet_tags ON fact_sheet_tags.tag_id = tags.id "
+            "WHERE fact_sheet_tags.fact_sheet_id = ? ORDER BY tags.seq",
+            fact_sheet_id,
+        )
+        return [self._tag(row) for row in rows]
+
+    def set_tagged(self, fact_sheet_id: str, tag_id: str, *, tagged: bool) -> bool:
+        """Assign or remove a tag; True when that changed anything."""
+        with self.lock:
+            if tagged:
+                cursor = self._conn.execute(
+                    "INSERT OR IGNORE INTO fact_sheet_tags (fact_sheet_id, tag_id) VALUES (?, ?)",
+                    (fact_sheet_id, tag_id),
+                )
+            else:
+                cursor = self._conn.execute(
+                    "DELETE FROM fact_sheet_tags WHERE fact_sheet_id = ? AND tag_id = ?",
+                    (fact_sheet_id, tag_id),
+                )
+            return cursor.rowcount > 0
+
+    # -- configurations -----------------------------------------------------------------------
+    def put_configuration(self, body: dict[str, Any], now: str) -> None:
+        key = binding_key(binding_of(body))
+        with self.lock:
+            existing = self._one("SELECT seq FROM configurations WHERE binding = ?", key)
+            seq = int(existing["seq"]) if existing else self._next_seq("configurations")
+            self._run(
+                "INSERT OR REPLACE INTO configurations (binding, seq, body, updated_at) "
+                "VALUES (?, ?, ?, ?)",
+                key,
+                seq,
+                to_storage(body),
+                now,
+            )
+
+    def configuration(self, binding: dict[str, str]) -> dict[str, Any] | None:
+        row = self._one("SELECT body FROM configurations WHERE binding = ?", binding_key(binding))
+        return from_storage(row["body"]) if row else None
+
+    def configurations(self) -> list[dict[str, Any]]:
+        rows = self._all("SELECT body FROM configurations ORDER BY seq")
+        return [from_storage(row["body"]) for row in rows]
+
+    def delete_configuration(self, binding: dict[str, str]) -> bool:
+        with self.lock:
+            cursor = self._conn.execute(
+                "DELETE FROM configurations WHERE binding = ?", (binding_key(binding),)
+            )
+            return cursor.rowcount > 0
+
+    # -- runs ---------------------------------------------------------------------------------
+    @staticmethod
+    def _run_row(row: sqlite3.Row) -> Run:
+        return Run(
+            id=row["id"],
+            binding=json.loads(row["binding"]),
+            ldif=None,
+            content_count=row["content_count"],
+            status=row["status"],
+            test=bool(row["test"]),
+            created_at=row["created_at"],
+            description=row["description"],
+            message=row["message"],
+            history=json.loads(row["history"]),
+            progress=json.loads(row["progress"]),
+            seq=row["seq"],
+        )
+
+    def save_run(self, run: Run) -> None:
+        with self.lock:
+            if not run.seq:
+                run.seq = self._next_seq("runs")
+            self._run(
+                "INSERT OR REPLACE INTO runs (id, seq, binding, content_count, status, test, description, "
+                "message, history, progress, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                run.id,
+                run.seq,
+                json.dumps(run.binding),
+                run.content_count,
+                run.status,
+                int(run.test),
+                run.description,
+                run.message,
+                json.dumps(run.history),
+                json.dumps(run.progress),
+                run.created_at,
+            )
+
+    def save_run_ldif(self, run_id: str, ldif: dict[str, Any]) -> None:
+        self._run(
+            "INSERT OR REPLACE INTO run_ldifs (run_id, ldif) VALUES (?, ?)",
+            run_id,
+            to_storage(ldif),
+        )
+
+    def run(self, run_id: str, *, with_ldif: bool = False) -> Run | None:
+        row = self._one("SELECT * FROM runs WHERE id = ?", run_id)
+        if row is None:
+            return None
+        run = self._run_row(row)
+        if with_ldif:
+            stored = self._one("SELECT ldif FROM run_ldifs WHERE run_id = ?", run_id)
+            run.ldif = from_storage(stored["ldif"]) if stored else {}
+        return run
+
+    def runs(self, statuses: tuple[str, ...] = ()) -> list[Run]:
+        if not statuses:
+            return [self._run_row(row) for row in self._all("SELECT * FROM runs ORDER BY seq")]
+        marks = ", ".join("?" for _ in statuses)
+        rows = self._all(
+            f"SELECT * FROM runs WHERE status IN ({marks}) ORDER BY seq",  # noqa: S608 - placeholders only
+            *statuses,
+        )
+        return [self._run_row(row) for row in rows]
+
+    def add_warnings(self, run_id: str, warnings: list[dict[str, Any]]) -> None:
+        if not warnings:
+            return
+        with self.lock:
+            row = self._one(
+                "SELECT COALESCE(MAX(seq), 0) AS last FROM warnings WHERE run_id = ?", run_id
+            )
+            start = int(row["last"]) if row else 0
+            self._conn.executemany(
+                "INSERT INTO warnings (run_id, seq, body) VALUES (?, ?, ?)",
+                [
+                    (run_id, start + index + 1, to_storage(body))
+                    for index, body in enumerate(warnings)
+                ],
+            )
+
+    def warnings(self, run_id: str, offset: int = 0, limit: int = -1) -> list[dict[str, Any]]:
+        rows = self._all(
+            "SELECT body FROM warnings WHERE run_id = ? ORDER BY seq LIMIT ? OFFSET ?",
+            run_id,
+            limit,
+            offset,
+        )
+        return [from_storage(row["body"]) for row in rows]
+
+    def warning_count(self, run_id: str) -> int:
+        row = self._one("SELECT COUNT(*) AS n FROM warnings WHERE run_id = ?", run_id)
+        return int(row["n"]) if row else 0
+
+    # -- whole workspace ----------------------------------------------------------------------
+    def reset(self) -> None:
+        with self.transaction():
+            for table in (
+                "fact_sheets",
+                "relations",
+                "documents",
+                "metric_points",
+                "configurations",
+                "runs",
+                "run_ldifs",
+                "tag_groups",
+                "tags",
+                "fact_sheet_tags",
+                "warnings",
+            ):
+                self._run(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
