@@ -1,0 +1,114 @@
+"""Intacct-specific admin routes (ground truth, mutations, permissions, sessions). See README.md."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sandboxes.common.http import Request, Response
+from sandboxes.intacct.mutations import MutationError, Mutator
+from sandboxes.intacct.state import IntacctState
+from sandboxes.intacct.store import ALL_ENTITIES, ENTITY_INDEX, TOP_LEVEL
+
+
+def _error(message: str, status: int = 400) -> Response:
+    return Response.json({"error": message}, status=status)
+
+
+def _allowed(request: Request) -> frozenset[int] | None:
+    """`?entity=` absent: every row; `US01`: what a US01 session sees; `TOP`: top-level rows only."""
+    entity = request.query_value("entity")
+    if entity is None or entity == "":
+        return ALL_ENTITIES
+    if entity.upper() == "TOP":
+        return frozenset({TOP_LEVEL})
+    if entity not in ENTITY_INDEX:
+        return None
+    return frozenset({TOP_LEVEL, ENTITY_INDEX[entity]})
+
+
+def handle(state: IntacctState, request: Request) -> Response:
+    parts = [p for p in request.path.split("/") if p][1:]  # drop "admin"
+    method = request.method
+    try:
+        if parts == ["mutate"] and method == "POST":
+            body: Any = request.json()
+            ops: Any = body.get("ops") if isinstance(body, dict) else body
+            return Response.json({"results": Mutator(state).apply(ops)})
+        if parts == ["permissions"]:
+            if method == "POST":
+                body = request.json() or {}
+                state.denied = {str(o).upper() for o in body.get("deny", [])}
+                state.denied_lookup = {str(o).upper() for o in body.get("deny_lookup", [])}
+            return Response.json(
+                {"deny": sorted(state.denied), "deny_lookup": sorted(state.denied_lookup)}
+            )
+        if parts == ["sessions"]:
+            if method == "DELETE":
+                with state.lock:
+                    state.sessions.clear()
+            return Response.json(
+                {
+                    "sessions": [
+                        {"entity": s.entity, "expires_at": s.expires_at.isoformat()}
+                        for s in state.sessions.values()
+                    ]
+                }
+            )
+        if parts == ["objects"]:
+            return Response.json(
+                {
+                    name: state.store.query(
+                        name,
+                        None,
+                        allowed=ALL_ENTITIES,
+                        orderby=[],
+                        offset=0,
+                        limit=0,
+                        now=state.now().timestamp(),
+                    ).total
+                    for name in state.catalog
+                }
+            )
+        if len(parts) >= 2 and parts[0] in ("objects", "deleted"):
+            return _objects(state, request, parts)
+    except MutationError as exc:
+        return _error(str(exc))
+    except (ValueError, TypeError, json.JSONDecodeError) as exc:
+        return _error(f"bad request: {exc}")
+    return _error(f"no admin route {method} {request.path}", 404)
+
+
+def _objects(state: IntacctState, request: Request, parts: list[str]) -> Response:
+    name = parts[1].upper()
+    if name not in state.catalog:
+        return _error(f"unknown object {parts[1]}", 404)
+    now = state.now().timestamp()
+    if parts[0] == "deleted":
+        audit = state.store.query(
+            "AUDITHISTORY", None, allowed=ALL_ENTITIES, orderby=[], offset=0, limit=10**9, now=now
+        )
+        rows = [r for r in audit.rows if r["OBJECTTYPE"] == name.lower() and r["ACCESSMODE"] == "D"]
+        return Response.json({"object": name, "count": len(rows), "deleted": rows})
+    allowed = _allowed(request)
+    if allowed is None:
+        return _error(f"unknown entity {request.query_value('entity')}")
+    if len(parts) == 3 and parts[2] == "count":
+        page = state.store.query(
+            name, None, allowed=allowed, orderby=[], offset=0, limit=0, now=now
+        )
+        return Response.json({"object": name, "count": page.total})
+    offset = int(request.query_value("offset", "0") or 0)
+    limit = int(request.query_value("limit", "100000") or 100000)
+    page = state.store.query(
+        name, None, allowed=allowed, orderby=[], offset=offset, limit=limit, now=now
+    )
+    return Response.json(
+        {
+            "object": name,
+            "total": page.total,
+            "offset": offset,
+            "count": len(page.rows),
+            "rows": page.rows,
+        }
+    )

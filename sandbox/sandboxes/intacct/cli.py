@@ -1,0 +1,131 @@
+"""`intacct-sandbox`: a local Sage Intacct XML gateway with a deterministic demo company."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from sandboxes.common.clock import Clock, parse_instant
+from sandboxes.common.http import SandboxState, serve
+from sandboxes.intacct.app import make_app
+from sandboxes.intacct.catalog import build_catalog
+from sandboxes.intacct.company import T1, Company
+from sandboxes.intacct.formats import TimeFormat, parse_offset
+from sandboxes.intacct.mutations import seed_history
+from sandboxes.intacct.state import Config, IntacctState
+from sandboxes.intacct.store import Store
+
+
+def _rows(values: list[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for value in values:
+        name, _, count = value.partition("=")
+        if not name or not count.isdigit():
+            raise ValueError(f"--rows must look like APBILL=1000000, got {value!r}")
+        out[name.strip().upper()] = int(count)
+    return out
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="intacct-sandbox", description=__doc__)
+    p.add_argument("--port", type=int, default=8081)
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument(
+        "--scale", type=float, default=1.0, help="1 = demo scale (a few thousand rows per object)"
+    )
+    p.add_argument(
+        "--rows",
+        action="append",
+        default=[],
+        metavar="OBJECT=N",
+        help="row count override (repeatable)",
+    )
+    p.add_argument(
+        "--wide", action="store_true", help="add custom fields so APBILL has ~120 fields"
+    )
+    p.add_argument("--sender-id", default="sandbox")
+    p.add_argument("--sender-password", default="sandbox")
+    p.add_argument("--company-id", default="SANDBOX")
+    p.add_argument("--user-id", default="admin")
+    p.add_argument("--user-password", default="admin")
+    p.add_argument("--session-ttl", type=float, default=3600.0, metavar="SECONDS")
+    p.add_argument("--gmt-offset", default="+00:00", help="the API user's GMT offset, e.g. -08:00")
+    p.add_argument(
+        "--clock", default=None, metavar="ISO", help="start the sandbox clock at this instant"
+    )
+    p.add_argument(
+        "--frozen", action="store_true", help="freeze the clock (advance it via /admin/clock)"
+    )
+    p.add_argument("--late-visibility-seconds", type=float, default=0.0)
+    p.add_argument("--latency-ms", type=float, default=0.0)
+    p.add_argument(
+        "--deny", action="append", default=[], metavar="OBJECT", help="the user may not read OBJECT"
+    )
+    p.add_argument("--deny-lookup", action="append", default=[], metavar="OBJECT")
+    return p
+
+
+def build_state(args: argparse.Namespace) -> IntacctState:
+    offset = parse_offset(args.gmt_offset)
+    try:
+        start = parse_instant(args.clock) if args.clock else None
+    except ValueError:
+        raise ValueError(f"--clock must be an ISO-8601 instant, got {args.clock!r}") from None
+    common = SandboxState(name="intacct-sandbox", clock=Clock(start, frozen=args.frozen))
+    common.latency_seconds = args.latency_ms / 1000.0
+    catalog = build_catalog(wide=args.wide)
+    tf = TimeFormat(offset)
+    company = Company(
+        seed=args.seed, scale=args.scale, rows=_rows(args.rows), catalog=catalog, timefmt=tf
+    )
+    store = Store(company, catalog, tf)
+    config = Config(
+        sender_id=args.sender_id,
+        sender_password=args.sender_password,
+        company_id=args.company_id,
+        user_id=args.user_id,
+        user_password=args.user_password,
+        session_ttl=args.session_ttl,
+        gmt_offset_seconds=offset,
+        late_visibility_seconds=args.late_visibility_seconds,
+    )
+    state = IntacctState(
+        common=common, config=config, catalog=catalog, company=company, store=store, tf=tf
+    )
+    unknown = [o for o in args.deny + args.deny_lookup if o.upper() not in catalog]
+    if unknown:
+        raise ValueError(f"--deny/--deny-lookup: unknown object {unknown[0]}")
+    state.denied = {o.upper() for o in args.deny}
+    state.denied_lookup = {o.upper() for o in args.deny_lookup}
+    seed_history(state, float(T1 + 86400))
+    return state
+
+
+def _join_negative_offset(argv: list[str]) -> list[str]:
+    """Let `--gmt-offset -08:00` work although argparse would read `-08:00` as an option."""
+    out: list[str] = []
+    for item in argv:
+        if out and out[-1] == "--gmt-offset" and item.startswith("-"):
+            out[-1] = f"--gmt-offset={item}"
+        else:
+            out.append(item)
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(
+        _join_negative_offset(list(sys.argv[1:] if argv is None else argv))
+    )
+    try:
+        state = build_state(args)
+    except ValueError as exc:
+        print(f"intacct-sandbox: {exc}", file=sys.stderr)
+        return 2
+    app, render_fault = make_app(state)
+    serve(state.common, app, port=args.port, render_fault=render_fault)  # type: ignore[arg-type]
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

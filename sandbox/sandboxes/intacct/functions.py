@@ -1,0 +1,536 @@
+"""The gateway functions: query, readByQuery/readMore, read, readByName, lookup, get_list, user and entity info.
+
+Each handler takes the parsed `<function>` child and returns a `Result`. Errors the real gateway reports at
+function level (unknown object, invalid fields, permission denial, page size) come back as a failure
+`Result`; nothing here raises to the HTTP layer.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from sandboxes.intacct.catalog import ObjectDef
+from sandboxes.intacct.filters import (
+    And,
+    Cmp,
+    FilterError,
+    Node,
+    Not,
+    Or,
+    parse_query_string,
+    parse_xml_filter,
+)
+from sandboxes.intacct.formats import format_offset
+from sandboxes.intacct.protocol import GatewayError, element, errormessage, esc_attr, text_of
+from sandboxes.intacct.reference_data import ENTITIES
+from sandboxes.intacct.render import template
+from sandboxes.intacct.state import Cursor, IntacctState, Order, Session
+from sandboxes.intacct.store import ALL_ENTITIES, ENTITY_INDEX, TOP_LEVEL, Page
+
+QUERY_MAX_PAGESIZE = 2000  # intacct-xml-api.md §3 "Page size limits"
+READBYQUERY_MAX_PAGESIZE = 1000
+DEFAULT_PAGESIZE = 100
+
+
+@dataclass
+class Result:
+    status: str  # success | failure | aborted
+    inner: str = ""
+    errors: list[GatewayError] = field(default_factory=list)
+    object_name: str = ""
+
+    def render_inner(self) -> str:
+        return errormessage(self.errors) if self.errors else self.inner
+
+
+class FunctionFailure(Exception):  # noqa: N818
+    def __init__(self, error: GatewayError) -> None:
+        super().__init__(error.description2)
+        self.error = error
+
+
+def fail(
+    description2: str, errorno: str = "DL02000001", description: str = "", correction: str = ""
+) -> FunctionFailure:
+    return FunctionFailure(GatewayError(errorno, description2, description, correction))
+
+
+@dataclass
+class Context:
+    state: IntacctState
+    session: Session
+    base_url: str
+
+    @property
+    def now(self) -> float:
+        return self.state.now().timestamp()
+
+
+Handler = Callable[[Context, etree._Element], Result]
+
+
+def visibility(session: Session, *, showprivate: bool) -> frozenset[int]:
+    """INTACCT_OBJECTS.md: top level sees top-level rows (+ entity rows with showprivate); an entity
+    session sees its entity's rows plus top-level rows."""
+    if session.entity:
+        return frozenset({TOP_LEVEL, ENTITY_INDEX[session.entity]})
+    return ALL_ENTITIES if showprivate else frozenset({TOP_LEVEL})
+
+
+def _object(ctx: Context, raw: str, operation: str, *, lookup: bool = False) -> ObjectDef:
+    name = raw.strip().upper()
+    obj = ctx.state.catalog.get(name)
+    if obj is None:
+        raise fail(f"Object definition {raw.strip()} not found", description="Query Failed")
+    denied = ctx.state.denied_lookup if lookup else ctx.state.denied
+    if name in denied:
+        raise fail(
+            f"You do not have permission for API operation {operation} on objects of type {name.lower()}",
+            errorno="PL04000005",
+            description="Permission Denied",
+        )
+    return obj
+
+
+def _check_fields(obj: ObjectDef, fields: list[str]) -> None:
+    bad = [f for f in fields if not obj.selectable(f)]
+    if bad:
+        raise fail(f"Invalid fields list {', '.join(bad)}", description="Invalid fields list")
+
+
+def _int(raw: str, default: int, name: str) -> int:
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise fail(f"{name} must be an integer, got '{raw}'") from None
+
+
+def _with_virtual(
+    ctx: Context, obj: ObjectDef, fields: tuple[str, ...], rows: list[dict[str, str]]
+) -> list[dict[str, str]]:
+    if "RECORD_URL" not in fields:
+        return rows
+    base = f"{ctx.base_url}/ia/acct/ur.phtml?.r="
+    return [dict(row, RECORD_URL=f"{base}{row.get('RECORDNO', '')}&.o={obj.name}") for row in rows]
+
+
+def _docpar(node: Node | None, obj: ObjectDef, docparid: str) -> Node | None:
+    if not docparid or "DOCPARID" not in obj.by_name:
+        return node
+    clause = Cmp("DOCPARID", "eq", (docparid,))
+    return clause if node is None else And((node, clause))
+
+
+# ---------------------------------------------------------------------------------------------- query
+def query(ctx: Context, body: etree._Element) -> Result:
+    obj = _object(ctx, text_of(body, "object"), "QUERY")
+    select = body.find("select")
+    fields = (
+        [] if select is None else [(f.text or "").strip().upper() for f in select.findall("field")]
+    )
+    if select is not None and any(c.tag != "field" for c in select if isinstance(c.tag, str)):
+        raise fail("Aggregate functions in select are not supported by the sandbox")
+    if not fields:
+        raise fail("query requires a select element with at least one field")
+    _check_fields(obj, fields)
+    node: Node | None = None
+    filter_el = body.find("filter")
+    try:
+        if filter_el is not None and len(filter_el):
+            node = parse_xml_filter(filter_el)
+    except FilterError as exc:
+        raise fail(str(exc)) from None
+    node = _docpar(node, obj, text_of(body, "docparid"))
+    orderby: list[Order] = []
+    order_el = body.find("orderby")
+    if order_el is not None:
+        for order in order_el.findall("order"):
+            name = text_of(order, "field").upper()
+            orderby.append(Order(name, descending=order.find("descending") is not None))
+        _check_fields(obj, [o.field for o in orderby])
+    options = body.find("options")
+    case_insensitive = text_of(options, "caseinsensitive").lower() == "true"
+    showprivate = text_of(options, "showprivate").lower() == "true"
+    returnformat = text_of(options, "returnformat", "xml").lower() or "xml"
+    if returnformat != "xml":
+        raise fail(f"returnformat {returnformat} is not supported by the sandbox; use xml")
+    pagesize = _int(text_of(body, "pagesize"), DEFAULT_PAGESIZE, "pagesize")
+    if not 1 <= pagesize <= QUERY_MAX_PAGESIZE:
+        raise fail(
+            f"pagesize must be between 1 and {QUERY_MAX_PAGESIZE}, got {pagesize}",
+            errorno="DL02000001",
+            description="Invalid pagesize",
+        )
+    offset = _int(text_of(body, "offset"), 0, "offset")
+    if offset < 0:
+        raise fail(f"offset must not be negative, got {offset}")
+    page = _run(
+        ctx,
+        obj,
+        node,
+        visibility(ctx.session, showprivate=showprivate),
+        orderby,
+        offset,
+        pagesize,
+        case_insensitive=case_insensitive,
+        fields=tuple(fields),
+    )
+    rows = _with_virtual(ctx, obj, tuple(fields), page.rows)
+    count = len(rows)
+    remaining = max(0, page.total - offset - count)
+    attrs = f'listtype="{obj.name}" totalcount="{page.total}" offset="{offset}" count="{count}" numremaining="{remaining}"'
+    return Result(
+        "success",
+        _data(attrs, template(obj.name, tuple(fields)).render_many(rows)),
+        object_name=obj.name,
+    )
+
+
+def _run(  # noqa: PLR0917 - internal helper mirroring Store.query
+    ctx: Context,
+    obj: ObjectDef,
+    node: Node | None,
+    allowed: frozenset[int],
+    orderby: list[Order],
+    offset: int,
+    limit: int,
+    *,
+    case_insensitive: bool = False,
+    fields: tuple[str, ...] = (),
+) -> Page:
+    try:
+        return ctx.state.store.query(
+            obj.name,
+            node,
+            allowed=allowed,
+            orderby=orderby,
+            offset=offset,
+            limit=limit,
+            now=ctx.now,
+            case_insensitive=case_insensitive,
+            cache_key=repr(node),
+            fields=fields,
+        )
+    except FilterError as exc:
+        raise fail(str(exc)) from None
+
+
+def _data(attrs: str, records: str) -> str:
+    return f"<data {attrs}>{records}</data>" if records else f"<data {attrs}/>"
+
+
+# ---------------------------------------------------------------------------------------------- readByQuery
+def _field_list(obj: ObjectDef, raw: str) -> tuple[str, ...]:
+    raw = raw.strip()
+    if not raw or raw == "*":
+        return tuple(obj.field_names)
+    fields = [f.strip().upper() for f in raw.split(",") if f.strip()]
+    _check_fields(obj, fields)
+    return tuple(fields)
+
+
+def read_by_query(ctx: Context, body: etree._Element) -> Result:
+    obj = _object(ctx, text_of(body, "object"), "READ_BY_QUERY")
+    fields = _field_list(obj, text_of(body, "fields"))
+    query_el = body.find("query")
+    try:
+        node = parse_query_string(None if query_el is None else query_el.text)
+    except FilterError as exc:
+        raise fail(str(exc)) from None
+    node = _docpar(node, obj, text_of(body, "docparid"))
+    if obj.name == "AUDITHISTORY":
+        node = _access_words(node)
+    returnformat = (text_of(body, "returnFormat") or "xml").lower()
+    if returnformat != "xml":
+        raise fail(f"returnFormat {returnformat} is not supported by the sandbox; use xml")
+    pagesize = _int(text_of(body, "pagesize"), DEFAULT_PAGESIZE, "pagesize")
+    if not 1 <= pagesize <= READBYQUERY_MAX_PAGESIZE:
+        raise fail(
+            f"pagesize must be between 1 and {READBYQUERY_MAX_PAGESIZE}, got {pagesize}",
+            description="Invalid pagesize",
+        )
+    cursor = Cursor(
+        object_name=obj.name,
+        node=node,
+        fields=fields,
+        pagesize=pagesize,
+        allowed=visibility(ctx.session, showprivate=False),
+        cache_key=repr(node),
+        delivered=0,
+        sessionid=ctx.session.sessionid,
+    )
+    return _cursor_page(ctx, obj, cursor, None)
+
+
+_ACCESS_WORDS = {"access": "A", "modify": "M", "create": "C", "delete": "D"}
+
+
+def _access_words(node: Node | None) -> Node | None:
+    """readByQuery filters AUDITHISTORY.ACCESSMODE with words (`Delete`), query with codes (`D`)
+    (intacct-xml-api.md §6)."""
+    if node is None:
+        return None
+    if isinstance(node, Cmp):
+        if node.field != "ACCESSMODE":
+            return node
+        values = tuple(_ACCESS_WORDS.get(v.lower(), v) for v in node.values)
+        return Cmp(node.field, node.op, values)
+    if isinstance(node, Not):
+        return Not(_access_words(node.child) or node.child)
+    children = tuple(_access_words(c) or c for c in node.children)
+    return And(children) if isinstance(node, And) else Or(children)
+
+
+def _cursor_page(ctx: Context, obj: ObjectDef, cursor: Cursor, token: str | None) -> Result:
+    page = _run(
+        ctx,
+        obj,
+        cursor.node,
+        cursor.allowed,
+        [],
+        cursor.delivered,
+        cursor.pagesize,
+        fields=cursor.fields,
+    )
+    rows = _with_virtual(ctx, obj, cursor.fields, page.rows)
+    cursor.delivered += len(rows)
+    remaining = max(0, page.total - cursor.delivered)
+    if remaining and token is None:
+        token = ctx.state.new_cursor(cursor)
+    if not remaining:
+        if token is not None:
+            ctx.state.cursors.pop(token, None)
+        token = ""
+    tag = obj.name.lower()
+    attrs = (
+        f'listtype="{tag}" count="{len(rows)}" totalcount="{page.total}" '
+        f'numremaining="{remaining}" resultId="{esc_attr(token or "")}"'
+    )
+    return Result(
+        "success",
+        _data(attrs, template(tag, cursor.fields).render_many(rows)),
+        object_name=obj.name,
+    )
+
+
+def read_more(ctx: Context, body: etree._Element) -> Result:
+    token = text_of(body, "resultId")
+    cursor = ctx.state.cursors.get(token) if token else None
+    if not token:
+        wanted = text_of(body, "object").upper()
+        for key, candidate in reversed(list(ctx.state.cursors.items())):
+            if candidate.object_name == wanted and candidate.sessionid == ctx.session.sessionid:
+                token, cursor = key, candidate
+                break
+    if cursor is None or token is None:
+        raise fail(
+            f"Unknown or expired resultId '{token}': run readByQuery again",
+            description="Invalid resultId",
+        )
+    obj = _object(ctx, cursor.object_name, "READ_MORE")
+    return _cursor_page(ctx, obj, cursor, token)
+
+
+# ---------------------------------------------------------------------------------------------- read / readByName
+def read(ctx: Context, body: etree._Element) -> Result:
+    obj = _object(ctx, text_of(body, "object"), "READ")
+    fields = _field_list(obj, text_of(body, "fields"))
+    keys = [k.strip() for k in text_of(body, "keys").split(",") if k.strip()]
+    return _keyed(ctx, obj, fields, "RECORDNO", keys)
+
+
+def read_by_name(ctx: Context, body: etree._Element) -> Result:
+    name = text_of(body, "object").upper()
+    keys = [k.strip() for k in text_of(body, "keys").split(",") if k.strip()]
+    if name == "USERINFO":
+        return _userinfo(ctx, keys)
+    obj = _object(ctx, name, "READ_BY_NAME")
+    fields = _field_list(obj, text_of(body, "fields"))
+    return _keyed(ctx, obj, fields, obj.natural_id, keys)
+
+
+def _keyed(
+    ctx: Context, obj: ObjectDef, fields: tuple[str, ...], key_field: str, keys: list[str]
+) -> Result:
+    rows: list[dict[str, str]] = []
+    allowed = visibility(ctx.session, showprivate=True)
+    for key in keys:
+        page = _run(ctx, obj, Cmp(key_field, "eq", (key,)), allowed, [], 0, 1)
+        rows.extend(page.rows)
+    rows = _with_virtual(ctx, obj, fields, rows)
+    attrs = f'listtype="{obj.name}" count="{len(rows)}"'
+    return Result(
+        "success", _data(attrs, template(obj.name, fields).render_many(rows)), object_name=obj.name
+    )
+
+
+def _userinfo(ctx: Context, keys: list[str]) -> Result:
+    config = ctx.state.config
+    rows = [
+        {
+            "RECORDNO": str(config.user_recordno),
+            "LOGINID": config.user_id,
+            "DESCRIPTION": "Sandbox API user",
+            "USERTYPE": "business user",
+            "ADMIN": "Full",
+            "STATUS": "active",
+        }
+        for key in keys
+        if key == config.user_id
+    ]
+    fields = ("RECORDNO", "LOGINID", "DESCRIPTION", "USERTYPE", "ADMIN", "STATUS")
+    attrs = f'listtype="USERINFO" count="{len(rows)}"'
+    return Result(
+        "success",
+        _data(attrs, template("USERINFO", fields).render_many(rows)),
+        object_name="USERINFO",
+    )
+
+
+def read_user_formatting(ctx: Context, body: etree._Element) -> Result:
+    """intacct-xml-api.md §4: the API user's date format and GMT offset."""
+    config = ctx.state.config
+    key = text_of(body, "key")
+    if key and key != str(config.user_recordno):
+        raise fail(f"No user with record number {key}")
+    inner = (
+        "<data><userformatting>"
+        f"{element('recordno', str(config.user_recordno))}<locale>en_US</locale>"
+        "<dateformat>/mdY</dateformat>"
+        f"{element('gmtoffset', format_offset(config.gmt_offset_seconds))}<clock>24</clock>"
+        "</userformatting></data>"
+    )
+    return Result("success", inner, object_name="USERINFO")
+
+
+def read_entity_details(ctx: Context, body: etree._Element) -> Result:
+    """intacct-xml-api.md §7: entities the current user can access, lowercase elements."""
+    entities = [
+        e for e in ENTITIES if not ctx.session.entity or e.location_id == ctx.session.entity
+    ]
+    records = "".join(
+        "<entity>"
+        f"{element('id', e.location_id)}{element('name', e.name)}{element('recordno', str(e.recordno))}"
+        f"{element('currency', e.currency)}<firstfiscalmonth>1</firstfiscalmonth><weekstart>1</weekstart>"
+        f"{element('taxid', f'{90 + e.recordno}-{1234567 + e.recordno}')}"
+        "</entity>"
+        for e in entities
+    )
+    return Result(
+        "success",
+        _data(f'listtype="entity" count="{len(entities)}"', records),
+        object_name="ENTITY",
+    )
+
+
+# ---------------------------------------------------------------------------------------------- lookup
+def lookup(ctx: Context, body: etree._Element) -> Result:
+    """sample 08: <Type Name=.. DocumentType=""><Fields><Field>..</Field></Fields><Relationships>.."""
+    obj = _object(ctx, text_of(body, "object"), "LOOKUP", lookup=True)
+    fields = []
+    for f in obj.fields:
+        valid = (
+            "<VALIDVALUES>"
+            + "".join(element("VALIDVALUE", v) for v in f.valid_values)
+            + "</VALIDVALUES>"
+            if f.valid_values
+            else ""
+        )
+        fields.append(
+            "<Field>"
+            f"{element('ID', f.name)}{element('LABEL', f.label)}{element('DESCRIPTION', f.label)}"
+            f"{element('REQUIRED', _bool(f.required))}{element('READONLY', _bool(f.readonly))}"
+            f"{element('DATATYPE', f.datatype)}{valid}{element('ISCUSTOM', _bool(f.custom))}"
+            "</Field>"
+        )
+    relationships = "".join(
+        "<Relationship>"
+        f"{element('OBJECTPATH', r.path)}{element('OBJECTNAME', r.object_name)}<LABEL></LABEL>"
+        f"<RELATIONSHIPTYPE>MANY2ONE</RELATIONSHIPTYPE>{element('RELATEDBY', r.related_by)}"
+        "</Relationship>"
+        for r in obj.relationships
+    )
+    docpar = esc_attr(text_of(body, "docparid"))
+    inner = (
+        f'<data><Type Name="{obj.name}" DocumentType="{docpar}"><Fields>{"".join(fields)}</Fields>'
+        f"<Relationships>{relationships}</Relationships></Type></data>"
+    )
+    return Result("success", inner, object_name=obj.name)
+
+
+def _bool(value: bool) -> str:  # noqa: FBT001 - a formatter
+    return "true" if value else "false"
+
+
+# ---------------------------------------------------------------------------------------------- attachments
+_PDF = base64.b64encode(b"%PDF-1.4\n% sandbox attachment\n%%EOF\n").decode("ascii")
+
+
+def get_list(ctx: Context, body: etree._Element) -> Result:
+    """sample 09: legacy get_list of supdoc (attachments of bills with SUPDOCID)."""
+    object_name = (body.get("object") or "").strip()
+    if object_name.lower() != "supdoc":
+        raise fail(f"get_list of '{object_name}' is not supported by the sandbox (only supdoc)")
+    start = _int(body.get("start") or "", 0, "start")
+    maxitems = _int(body.get("maxitems") or "", 100, "maxitems")
+    bills = ctx.state.company.sources["APBILL"]
+    total = (bills.count + 2) // 3  # bills i % 3 == 0 carry SUPDOCID ATT-<i+1>
+    items = []
+    for k in range(start, min(total, start + maxitems)):
+        row = bills.row(3 * k)
+        items.append(
+            "<supdoc>"
+            f"{element('recordno', str(k + 1))}{element('supdocid', row['SUPDOCID'])}"
+            f"{element('supdocname', 'Invoice ' + row['RECORDID'])}<folder>Bills</folder><description/>"
+            f"{element('creationdate', row['WHENCREATED'])}<createdby>admin</createdby>"
+            "<attachments><attachment>"
+            f"{element('attachmentname', row['RECORDID'])}<attachmenttype>pdf</attachmenttype>"
+            f"<attachmentdata>{_PDF}</attachmentdata>"
+            "</attachment></attachments></supdoc>"
+        )
+    end = start + len(items) - 1
+    inner = f'<listtype start="{start}" end="{end}" total="{total}">supdoc</listtype><data>{"".join(items)}</data>'
+    return Result("success", inner, object_name="SUPDOC")
+
+
+HANDLERS: dict[str, Handler] = {
+    "query": query,
+    "readByQuery": read_by_query,
+    "readMore": read_more,
+    "read": read,
+    "readByName": read_by_name,
+    "readUserFormatting": read_user_formatting,
+    "readEntityDetails": read_entity_details,
+    "lookup": lookup,
+    "get_list": get_list,
+}
+
+
+def run_function(ctx: Context, name: str, body: etree._Element) -> Result:
+    handler = HANDLERS.get(name)
+    if handler is None:
+        return Result(
+            "failure",
+            errors=[
+                GatewayError(
+                    "XL03000004",
+                    f"The function '{name}' is not supported by the Intacct sandbox.",
+                    "Unsupported function",
+                )
+            ],
+        )
+    try:
+        return handler(ctx, body)
+    except FunctionFailure as failure:
+        return Result(
+            "failure", errors=[failure.error], object_name=text_of(body, "object").upper()
+        )
+
+
+__all__ = ["Context", "Result", "run_function", "visibility"]
