@@ -1,0 +1,749 @@
+"""The Sage Intacct XML gateway: request envelopes, hardened parsing, error classes, sessions.
+
+This module knows XML and HTTP, nothing of Singer. Everything the tap sends goes through
+`IntacctConnection.call`, which owns the session (one `getAPISession` per entity per run, renewed on
+"Invalid session"), follows the endpoint the session names, honours the per-company concurrency limit
+and retries every transient failure the reference lists with exponential backoff and full jitter.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import unquote, urlsplit
+from xml.sax.saxutils import escape
+
+import requests
+from lxml import etree
+
+LOGGER = logging.getLogger("tap_sage_intacct.protocol")
+
+DEFAULT_API_URL = "https://api.intacct.com/ia/xml/xmlgw.phtml"
+#: intacct-xml-api.md §3: `query` pages hold 1..2000 rows.
+MAX_QUERY_PAGE_SIZE = 2000
+#: A 2000-row page of 120-field bills is ~15 MB; anything far larger is not an Intacct answer.
+MAX_RESPONSE_BYTES = 512 * 1024 * 1024
+#: Refresh a session this long before it times out (at most a tenth of its lifetime).
+SESSION_REFRESH_MARGIN = timedelta(minutes=2)
+
+_XML_HEADERS = {
+    "Content-Type": "application/xml",
+    "Accept-Encoding": "gzip,deflate",
+    "Accept": "application/xml, text/xml",
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Errors
+
+
+@dataclass(frozen=True)
+class ErrorDetail:
+    """One `<error>` of an `<errormessage>` block; any part may be empty (intacct-xml-api.md §2)."""
+
+    errorno: str = ""
+    description: str = ""
+    description2: str = ""
+    correction: str = ""
+
+    def text(self) -> str:
+        # description2 often ends with a URL-encoded " [Support ID: ...]"; decode it like [HG]/[FY] do.
+        parts = [self.description, unquote(self.description2), self.correction]
+        message = " ".join(p.strip() for p in parts if p and p.strip())
+        return f"{self.errorno}: {message}" if self.errorno else message
+
+
+class IntacctError(Exception):
+    """Base class. `message` is one line that is safe to log (bodies never hold our passwords)."""
+
+    def __init__(self, message: str, errors: Sequence[ErrorDetail] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.errors = tuple(errors)
+
+
+class RetryableError(IntacctError):
+    """Transient: rate limit, 5xx, 524, HTML or truncated body, "Please Try Again Later"."""
+
+    def __init__(
+        self,
+        message: str,
+        errors: Sequence[ErrorDetail] = (),
+        retry_after: float | None = None,
+        reason: str = "",
+    ) -> None:
+        super().__init__(message, errors)
+        self.retry_after = retry_after
+        #: A short label for the retry counters (http_429, http_5xx, html, truncated, ...).
+        self.reason = reason
+
+
+class SessionExpiredError(IntacctError):
+    """The session is gone ("Invalid session"): log in again, then resend."""
+
+
+class PermissionDeniedError(IntacctError):
+    """The user may not read this object: skip it with a warning, never crash the run."""
+
+
+class FatalError(IntacctError):
+    """Bad credentials, invalid field, unknown object: retrying cannot help."""
+
+
+class AuthenticationError(FatalError):
+    """Sender or user credentials were refused."""
+
+
+_RETRYABLE_MARKERS = (
+    "please try again later",
+    "api rate limit exceeded",
+    "temporarily off-line",
+    "temporarily offline",
+    "there was an error processing the request",
+)
+_PERMISSION_MARKERS = (
+    "permission",
+    "not authorized to access",
+    "access denied",
+)
+#: intacct-xml-api.md §2: PL04000005 is the permission denial on query.
+_PERMISSION_ERRNOS = frozenset({"PL04000005"})
+_CREDENTIAL_ERRNOS = frozenset({"XL03000006", "GW-0011", "XMLGW_JPP0002"})
+_CREDENTIAL_MARKERS = ("password", "sign-in", "not authorized", "authoriz", "sender")
+# DL02000001 is also the number of many permanent failures ("Invalid fields list"), so only its
+# text "There was an error processing the request" marks it transient (reference §2 table).
+_RETRYABLE_ERRNOS = frozenset({"GW-0010"})
+
+
+def classify_errors(level: str, errors: Sequence[ErrorDetail], where: str) -> IntacctError:
+    """Map an `<errormessage>` at control/authentication/result level to the exception to raise.
+
+    `where` names the operation (e.g. "query APBILL") so the one-line error says what failed.
+    """
+    joined = "; ".join(e.text() for e in errors) or "no error details"
+    lowered = joined.lower()
+    message = f"{where}: Intacct said: {joined}"
+    errnos = {e.errorno for e in errors}
+    if errnos & _RETRYABLE_ERRNOS or any(m in lowered for m in _RETRYABLE_MARKERS):
+        reason = "http_429" if "GW-0010" in errnos or "rate limit" in lowered else "try_again"
+        return RetryableError(message, errors, reason=reason)
+    if level == "authentication" and "invalid session" in lowered:
+        return SessionExpiredError(message, errors)
+    if level in ("control", "authentication"):
+        credentials = errnos & _CREDENTIAL_ERRNOS or any(m in lowered for m in _CREDENTIAL_MARKERS)
+        return (AuthenticationError if credentials else FatalError)(message, errors)
+    if errnos & _PERMISSION_ERRNOS or any(m in lowered for m in _PERMISSION_MARKERS):
+        return PermissionDeniedError(message, errors)
+    return FatalError(message, errors)
+
+
+# --------------------------------------------------------------------------------------------
+# Hardened parsing
+
+_DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
+
+
+def _new_parser() -> etree.XMLParser:
+    # No DTD, no entity resolution, no network, no huge trees: a hostile or broken gateway answer
+    # cannot expand entities, read local files or exhaust memory. Comments are dropped so that
+    # iterating a record's children yields fields only.
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+        collect_ids=False,
+    )
+
+
+_PARSERS = threading.local()
+
+
+def parse_xml(body: bytes) -> etree._Element:
+    """Parse one gateway answer. Raises RetryableError for HTML pages and truncated/garbled XML."""
+    if len(body) > MAX_RESPONSE_BYTES:
+        raise FatalError(f"response of {len(body)} bytes exceeds the {MAX_RESPONSE_BYTES} limit")
+    head = body[:2048].lstrip()
+    if head[:1] != b"<" or head[:14].lower().startswith((b"<!doctype html", b"<html")):
+        raise RetryableError("gateway answered with a non-XML (HTML or empty) body", reason="html")
+    if _DOCTYPE.search(body, 0, 4096):
+        # Intacct never sends a DTD; one here is either an error page or an attack.
+        raise RetryableError(
+            "gateway answered with a DOCTYPE/ENTITY declaration; refused", reason="hostile"
+        )
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = _PARSERS.parser = _new_parser()
+    try:
+        # lxml releases the GIL while parsing from memory, so a prefetch thread parses the next
+        # page on the second core while the main thread converts this one. huge_tree=False keeps
+        # libxml2's limits on text size and nesting depth.
+        root = etree.fromstring(body, parser)
+    except etree.XMLSyntaxError as exc:
+        raise RetryableError(
+            f"gateway answered with malformed or truncated XML ({exc})", reason="malformed_xml"
+        ) from exc
+    docinfo = root.getroottree().docinfo
+    if docinfo.internalDTD is not None or docinfo.system_url or docinfo.public_id:
+        # A DTD hidden behind padding: its entities were neither expanded nor fetched, but a row
+        # holding an unexpanded entity would read as empty. Refuse the whole answer.
+        raise RetryableError(
+            "gateway answered with a DOCTYPE/ENTITY declaration; refused", reason="hostile"
+        )
+    if root.tag != "response":
+        raise RetryableError(f"gateway answered with <{root.tag}>, not <response>")
+    return root
+
+
+def _errors(parent: etree._Element | None) -> list[ErrorDetail]:
+    if parent is None:
+        return []
+    block = parent.find("errormessage")
+    if block is None:
+        return []
+    return [
+        ErrorDetail(
+            errorno=(err.findtext("errorno") or "").strip(),
+            description=err.findtext("description") or "",
+            description2=err.findtext("description2") or "",
+            correction=err.findtext("correction") or "",
+        )
+        for err in block.iterfind("error")
+    ]
+
+
+@dataclass
+class FunctionResult:
+    """One `<result>`: its status, errors and `<data>` element (None on failure)."""
+
+    function: str
+    controlid: str
+    status: str
+    data: etree._Element | None
+    errors: list[ErrorDetail] = field(default_factory=list)
+
+    def attr_int(self, name: str, default: int = 0) -> int:
+        if self.data is None:
+            return default
+        value = self.data.get(name)
+        return int(value) if value not in (None, "") else default
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "success"
+
+
+@dataclass
+class GatewayResponse:
+    results: list[FunctionResult]
+    session_timeout: datetime | None
+    session_timestamp: datetime | None
+    locationid: str
+
+
+def _parse_iso(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+
+
+def read_response(root: etree._Element, where: str) -> GatewayResponse:
+    """Check control, then authentication, then collect each function result (reference §2)."""
+    control = root.find("control")
+    if control is None or (control.findtext("status") or "").strip() != "success":
+        raise classify_errors("control", _errors(root), where)
+    operation = root.find("operation")
+    if operation is None:
+        raise RetryableError(f"{where}: response has no <operation>")
+    auth = operation.find("authentication")
+    if auth is None or (auth.findtext("status") or "").strip() != "success":
+        raise classify_errors("authentication", _errors(operation), where)
+    results = [
+        FunctionResult(
+            function=(res.findtext("function") or "").strip(),
+            controlid=(res.findtext("controlid") or "").strip(),
+            status=(res.findtext("status") or "").strip(),
+            data=res.find("data"),
+            errors=_errors(res),
+        )
+        for res in operation.iterfind("result")
+    ]
+    return GatewayResponse(
+        results=results,
+        session_timeout=_parse_iso(auth.findtext("sessiontimeout")),
+        session_timestamp=_parse_iso(auth.findtext("sessiontimestamp")),
+        locationid=(auth.findtext("locationid") or "").strip(),
+    )
+
+
+def raise_for_result(result: FunctionResult, where: str) -> None:
+    if not result.ok:
+        raise classify_errors("result", result.errors, where)
+
+
+# --------------------------------------------------------------------------------------------
+# Request building
+
+
+def _x(value: object) -> str:
+    return escape(str(value))
+
+
+def envelope(
+    *,
+    sender_id: str,
+    sender_password: str,
+    authentication: str,
+    functions: Sequence[str],
+) -> bytes:
+    """The `<request>` document (element order as the SDKs write it, intacct-xml-api.md §1)."""
+    content = "".join(
+        f'<function controlid="{uuid.uuid4().hex}">{fn}</function>' for fn in functions
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><request><control>'
+        f"<senderid>{_x(sender_id)}</senderid><password>{_x(sender_password)}</password>"
+        f"<controlid>{uuid.uuid4().hex}</controlid><uniqueid>false</uniqueid>"
+        "<dtdversion>3.0</dtdversion><includewhitespace>false</includewhitespace></control>"
+        f'<operation transaction="false"><authentication>{authentication}</authentication>'
+        f"<content>{content}</content></operation></request>"
+    ).encode()
+
+
+def login_block(user_id: str, company_id: str, user_password: str, entity_id: str = "") -> str:
+    # "<password/> must follow <companyid/> or login will fail" (reference §1, [PS]).
+    location = f"<locationid>{_x(entity_id)}</locationid>" if entity_id else ""
+    return (
+        f"<login><userid>{_x(user_id)}</userid><companyid>{_x(company_id)}</companyid>"
+        f"<password>{_x(user_password)}</password>{location}</login>"
+    )
+
+
+def session_block(session_id: str) -> str:
+    return f"<sessionid>{_x(session_id)}</sessionid>"
+
+
+def fn_get_api_session() -> str:
+    return "<getAPISession/>"
+
+
+def fn_lookup(object_name: str) -> str:
+    return f"<lookup><object>{_x(object_name)}</object></lookup>"
+
+
+def fn_read_entity_details() -> str:
+    return "<readEntityDetails/>"
+
+
+def fn_read_by_name(object_name: str, keys: str, fields: str = "*") -> str:
+    return (
+        f"<readByName><object>{_x(object_name)}</object><keys>{_x(keys)}</keys>"
+        f"<fields>{_x(fields)}</fields><returnFormat>xml</returnFormat></readByName>"
+    )
+
+
+def fn_read_user_formatting(user_recordno: str) -> str:
+    return f"<readUserFormatting><key>{_x(user_recordno)}</key></readUserFormatting>"
+
+
+# Filters for the `query` function (reference §3). Each returns an XML fragment.
+
+
+def f_cmp(op: str, field_name: str, value: object) -> str:
+    return f"<{op}><field>{_x(field_name)}</field><value>{_x(value)}</value></{op}>"
+
+
+def f_eq(field_name: str, value: object) -> str:
+    return f_cmp("equalto", field_name, value)
+
+
+def f_gt(field_name: str, value: object) -> str:
+    return f_cmp("greaterthan", field_name, value)
+
+
+def f_ge(field_name: str, value: object) -> str:
+    return f_cmp("greaterthanorequalto", field_name, value)
+
+
+def f_in(field_name: str, values: Iterable[object]) -> str:
+    inner = "".join(f"<value>{_x(v)}</value>" for v in values)
+    return f"<in><field>{_x(field_name)}</field>{inner}</in>"
+
+
+def f_isnull(field_name: str) -> str:
+    return f"<isnull><field>{_x(field_name)}</field></isnull>"
+
+
+def f_isnotnull(field_name: str) -> str:
+    return f"<isnotnull><field>{_x(field_name)}</field></isnotnull>"
+
+
+def _combine(op: str, parts: Sequence[str | None]) -> str | None:
+    kept = [p for p in parts if p]
+    if not kept:
+        return None
+    if len(kept) == 1:
+        return kept[0]
+    return f"<{op}>{''.join(kept)}</{op}>"
+
+
+def f_and(*parts: str | None) -> str | None:
+    return _combine("and", parts)
+
+
+def f_or(*parts: str | None) -> str | None:
+    return _combine("or", parts)
+
+
+def fn_query(
+    object_name: str,
+    fields: Sequence[str],
+    *,
+    filter_xml: str | None = None,
+    order_by: Sequence[str] = (),
+    page_size: int = MAX_QUERY_PAGE_SIZE,
+    show_private: bool = False,
+    offset: int | None = None,
+) -> str:
+    select = "".join(f"<field>{_x(f)}</field>" for f in fields)
+    filt = f"<filter>{filter_xml}</filter>" if filter_xml else ""
+    order = (
+        "<orderby>"
+        + "".join(f"<order><field>{_x(f)}</field><ascending/></order>" for f in order_by)
+        + "</orderby>"
+        if order_by
+        else ""
+    )
+    options = "<options><showprivate>true</showprivate></options>" if show_private else ""
+    off = f"<offset>{int(offset)}</offset>" if offset is not None else ""
+    return (
+        f"<query><object>{_x(object_name)}</object><select>{select}</select>{filt}{order}"
+        f"{options}<pagesize>{int(page_size)}</pagesize>{off}</query>"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Connection: HTTP, retries, session
+
+
+@dataclass(frozen=True)
+class Credentials:
+    sender_id: str
+    sender_password: str
+    user_id: str
+    user_password: str
+    company_id: str
+
+    def __repr__(self) -> str:  # never print the passwords, even in a debugger or a traceback
+        return f"Credentials(sender_id={self.sender_id!r}, user_id={self.user_id!r}, company_id={self.company_id!r})"
+
+
+@dataclass
+class RetryPolicy:
+    max_tries: int = 8
+    initial_wait: float = 1.0
+    max_wait: float = 60.0
+
+    def wait(self, attempt: int, retry_after: float | None = None) -> float:
+        # Full jitter (random in [0, cap]) spreads retries of parallel clients; Retry-After is a floor.
+        cap = min(self.max_wait, self.initial_wait * (2**attempt))
+        delay = random.uniform(0, cap)  # noqa: S311 - jitter, not security
+        return max(delay, retry_after or 0.0)
+
+
+@dataclass
+class CallStats:
+    """What a run cost: HTTP requests, function calls by name, logins and retries by reason."""
+
+    requests: int = 0
+    logins: int = 0
+    functions: Counter[str] = field(default_factory=Counter)
+    retries: Counter[str] = field(default_factory=Counter)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        with self.lock:
+            return {
+                "requests": self.requests,
+                "logins": self.logins,
+                "functions": dict(self.functions),
+                "retries": dict(self.retries),
+            }
+
+
+def _allowed_endpoint(api_url: str, endpoint: str) -> bool:
+    """Follow the session endpoint only to Intacct or to the host we were configured with."""
+    configured, offered = urlsplit(api_url), urlsplit(endpoint)
+    if offered.scheme not in ("http", "https") or not offered.hostname:
+        return False
+    if offered.hostname == configured.hostname:
+        return True
+    return offered.scheme == "https" and offered.hostname.endswith(".intacct.com")
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
+
+
+class IntacctConnection:
+    """One API session (one entity, or the top level) shared by every stream of a run."""
+
+    def __init__(
+        self,
+        credentials: Credentials,
+        api_url: str,
+        *,
+        entity_id: str = "",
+        http: requests.Session,
+        concurrency: threading.BoundedSemaphore,
+        retry: RetryPolicy,
+        stats: CallStats,
+        timeout: float = 300.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.credentials = credentials
+        self.api_url = api_url
+        self.entity_id = entity_id
+        self.http = http
+        self.concurrency = concurrency
+        self.retry = retry
+        self.stats = stats
+        self.timeout = timeout
+        self.sleep = sleep
+        self.session_id = ""
+        self.endpoint = api_url
+        self.session_deadline: float | None = None
+        self.session_timestamp: datetime | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def label(self) -> str:
+        return f"entity {self.entity_id}" if self.entity_id else "top level"
+
+    # -- transport ------------------------------------------------------------------------------
+
+    def _post(self, url: str, body: bytes, where: str) -> bytes:
+        """One HTTP POST. Raises RetryableError for every transient transport failure."""
+        with self.concurrency:
+            with self.stats.lock:
+                self.stats.requests += 1
+            try:
+                response = self.http.post(
+                    url, data=body, headers=_XML_HEADERS, timeout=self.timeout, stream=True
+                )
+            except requests.Timeout as exc:
+                raise RetryableError(f"{where}: gateway timed out", reason="timeout") from exc
+            except requests.ConnectionError as exc:
+                raise RetryableError(
+                    f"{where}: {type(exc).__name__} talking to the gateway", reason="connection"
+                ) from exc
+            try:
+                content = self._read_bounded(response, where)
+            except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+                raise RetryableError(
+                    f"{where}: connection dropped mid-body", reason="connection"
+                ) from exc
+            finally:
+                response.close()
+        status = response.status_code
+        if status == 429:
+            raise RetryableError(
+                f"{where}: HTTP 429 rate limited (GW-0010)",
+                retry_after=_retry_after(response),
+                reason="http_429",
+            )
+        if status >= 500:
+            # 5xx and 524 (CDN gave up while Intacct kept working): reads are idempotent, resend.
+            page = content[:512].lstrip().lower().startswith((b"<!doctype html", b"<html"))
+            kind = "an HTML (CDN) page" if page else "no XML"
+            raise RetryableError(
+                f"{where}: HTTP {status} from the gateway with {kind}",
+                retry_after=_retry_after(response),
+                reason="html" if page else ("http_524" if status == 524 else "http_5xx"),
+            )
+        if status >= 400 and b"<response" not in content[:4096]:
+            raise FatalError(f"{where}: HTTP {status} from the gateway without an XML error body")
+        # 4xx with an XML body is a parseable error answer (reference §1, [PHP] RequestHandler).
+        return content
+
+    @staticmethod
+    def _read_bounded(response: requests.Response, where: str) -> bytes:
+        declared = response.headers.get("Content-Length")
+        if declared and declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
+            raise FatalError(f"{where}: response of {declared} bytes exceeds the limit")
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_content(chunk_size=1 << 20):
+            size += len(chunk)
+            if size > MAX_RESPONSE_BYTES:
+                raise FatalError(f"{where}: response exceeds {MAX_RESPONSE_BYTES} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _send(
+        self, url: str, authentication: str, functions: Sequence[str], where: str
+    ) -> GatewayResponse:
+        body = envelope(
+            sender_id=self.credentials.sender_id,
+            sender_password=self.credentials.sender_password,
+            authentication=authentication,
+            functions=functions,
+        )
+        sent_at = time.monotonic()
+        content = self._post(url, body, where)
+        response = read_response(parse_xml(content), where)
+        if response.session_timeout is not None and response.session_timestamp is not None:
+            # Each call resets the session timeout (reference §1). Keep the remaining lifetime on
+            # our monotonic clock: the gateway's clock and ours need not agree.
+            remaining = (response.session_timeout - response.session_timestamp).total_seconds()
+            margin = min(SESSION_REFRESH_MARGIN.total_seconds(), remaining / 10)
+            self.session_deadline = sent_at + remaining - margin
+        return response
+
+    # -- session --------------------------------------------------------------------------------
+
+    def _login(self) -> None:
+        creds = self.credentials
+        auth = login_block(creds.user_id, creds.company_id, creds.user_password, self.entity_id)
+        where = f"getAPISession ({self.label})"
+        response = self._with_retries(
+            lambda: self._send(self.api_url, auth, [fn_get_api_session()], where), where
+        )
+        with self.stats.lock:
+            self.stats.logins += 1
+            self.stats.functions["getAPISession"] += 1
+        result = response.results[0] if response.results else None
+        if result is None:
+            raise RetryableError(f"{where}: no result in the answer")
+        if not result.ok:
+            # A refused login is never a permission problem to skip: the whole run depends on it.
+            error = classify_errors("result", result.errors, where)
+            if isinstance(error, PermissionDeniedError):
+                raise AuthenticationError(error.message, error.errors)
+            raise error
+        api = result.data.find("api") if result.data is not None else None
+        session_id = (api.findtext("sessionid") if api is not None else None) or ""
+        if not session_id:
+            raise FatalError(f"{where}: the gateway returned no session id")
+        endpoint = ((api.findtext("endpoint") if api is not None else None) or "").strip()
+        if endpoint and _allowed_endpoint(self.api_url, endpoint):
+            self.endpoint = endpoint
+        elif endpoint:
+            LOGGER.warning(
+                "%s: ignoring session endpoint on an unexpected host; using api_url", where
+            )
+            self.endpoint = self.api_url
+        self.session_id = session_id
+        self.session_timestamp = response.session_timestamp
+        LOGGER.info("Logged in to Intacct (%s)", self.label)
+
+    def ensure_session(self) -> None:
+        with self._lock:
+            stale = self.session_deadline is not None and time.monotonic() >= self.session_deadline
+            if not self.session_id or stale:
+                self._login()
+
+    def _renew(self, expired_id: str) -> None:
+        with self._lock:
+            if self.session_id == expired_id:  # another thread may have renewed already
+                LOGGER.info("Intacct session expired (%s); logging in again", self.label)
+                self.session_id = ""
+                self._login()
+
+    # -- calls ------------------------------------------------------------------------------
+
+    def _with_retries(self, attempt: Callable[[], GatewayResponse], where: str) -> GatewayResponse:
+        tries = 0
+        while True:
+            try:
+                return attempt()
+            except RetryableError as exc:
+                tries += 1
+                reason = exc.message.split(": ", 1)[-1][:80]
+                with self.stats.lock:
+                    self.stats.retries[exc.reason or "other"] += 1
+                if tries >= self.retry.max_tries:
+                    raise RetryableError(
+                        f"{where}: gave up after {tries} tries; last error: {exc.message}",
+                        exc.errors,
+                    ) from exc
+                delay = self.retry.wait(tries - 1, exc.retry_after)
+                LOGGER.warning(
+                    "%s: transient failure (%s); retry %d/%d in %.2fs",
+                    where,
+                    reason,
+                    tries,
+                    self.retry.max_tries - 1,
+                    delay,
+                )
+                self.sleep(delay)
+
+    def call(self, functions: Sequence[str], where: str) -> list[FunctionResult]:
+        """Send functions in one request with the session; return their results in order.
+
+        Transport and gateway-level failures are retried; function-level failures are returned in
+        the results for the caller to classify (one request can mix successes and failures).
+        """
+        self.ensure_session()
+        renewed = False
+        while True:
+            session_id = self.session_id
+
+            def attempt(session_id: str = session_id) -> GatewayResponse:
+                sent = self._send(self.endpoint, session_block(session_id), functions, where)
+                return self._retry_result_level(sent, where)
+
+            try:
+                response = self._with_retries(attempt, where)
+            except SessionExpiredError:
+                if renewed:
+                    raise
+                renewed = True
+                with self.stats.lock:
+                    self.stats.retries["session_expired"] += 1
+                self._renew(session_id)
+                continue
+            with self.stats.lock:
+                for fn in functions:
+                    self.stats.functions[function_name(fn)] += 1
+            return response.results
+
+    @staticmethod
+    def _retry_result_level(response: GatewayResponse, where: str) -> GatewayResponse:
+        # A function result that is transient ("Please Try Again Later") retries the whole
+        # request: the functions are reads, so resending them is safe.
+        for result in response.results:
+            if not result.ok:
+                error = classify_errors("result", result.errors, where)
+                if isinstance(error, RetryableError):
+                    raise error
+        return response
+
+
+def function_name(fragment: str) -> str:
+    """`<query>...` -> `query`: the function an XML fragment calls."""
+    end = len(fragment)
+    for stop in (" ", ">", "/"):
+        pos = fragment.find(stop, 1)
+        if pos != -1:
+            end = min(end, pos)
+    return fragment[1:end]

@@ -1,0 +1,608 @@
+"""Incremental extraction of one Intacct object: keyset paging, bookmarks, lookback, entities, deletes.
+
+The walk (per entity scope):
+  `query` ... `WHENMODIFIED > T OR (WHENMODIFIED = T AND RECORDNO > R)` ORDER BY WHENMODIFIED, RECORDNO,
+  pagesize up to 2000. The next page's filter is built from the raw text of the page's last row, so
+  thousands of rows sharing one second across page boundaries are neither lost nor repeated (offset
+  paging loses rows; peer-connectors.md §3.1). After each page the stream's state records that last
+  (WHENMODIFIED, RECORDNO) for the entity, so an interrupted run resumes inside an equal-second block.
+  A new run starts `lookback_minutes` before the bookmark to re-read rows that became visible late
+  (Intacct is eventually consistent, intacct-xml-api.md §4 pitfall 3); with no lookback it resumes
+  exactly after the saved RECORDNO.
+
+Rows whose WHENMODIFIED is empty never match a comparison on it (reference §4 pitfall 4). They are
+read by a second keyset pass on their creation stamp: WHENCREATED where it is a TIMESTAMP (master data),
+AUWHENCREATED where WHENCREATED is a business DATE (transactions). Such rows have never been modified,
+so rows created after the bookmark of that pass are all there is to read. The emitted WHENMODIFIED
+stays empty: the tap does not invent source values.
+
+Deletes come from AUDITHISTORY (ACCESSMODE D, OBJECTTYPE = object in lower case) and are emitted after
+the stream's rows as tombstones: key fields set, `_sdc_deleted_at` = ACCESSTIME (GMT, reference §6),
+everything else null. OBJECTKEY is `<RECORDNO>--REC`, or the natural id (VENDORID...) for master data.
+A deleted row cannot be read any more, so for master data the stream keeps a natural id -> RECORDNO map
+in its state (master tables are small) and maps the key through it; a delete of a row the tap never
+emitted has nothing to delete downstream and is logged and skipped.
+
+The first page of the walk, the first page of the empty-WHENMODIFIED pass and the first page of
+deletes travel as three functions in ONE request, so a stream costs ceil(rows/2000) requests per
+entity when nothing else remains.
+
+Line items are incremental streams of their own, not children of their headers: a child stream
+queries once per header, which is thousands of calls where ceil(rows/2000) are allowed; every line
+object carries its own WHENMODIFIED and shows up in AUDITHISTORY on its own. A header delete still
+reaches consumers as the header's tombstone (the target cascades it to the header's lines).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from lxml import etree
+from typing_extensions import override
+
+from tap_sage_intacct import protocol
+from tap_sage_intacct.client import EntityScope, IntacctStream
+from tap_sage_intacct.objects import (
+    AUDIT_FIELDS,
+    AUDIT_OBJECT,
+    DELETED_AT,
+    RECORDNO_KEY_SUFFIX,
+)
+from tap_sage_intacct.schema import (
+    TIMESTAMP,
+    ConversionError,
+    RecordConverter,
+    datatype_from_property,
+    iso_utc,
+    parse_intacct_timestamp,
+    to_intacct_timestamp,
+)
+
+if TYPE_CHECKING:
+    from singer_sdk.helpers import types
+
+LOGGER = logging.getLogger("tap_sage_intacct")
+
+RECORDNO = "RECORDNO"
+MEGAENTITYID = "MEGAENTITYID"
+
+
+class StreamSkipped(Exception):  # noqa: N818 - a control-flow signal, not an error
+    """The object is not readable by this user: warn and go on with the next stream."""
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a keyset walk stands: after (stamp, recordno), or at/after stamp if recordno is None.
+
+    `stamp` is the raw Intacct text (user wall time) so filters compare exactly what the server has.
+    """
+
+    stamp: str | None
+    recordno: int | None
+
+
+class IntacctObjectStream(IntacctStream):
+    """One Intacct object as one incremental Singer stream."""
+
+    @override
+    def get_replication_key_signpost(self, context: types.Context | None = None) -> None:
+        # Our bookmark is the last row actually read, never a clock value: the gateway's clock
+        # and ours may differ, and rows stamped "now" may still be committing.
+        return None
+
+    # -- setup ----------------------------------------------------------------------------------
+
+    @property
+    def lookback(self) -> timedelta:
+        return timedelta(minutes=float(self.config.get("lookback_minutes", 120)))
+
+    @property
+    def page_size(self) -> int:
+        size = int(self.config.get("page_size", protocol.MAX_QUERY_PAGE_SIZE))
+        return max(1, min(size, protocol.MAX_QUERY_PAGE_SIZE))
+
+    @property
+    def field_types(self) -> dict[str, str]:
+        props = self.schema.get("properties", {})
+        return {name: datatype_from_property(p) for name, p in props.items() if name != DELETED_AT}
+
+    @property
+    def replication_field(self) -> str | None:
+        key = self.replication_key
+        return key if key and key in self.field_types else None
+
+    @property
+    def created_field(self) -> str | None:
+        """The creation stamp used for rows with an empty replication key (module docstring)."""
+        types_ = self.field_types
+        for name in ("WHENCREATED", "AUWHENCREATED"):
+            if types_.get(name) == TIMESTAMP:
+                return name
+        return None
+
+    def _query_fields(self, emitted: list[str]) -> list[str]:
+        needed = [RECORDNO, self.replication_field, self.created_field, self.spec.natural_id]
+        known = self.field_types
+        fields = [f for f in emitted if f != DELETED_AT]
+        for name in needed:
+            if name is not None and name in known and name not in fields:
+                fields.append(name)
+        return fields
+
+    # -- state ----------------------------------------------------------------------------------
+
+    def _entity_state(self, scope: EntityScope) -> dict[str, Any]:
+        state = self.stream_state
+        entities: dict[str, Any] = state.setdefault("entities", {})
+        result: dict[str, Any] = entities.setdefault(scope.state_key, {})
+        return result
+
+    def _summarise_state(self) -> None:
+        """Mirror the oldest entity bookmark as the SDK's replication_key_value (for humans/tools)."""
+        state = self.stream_state
+        stamps = [
+            e.get("replication_key_value")
+            for e in state.get("entities", {}).values()
+            if e.get("replication_key_value")
+        ]
+        if self.replication_field and stamps:
+            state["replication_key"] = self.replication_field
+            state["replication_key_value"] = min(stamps)
+
+    def _start_stamp(self, bookmark: str | None) -> datetime | None:
+        start_date = self.config.get("start_date")
+        floor = (
+            datetime.fromisoformat(str(start_date).replace("Z", "+00:00")) if start_date else None
+        )
+        if floor is not None and floor.tzinfo is None:
+            floor = floor.replace(tzinfo=UTC)
+        if bookmark is None:
+            return floor
+        start = datetime.fromisoformat(bookmark) - self.lookback
+        return max(start, floor) if floor else start
+
+    def _resume_position(self, saved: Mapping[str, Any], key: str) -> Position:
+        bookmark = saved.get(key)
+        if bookmark and not self.lookback and saved.get(f"{key}_recordno") is not None:
+            # No lookback: continue exactly after the last row read, even inside one second.
+            stamp = to_intacct_timestamp(datetime.fromisoformat(bookmark), self.runtime.tz)
+            return Position(stamp, int(saved[f"{key}_recordno"]))
+        start = self._start_stamp(bookmark)
+        return Position(to_intacct_timestamp(start, self.runtime.tz) if start else None, None)
+
+    # -- filters --------------------------------------------------------------------------------
+
+    @staticmethod
+    def _entity_filter(scope: EntityScope) -> str | None:
+        if not scope.entity_id:
+            return None
+        own = protocol.f_eq(MEGAENTITYID, scope.entity_id)
+        return protocol.f_or(own, protocol.f_isnull(MEGAENTITYID)) if scope.owns_shared else own
+
+    @staticmethod
+    def _keyset(field: str, pos: Position) -> str | None:
+        if pos.stamp is None:
+            return protocol.f_isnotnull(field)
+        if pos.recordno is None:
+            return protocol.f_ge(field, pos.stamp)
+        return protocol.f_or(
+            protocol.f_gt(field, pos.stamp),
+            protocol.f_and(protocol.f_eq(field, pos.stamp), protocol.f_gt(RECORDNO, pos.recordno)),
+        )
+
+    def _main_query(self, fields: list[str], scope: EntityScope, pos: Position | int) -> str:
+        rk = self.replication_field
+        if rk is None or isinstance(pos, int):
+            # No replication key (an extra object without WHENMODIFIED): a RECORDNO keyset walk.
+            after = pos if isinstance(pos, int) else 0
+            filt = protocol.f_and(protocol.f_gt(RECORDNO, after), self._entity_filter(scope))
+            order: tuple[str, ...] = (RECORDNO,)
+        else:
+            filt = protocol.f_and(self._keyset(rk, pos), self._entity_filter(scope))
+            order = (rk, RECORDNO)
+        return protocol.fn_query(
+            self.spec.object_name,
+            fields,
+            filter_xml=filt,
+            order_by=order,
+            page_size=self.page_size,
+            show_private=scope.show_private,
+        )
+
+    def _created_query(self, fields: list[str], scope: EntityScope, pos: Position) -> str | None:
+        rk, created = self.replication_field, self.created_field
+        if rk is None or created is None:
+            return None
+        after = None if pos.stamp is None else self._keyset(created, pos)
+        filt = protocol.f_and(protocol.f_isnull(rk), after, self._entity_filter(scope))
+        return protocol.fn_query(
+            self.spec.object_name,
+            fields,
+            filter_xml=filt,
+            order_by=(created, RECORDNO),
+            page_size=self.page_size,
+            show_private=scope.show_private,
+        )
+
+    def _deletes_query(self, since: datetime | None, after: tuple[str, int] | None) -> str:
+        conditions: list[str | None] = [
+            protocol.f_eq("OBJECTTYPE", self.spec.audit_object_type),
+            protocol.f_eq("ACCESSMODE", "D"),
+        ]
+        if after is not None:
+            stamp, ident = after
+            conditions.append(
+                protocol.f_or(
+                    protocol.f_gt("ACCESSTIME", stamp),
+                    protocol.f_and(protocol.f_eq("ACCESSTIME", stamp), protocol.f_gt("ID", ident)),
+                )
+            )
+        elif since is not None:
+            # ACCESSTIME is always GMT, whatever the user's preferences (reference §4).
+            conditions.append(protocol.f_ge("ACCESSTIME", to_intacct_timestamp(since, UTC)))
+        return protocol.fn_query(
+            AUDIT_OBJECT,
+            list(AUDIT_FIELDS),
+            filter_xml=protocol.f_and(*conditions),
+            order_by=("ACCESSTIME", "ID"),
+            page_size=protocol.MAX_QUERY_PAGE_SIZE,
+        )
+
+    # -- requests -------------------------------------------------------------------------------
+
+    def _call(
+        self, conn: protocol.IntacctConnection, functions: list[str], what: str
+    ) -> list[protocol.FunctionResult]:
+        where = f"{what} {self.spec.object_name} (stream '{self.name}', {conn.label})"
+        results = conn.call(functions, where)
+        with self._calls_lock:  # the prefetch thread counts too
+            self.calls["requests"] += 1
+            for fn in functions:
+                self.calls[protocol.function_name(fn)] += 1
+        if len(results) != len(functions):
+            raise protocol.RetryableError(
+                f"{where}: {len(results)} results for {len(functions)} functions"
+            )
+        return results
+
+    def _check_main(
+        self, result: protocol.FunctionResult, conn: protocol.IntacctConnection
+    ) -> etree._Element:
+        where = f"query {self.spec.object_name} (stream '{self.name}', {conn.label})"
+        if not result.ok:
+            error = protocol.classify_errors("result", result.errors, where)
+            if isinstance(error, protocol.PermissionDeniedError):
+                raise StreamSkipped(error.message)
+            raise error
+        if result.data is None:
+            raise protocol.RetryableError(f"{where}: result without <data>")
+        return result.data
+
+    # -- the walk -------------------------------------------------------------------------------
+
+    @override
+    def get_records(self, context: types.Context | None) -> Iterator[dict[str, Any]]:
+        if self.spec.object_name in self.runtime.denied_objects:
+            return
+        emitted = [f for f in self.selected_properties() if f != DELETED_AT]
+        natural = self.spec.natural_id
+        if natural in self.field_types and natural not in emitted:
+            emitted.append(natural)
+        fields = self._query_fields(emitted)
+        converter = RecordConverter({f: self.field_types[f] for f in emitted}, self.runtime.tz)
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"prefetch-{self.name}")
+        try:
+            for index, scope in enumerate(self.runtime.scopes()):
+                yield from self._sync_scope(scope, index == 0, fields, converter, executor)
+        except StreamSkipped as skipped:
+            self.runtime.denied_objects.add(self.spec.object_name)
+            LOGGER.warning("Skipping stream '%s': no permission. %s", self.name, skipped)
+        finally:
+            executor.shutdown(wait=False, cancel_futures=True)
+
+    def _sync_scope(
+        self,
+        scope: EntityScope,
+        reads_deletes: bool,  # noqa: FBT001
+        fields: list[str],
+        converter: RecordConverter,
+        executor: ThreadPoolExecutor,
+    ) -> Iterator[dict[str, Any]]:
+        conn = self.runtime.connection(scope.entity_id)
+        saved = self._entity_state(scope)
+        rk = self.replication_field
+        # Without a replication key (an extra object lacking WHENMODIFIED) the stream re-reads
+        # the whole object by RECORDNO each run.
+        main_pos: Position | int = (
+            self._resume_position(saved, "replication_key_value") if rk else 0
+        )
+        created_pos = self._resume_position(saved, "created_value")
+        functions = [self._main_query(fields, scope, main_pos)]
+        created_fn = self._created_query(fields, scope, created_pos)
+        if created_fn:
+            functions.append(created_fn)
+        # Deletes are company-wide in AUDITHISTORY: read them once per stream, in the first scope.
+        deletes_fn = None
+        if reads_deletes and self.runtime.audit_readable is not False:
+            deleted_since = self._start_stamp(self.stream_state.get("deleted_at"))
+            deletes_fn = self._deletes_query(deleted_since, None)
+            functions.append(deletes_fn)
+        results = self._call(conn, functions, "query")
+        main_result = results[0]
+        created_result = results[1] if created_fn else None
+        deletes_result = results[-1] if deletes_fn else None
+
+        yield from self._walk_main(conn, scope, fields, converter, executor, main_result, saved)
+        if created_result is not None:
+            yield from self._walk_created(conn, scope, fields, converter, created_result, saved)
+        if deletes_result is not None:
+            yield from self._emit_deletes(conn, deletes_result, converter)
+
+    def _fetch_main(
+        self,
+        conn: protocol.IntacctConnection,
+        fields: list[str],
+        scope: EntityScope,
+        pos: Position | int,
+    ) -> protocol.FunctionResult:
+        return self._call(conn, [self._main_query(fields, scope, pos)], "query")[0]
+
+    def _walk_main(  # noqa: PLR0917
+        self,
+        conn: protocol.IntacctConnection,
+        scope: EntityScope,
+        fields: list[str],
+        converter: RecordConverter,
+        executor: ThreadPoolExecutor,
+        first: protocol.FunctionResult,
+        saved: dict[str, Any],
+    ) -> Iterator[dict[str, Any]]:
+        rk = self.replication_field
+        result = first
+        prefetch = self.runtime.max_concurrency > 1
+        previous: Position | int | None = None
+        while True:
+            data = self._check_main(result, conn)
+            rows = list(data)
+            remaining = result.attr_int("numremaining")
+            pending: Future[protocol.FunctionResult] | None = None
+            next_pos: Position | int | None = None
+            if rows and remaining > 0:
+                next_pos = self._position_after(rows[-1], rk)
+                if next_pos == previous or (isinstance(next_pos, Position) and not next_pos.stamp):
+                    # The server ignored the keyset filter or the ordering; paging on would loop.
+                    raise protocol.FatalError(
+                        f"query {self.spec.object_name} (stream '{self.name}'): the gateway did not "
+                        "advance past the last page's (WHENMODIFIED, RECORDNO); refusing to loop"
+                    )
+                previous = next_pos
+                if prefetch:
+                    # We know the next filter from the last row's raw text before converting
+                    # anything, so the next page downloads and parses while we convert this one.
+                    pending = executor.submit(self._fetch_main, conn, fields, scope, next_pos)
+            yield from self._emit_rows(rows, converter)
+            if rows:
+                self._learn_natural_keys(rows)
+                self._save_position(saved, "replication_key_value", rows[-1], rk)
+                self._summarise_state()
+                self.write_state_now()
+            if next_pos is None:
+                return
+            result = (
+                pending.result()
+                if pending is not None
+                else self._fetch_main(conn, fields, scope, next_pos)
+            )
+
+    def _walk_created(  # noqa: PLR0917
+        self,
+        conn: protocol.IntacctConnection,
+        scope: EntityScope,
+        fields: list[str],
+        converter: RecordConverter,
+        first: protocol.FunctionResult,
+        saved: dict[str, Any],
+    ) -> Iterator[dict[str, Any]]:
+        created = self.created_field
+        assert created is not None  # noqa: S101 - the query exists only when it is set
+        result = first
+        while True:
+            data = self._check_main(result, conn)
+            rows = list(data)
+            yield from self._emit_rows(rows, converter)
+            if not rows:
+                return
+            self._learn_natural_keys(rows)
+            self._save_position(saved, "created_value", rows[-1], created)
+            self.write_state_now()
+            if result.attr_int("numremaining") <= 0:
+                return
+            pos = self._position_after(rows[-1], created)
+            assert isinstance(pos, Position)  # noqa: S101
+            query = self._created_query(fields, scope, pos)
+            assert query is not None  # noqa: S101
+            result = self._call(conn, [query], "query")[0]
+
+    def _emit_rows(
+        self, rows: list[etree._Element], converter: RecordConverter
+    ) -> Iterator[dict[str, Any]]:
+        self.begin_page()
+        if self.fast_path:
+            to_json, encode = converter.to_json, self._encode
+            try:
+                lines = [to_json(row, encode) for row in rows]
+            except ConversionError:
+                self._raise_conversion_error(rows, converter)
+                raise
+            self.write_fast(lines)
+            return
+        convert = converter.convert
+        try:
+            records = [convert(row) for row in rows]
+        except ConversionError:
+            self._raise_conversion_error(rows, converter)
+            raise
+        yield from records
+
+    def _raise_conversion_error(
+        self, rows: list[etree._Element], converter: RecordConverter
+    ) -> None:
+        """Name the stream, object, record and problem in one line."""
+        for row in rows:
+            try:
+                converter.convert(row)
+            except ConversionError as exc:
+                recordno = row.findtext(RECORDNO)
+                raise protocol.FatalError(
+                    f"stream '{self.name}' ({self.spec.object_name}) record RECORDNO={recordno}: {exc}"
+                ) from exc
+
+    def _emit_records(self, records: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        if self.fast_path:
+            self.write_fast([self._encode(record) for record in records])
+            return
+        yield from records
+
+    def _position_after(self, row: etree._Element, field: str | None) -> Position | int:
+        recordno_text = row.findtext(RECORDNO)
+        if not recordno_text:
+            raise protocol.FatalError(
+                f"stream '{self.name}' ({self.spec.object_name}): a row without RECORDNO; cannot page"
+            )
+        if field is None:
+            return int(recordno_text)
+        return Position(row.findtext(field), int(recordno_text))
+
+    def _save_position(
+        self, saved: dict[str, Any], key: str, row: etree._Element, field: str | None
+    ) -> None:
+        recordno = int(row.findtext(RECORDNO) or 0)
+        if field is None:
+            saved["last_recordno"] = recordno
+            return
+        stamp = row.findtext(field)
+        if not stamp:
+            return
+        saved[key] = iso_utc(parse_intacct_timestamp(stamp, self.runtime.tz))
+        saved[f"{key}_recordno"] = recordno
+
+    # -- deletes --------------------------------------------------------------------------------
+
+    @property
+    def natural_keys(self) -> dict[str, int] | None:
+        """natural id -> RECORDNO for master data, whose AUDITHISTORY key is the natural id."""
+        if self.spec.natural_id == RECORDNO or self.spec.natural_id not in self.field_types:
+            return None
+        keys: dict[str, int] = self.stream_state.setdefault("natural_keys", {})
+        return keys
+
+    @property
+    def _live_this_run(self) -> dict[str, str | None]:
+        if not hasattr(self, "_live_keys"):
+            self._live_keys: dict[str, str | None] = {}
+        return self._live_keys
+
+    def _recreated_after(self, key: str, deleted_at: str) -> bool:
+        modified = self._live_this_run.get(key)
+        if modified is None:
+            return False
+        row_time = parse_intacct_timestamp(modified, self.runtime.tz)
+        return row_time >= parse_intacct_timestamp(deleted_at, UTC)
+
+    def _learn_natural_keys(self, rows: list[etree._Element]) -> None:
+        keys = self.natural_keys
+        if keys is None:
+            return
+        natural, rk = self.spec.natural_id, self.replication_field
+        for row in rows:
+            key, number = row.findtext(natural), row.findtext(RECORDNO)
+            if key and number:
+                keys[key] = int(number)
+                self._live_this_run[key] = row.findtext(rk) if rk else None
+
+    def _emit_deletes(
+        self,
+        conn: protocol.IntacctConnection,
+        first: protocol.FunctionResult,
+        converter: RecordConverter,
+    ) -> Iterator[dict[str, Any]]:
+        result = first
+        template = dict.fromkeys(converter.fields)
+        natural = self.spec.natural_id
+        while True:
+            if not result.ok:
+                where = f"query {AUDIT_OBJECT} for deletes of '{self.name}'"
+                error = protocol.classify_errors("result", result.errors, where)
+                if isinstance(error, protocol.PermissionDeniedError):
+                    if self.runtime.audit_readable is not False:
+                        LOGGER.warning(
+                            "Deletes are not extracted: the user may not read %s. %s",
+                            AUDIT_OBJECT,
+                            error.message,
+                        )
+                    self.runtime.audit_readable = False
+                    return
+                raise error
+            self.runtime.audit_readable = True
+            rows = list(result.data) if result.data is not None else []
+            self.begin_page()
+            last: tuple[str, int] | None = None
+            tombstones = []
+            for row in rows:
+                key = (row.findtext("OBJECTKEY") or "").strip()
+                stamp = (row.findtext("ACCESSTIME") or "").strip()
+                ident = int(row.findtext("ID") or 0)
+                last = (stamp, ident)
+                tombstone = self._tombstone(template, key, stamp, natural)
+                if tombstone is not None:
+                    tombstones.append(tombstone)
+            yield from self._emit_records(tombstones)
+            if last is not None:
+                self.stream_state["deleted_at"] = iso_utc(parse_intacct_timestamp(last[0], UTC))
+                self.write_state_now()
+            if last is None or result.attr_int("numremaining") <= 0:
+                return
+            result = self._call(conn, [self._deletes_query(None, last)], "query")[0]
+
+    def _tombstone(
+        self, template: dict[str, Any], key: str, stamp: str, natural: str
+    ) -> dict[str, Any] | None:
+        if not key or not stamp:
+            return None
+        record = dict(template)
+        if key.endswith(RECORDNO_KEY_SUFFIX):
+            number = key[: -len(RECORDNO_KEY_SUFFIX)]
+            if not number.isdigit():
+                return None
+            record[RECORDNO] = int(number)
+        elif natural == RECORDNO:
+            if not key.isdigit():
+                LOGGER.warning(
+                    "stream '%s': AUDITHISTORY key %r is not a RECORDNO; skipped", self.name, key
+                )
+                return None
+            record[RECORDNO] = int(key)
+        else:
+            # Master data is keyed by its natural id (VENDORID...): map it to the RECORDNO we emitted.
+            keys = self.natural_keys or {}
+            if self._recreated_after(key, stamp):
+                # The id was deleted and then reused by a row this run emitted: keep that row.
+                return None
+            if key not in keys:
+                LOGGER.warning(
+                    "stream '%s': delete of %s=%s, which this tap never emitted; nothing to delete",
+                    self.name,
+                    natural,
+                    key,
+                )
+                return None
+            record[natural] = key
+            record[RECORDNO] = keys.pop(key)
+        record[DELETED_AT] = iso_utc(parse_intacct_timestamp(stamp, UTC))
+        return record
