@@ -1,0 +1,497 @@
+"""Domain snapshots -> LDIF content items, and the processor configuration that maps them in LeanIX.
+
+Pure functions. The LDIF shape is LeanIX's `LeanIxDataInterchangeFormat` (leanix-api.md §3.1); the
+processors are LeanIX's documented inbound processors (§3.2), keyed by `externalId` so every run is an
+upsert. One content item per LeanIX object we own; ids are the external IDs (see README "External IDs").
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from target_leanix.ledger import InvoiceRow, ServiceSnapshot
+from target_leanix.mapping import slug
+
+CONNECTOR_TYPE = "sage-intacct-saas-discovery"
+CONNECTOR_VERSION = "1.0.0"
+LX_VERSION = "1.0.0"
+SPEND_MEASUREMENT = "intacctSpend"
+
+# Content item types (our own vocabulary; the processors filter on them with exactType).
+SERVICE = "Service"
+SERVICE_COST = "ServiceCost"
+DEPARTMENT = "Department"
+SERVICE_DEPARTMENT = "ServiceDepartment"
+SERVICE_DEPARTMENT_REMOVED = "ServiceDepartmentRemoved"
+SERVICE_SPEND = "ServiceSpend"
+SERVICE_SPEND_REMOVED = "ServiceSpendRemoved"
+INVOICE = "Invoice"
+INVOICE_REMOVED = "InvoiceRemoved"
+
+# Items that create fact sheets go first: a relation whose endpoint does not exist yet only warns.
+FACT_SHEET_TYPES = frozenset({SERVICE, DEPARTMENT})
+
+INVOICE_LABELS = {"APBILL": "Bill", "APPYMT": "AP payment", "PODOCUMENT": "Purchase order"}
+
+DEFAULT_RECORD_URL_TEMPLATE = (
+    "https://www.intacct.com/ia/acct/ur.phtml?.r={recordno}&.obj={object_lower}&cny={company}"
+)
+
+# leanix-api.md §3.1 (IA-OAS `LeanIxDataInterchangeFormat`): required header keys, strings <= 500.
+LDIF_JSON_SCHEMA: dict[str, Any] = {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "type": "object",
+    "required": [
+        "connectorType",
+        "connectorId",
+        "connectorVersion",
+        "lxVersion",
+        "processingDirection",
+    ],
+    "properties": {
+        "connectorType": {"type": "string", "minLength": 1, "maxLength": 500},
+        "connectorId": {"type": "string", "minLength": 1, "maxLength": 500},
+        "connectorVersion": {"type": "string", "minLength": 1, "maxLength": 500},
+        "lxVersion": {"type": "string", "minLength": 1, "maxLength": 500},
+        "lxWorkspace": {"type": "string", "maxLength": 500},
+        "description": {"type": "string", "maxLength": 500},
+        "processingDirection": {"enum": ["inbound", "outbound"]},
+        "processingMode": {"enum": ["partial", "full"]},
+        "customFields": {"type": "object"},
+        "chunkInformation": {
+            "type": "object",
+            "properties": {
+                "firstDataObject": {"type": "integer"},
+                "lastDataObject": {"type": "integer"},
+                "maxDataObject": {"type": "integer"},
+            },
+        },
+        "content": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["type", "id", "data"],
+                "properties": {
+                    "type": {"type": "string", "minLength": 1},
+                    "id": {"type": "string", "minLength": 1},
+                    "data": {"type": "object"},
+                },
+                "additionalProperties": False,
+            },
+        },
+    },
+    "additionalProperties": False,
+}
+
+
+@dataclass(frozen=True)
+class ExternalIds:
+    """The external IDs of one company's objects. Stable across runs: derived from keys, not names."""
+
+    company: str
+
+    def service(self, service_key: str) -> str:
+        return f"intacct:{self.company}:service:{service_key}"
+
+    def it_component(self, service_key: str) -> str:
+        return f"{self.service(service_key)}:saas"
+
+    def provider(self, provider_name: str) -> str:
+        return f"intacct:{self.company}:provider:{slug(provider_name)}"
+
+    def department(self, department_id: str) -> str:
+        return f"intacct:{self.company}:department:{department_id}"
+
+    def invoice(self, obj: str, recordno: str) -> str:
+        return f"intacct:{self.company}:{obj}:{recordno}"
+
+
+def content_item(item_type: str, item_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    return {"type": item_type, "id": item_id, "data": data}
+
+
+def item_key(item: dict[str, Any]) -> str:
+    return f"{item['type']}|{item['id']}"
+
+
+def month_start(month: str) -> str:
+    """`2025-03` -> the ISO instant LeanIX metrics use (leanix-api.md §3.2 inboundMetrics `time`)."""
+    return f"{month}-01T00:00:00.000000Z"
+
+
+def service_items(
+    snapshot: ServiceSnapshot,
+    ids: ExternalIds,
+    *,
+    record_url_template: str,
+) -> list[dict[str, Any]]:
+    """Every content item that shows one service in LeanIX, from its ledger snapshot."""
+    service = snapshot.service
+    app_id = ids.service(service.key)
+    vendors = ", ".join(snapshot.vendor_ids) or "none (recognised from card or expense spend)"
+    items = [
+        content_item(
+            SERVICE,
+            app_id,
+            {
+                "name": service.name,
+                "description": (
+                    f"SaaS service discovered in Sage Intacct (company {ids.company}); "
+                    f"category {service.category or 'unknown'}; Intacct vendors: {vendors}."
+                ),
+                "itComponentName": f"{service.name} (SaaS)",
+                "providerId": ids.provider(service.provider or service.name),
+                "providerName": service.provider or service.name,
+            },
+        ),
+        content_item(
+            SERVICE_COST,
+            f"{app_id}:cost",
+            {
+                "serviceId": app_id,
+                "costTotalAnnual": snapshot.cost_total,
+                "description": _cost_description(snapshot),
+            },
+        ),
+    ]
+    for department_id in snapshot.departments:
+        items.append(
+            content_item(
+                SERVICE_DEPARTMENT,
+                f"{app_id}:department:{department_id}",
+                {"serviceId": app_id, "departmentId": ids.department(department_id)},
+            )
+        )
+    for (department_id, month, currency), amount in sorted(snapshot.spend.items()):
+        items.append(
+            spend_item(
+                ids,
+                service.key,
+                department_id=department_id,
+                month=month,
+                currency=currency,
+                amount=amount,
+            )
+        )
+    items.extend(
+        invoice_item(ids, service.key, invoice, record_url_template=record_url_template)
+        for invoice in snapshot.invoices
+    )
+    return items
+
+
+def _cost_description(snapshot: ServiceSnapshot) -> str:
+    window = snapshot.window
+    text = (
+        f"Spend from Sage Intacct card transactions and reimbursed expenses, "
+        f"{window.start_month}..{window.end_month}, in {snapshot.cost_currency}"
+    )
+    if snapshot.unconvertible:
+        left_out = ", ".join(
+            f"{format(v, 'f')} {c}" for c, v in sorted(snapshot.unconvertible.items())
+        )
+        text += f"; not included (no rate to {snapshot.cost_currency}): {left_out}"
+    return text
+
+
+def spend_item(
+    ids: ExternalIds,
+    service_key: str,
+    *,
+    department_id: str,
+    month: str,
+    currency: str,
+    amount: Decimal,
+) -> dict[str, Any]:
+    app_id = ids.service(service_key)
+    department_tag = department_id or "none"
+    return content_item(
+        SERVICE_SPEND,
+        f"{app_id}:spend:{department_tag}:{month}:{currency}",
+        {
+            "measurement": SPEND_MEASUREMENT,
+            "time": month_start(month),
+            "value": amount,
+            "service": app_id,
+            "department": department_tag,
+            "currency": currency,
+        },
+    )
+
+
+def invoice_item(
+    ids: ExternalIds,
+    service_key: str,
+    invoice: InvoiceRow,
+    *,
+    record_url_template: str,
+) -> dict[str, Any]:
+    label = INVOICE_LABELS.get(invoice.object, invoice.object)
+    amount = format(invoice.amount, "f")
+    url = record_url_template.format(
+        recordno=invoice.recordno,
+        object=invoice.object,
+        object_lower=invoice.object.lower(),
+        company=ids.company,
+    )
+    metadata = {
+        "object": invoice.object,
+        "recordNo": invoice.recordno,
+        "number": invoice.number,
+        "date": invoice.date,
+        "amount": amount,
+        "currency": invoice.currency,
+        "status": invoice.status,
+        "vendorId": invoice.vendor_id,
+    }
+    return content_item(
+        INVOICE,
+        ids.invoice(invoice.object, invoice.recordno),
+        {
+            "serviceId": ids.service(service_key),
+            # The document name is its identity on the fact sheet: keep it free of editable fields.
+            "name": f"Intacct {invoice.object} {invoice.recordno}",
+            "url": url,
+            "description": (
+                f"{label} {invoice.number} dated {invoice.date or 'n/a'}: "
+                f"{amount} {invoice.currency}, {invoice.status or 'no status'}"
+            ),
+            "number": invoice.number,
+            "date": invoice.date or "",
+            "amount": invoice.amount,
+            "currency": invoice.currency,
+            "status": invoice.status,
+            "metadata": json.dumps(metadata, sort_keys=True),
+        },
+    )
+
+
+def department_item(ids: ExternalIds, department_id: str, title: str) -> dict[str, Any]:
+    return content_item(DEPARTMENT, ids.department(department_id), {"name": title})
+
+
+def removal_item(published_payload: dict[str, Any]) -> dict[str, Any] | None:
+    """The item that undoes a published one that the ledger no longer produces (None: keep it)."""
+    item_type = published_payload["type"]
+    data = dict(published_payload["data"])
+    if item_type == SERVICE_DEPARTMENT:
+        return content_item(SERVICE_DEPARTMENT_REMOVED, published_payload["id"], data)
+    if item_type == INVOICE:
+        return content_item(INVOICE_REMOVED, published_payload["id"], data)
+    if item_type == SERVICE_SPEND:
+        return content_item(SERVICE_SPEND_REMOVED, published_payload["id"], data)
+    return None
+
+
+def ldif(company: str, content: list[dict[str, Any]], description: str) -> dict[str, Any]:
+    return {
+        "connectorType": CONNECTOR_TYPE,
+        "connectorId": company,
+        "connectorVersion": CONNECTOR_VERSION,
+        "lxVersion": LX_VERSION,
+        "processingDirection": "inbound",
+        "processingMode": "partial",
+        "description": description[:500],
+        "content": content,
+    }
+
+
+# -- processor configuration ------------------------------------------------------------------------
+
+
+def _expr(text: str) -> dict[str, str]:
+    return {"expr": text}
+
+
+def _external(id_expr: str) -> dict[str, Any]:
+    return {"external": {"id": _expr(id_expr), "type": _expr("externalId")}}
+
+
+def _update(key: str, value_expr: str) -> dict[str, Any]:
+    return {"key": _expr(key), "values": [_expr(value_expr)]}
+
+
+def _fact_sheet(name: str, fs_type: str, filter_type: str, id_expr: str, updates: list[Any]) -> Any:  # noqa: ANN401
+    return {
+        "processorType": "inboundFactSheet",
+        "processorName": name,
+        "type": fs_type,
+        "filter": {"exactType": filter_type},
+        "identifier": _external(id_expr),
+        "run": 0,
+        "updates": updates,
+        "logLevel": "warning",
+    }
+
+
+def _relation(
+    name: str,
+    rel_type: str,
+    filter_type: str,
+    from_expr: str,
+    to_expr: str,
+    *,
+    updates: list[Any] | None = None,
+    delete: bool = False,
+) -> dict[str, Any]:
+    processor: dict[str, Any] = {
+        "processorType": "inboundRelation",
+        "processorName": name,
+        "type": rel_type,
+        "filter": {"exactType": filter_type},
+        "from": _external(from_expr),
+        "to": _external(to_expr),
+        "run": 1,
+        "updates": updates or [],
+        "logLevel": "warning",
+    }
+    if delete:
+        processor["mode"] = "delete"
+    return processor
+
+
+def _document(name: str, filter_type: str, *, delete: bool = False) -> dict[str, Any]:
+    updates = [_update("name", "${data.name}")]
+    if not delete:
+        updates += [
+            _update("url", "${data.url}"),
+            _update("description", "${data.description}"),
+            _update("documentType", "website"),
+            _update("origin", "CUSTOM_LINK"),
+            _update("metadata", "${data.metadata}"),
+        ]
+    processor: dict[str, Any] = {
+        "processorType": "inboundDocument",
+        "processorName": name,
+        "filter": {"exactType": filter_type},
+        "identifier": _external("${data.serviceId}"),
+        "run": 1,
+        "updates": updates,
+        "logLevel": "warning",
+    }
+    if delete:
+        processor["mode"] = "delete"
+    return processor
+
+
+def _metrics(name: str, filter_type: str, *, delete: bool = False) -> dict[str, Any]:
+    def tag(key: str) -> dict[str, Any]:
+        return {
+            "map": [{"key": "key", "value": key}, {"key": "value", "value": f"${{data.{key}}}"}]
+        }
+
+    updates: list[dict[str, Any]] = [
+        _update("measurement", "${data.measurement}"),
+        _update("time", "${data.time}"),
+        {"key": _expr("tags"), "values": [tag("service"), tag("department"), tag("currency")]},
+    ]
+    if not delete:
+        updates += [_update("fieldKey", "amount"), _update("fieldValueNumber", "${data.value}")]
+    processor: dict[str, Any] = {
+        "processorType": "inboundMetrics",
+        "processorName": name,
+        "filter": {"exactType": filter_type},
+        "run": 1,
+        "updates": updates,
+        "logLevel": "warning",
+    }
+    if delete:
+        processor["mode"] = "delete"
+    return processor
+
+
+def binding(company: str) -> dict[str, str]:
+    """The five keys that bind our LDIFs to our configuration (leanix-api.md §3: "match exactly")."""
+    return {
+        "connectorType": CONNECTOR_TYPE,
+        "connectorId": company,
+        "connectorVersion": CONNECTOR_VERSION,
+        "processingDirection": "inbound",
+        "processingMode": "partial",
+    }
+
+
+def processor_configuration(company: str) -> dict[str, Any]:
+    """The inbound processor configuration bound to this company's LDIFs (leanix-api.md §3.2, §6.3)."""
+    processors = [
+        _fact_sheet(
+            "Application from service",
+            "Application",
+            SERVICE,
+            "${content.id}",
+            [_update("name", "${data.name}"), _update("description", "${data.description}")],
+        ),
+        _fact_sheet(
+            "SaaS IT component from service",
+            "ITComponent",
+            SERVICE,
+            "${content.id}:saas",
+            [_update("name", "${data.itComponentName}"), _update("category", "saas")],
+        ),
+        _fact_sheet(
+            "Provider from service",
+            "Provider",
+            SERVICE,
+            "${data.providerId}",
+            [_update("name", "${data.providerName}")],
+        ),
+        _fact_sheet(
+            "Organization from department",
+            "UserGroup",
+            DEPARTMENT,
+            "${content.id}",
+            [_update("name", "${data.name}")],
+        ),
+        _relation(
+            "Service runs on its SaaS IT component",
+            "relApplicationToITComponent",
+            SERVICE,
+            "${content.id}",
+            "${content.id}:saas",
+        ),
+        _relation(
+            "SaaS IT component from its provider",
+            "relITComponentToProvider",
+            SERVICE,
+            "${content.id}:saas",
+            "${data.providerId}",
+        ),
+        _relation(
+            "Service cost (trailing window)",
+            "relApplicationToITComponent",
+            SERVICE_COST,
+            "${data.serviceId}",
+            "${data.serviceId}:saas",
+            updates=[
+                _update("costTotalAnnual", "${data.costTotalAnnual}"),
+                _update("description", "${data.description}"),
+            ],
+        ),
+        _relation(
+            "Service used by department",
+            "relApplicationToUserGroup",
+            SERVICE_DEPARTMENT,
+            "${data.serviceId}",
+            "${data.departmentId}",
+        ),
+        _relation(
+            "Service no longer used by department",
+            "relApplicationToUserGroup",
+            SERVICE_DEPARTMENT_REMOVED,
+            "${data.serviceId}",
+            "${data.departmentId}",
+            delete=True,
+        ),
+        _metrics("Monthly spend per service, department and currency", SERVICE_SPEND),
+        _metrics("Monthly spend point withdrawn", SERVICE_SPEND_REMOVED, delete=True),
+        _document("Invoice on its service", INVOICE),
+        _document("Invoice removed from its service", INVOICE_REMOVED, delete=True),
+    ]
+    return {
+        **binding(company),
+        "sequentialExecution": True,
+        "processors": processors,
+    }

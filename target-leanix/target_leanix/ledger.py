@@ -1,0 +1,1253 @@
+"""The durable ledger: every source record ever seen, the aggregates derived from them, dirty marks.
+
+Why a ledger: the tap is incremental, so a run sees only changed records, yet LeanIX must show totals over
+*every* line ever seen. The ledger keeps one row per source record (keyed by stream kind + RECORDNO), so a
+re-sent record replaces its previous version and a deleted one stops counting; aggregates are recomputed
+from the rows, never incremented.
+
+Dirty marks: writing a record marks the services/departments whose LeanIX items may change, in the same
+transaction. The publisher reads them, sends the changed items, and clears them only after LeanIX
+confirmed (`confirm`). A crash in between leaves them set, so the next run repairs LeanIX.
+
+`published` remembers what LeanIX holds (a hash per item and owner), so an unchanged item is never sent
+again and an item that disappeared (a department that no longer spends, a deleted invoice) is removed.
+
+Money is stored as exact decimal text and summed in Python with Decimal: SQLite has no exact decimal type.
+SQLAlchemy Core only, so the same code runs on SQLite (default) and PostgreSQL (CI).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from target_leanix.mapping import (
+    DepartmentItem,
+    InvoiceItem,
+    Item,
+    ReimbursementItem,
+    SpendHeaderItem,
+    SpendKind,
+    SpendLineItem,
+    VendorAccountItem,
+    VendorItem,
+)
+
+SCHEMA_VERSION = "1"
+
+# Card transactions in these states never became spend (intacct-xml-api.md: STATE enum).
+NON_SPEND_CARD_STATES = frozenset({"reversed", "voided", "declined", "draft"})
+# An expense report's lines are spend once the report is reimbursed: an EPPAYMENT that references it
+# (RECORDKEY) and is not voided, or the report itself says Paid.
+PAID_REPORT_STATES = frozenset({"paid", "partially paid"})
+NON_PAYING_REIMBURSEMENT_STATES = frozenset({"voided", "reversed", "declined", "draft"})
+
+
+class LedgerError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class ServiceInfo:
+    """A recognised service, as the ledger stores it (decoupled from the recognition package)."""
+
+    key: str
+    name: str
+    category: str
+    provider: str
+    candidate: bool = False
+
+
+@dataclass(frozen=True)
+class Entry:
+    """An item to write plus what recognition said about it (vendor, card header or expense line)."""
+
+    item: Item
+    service: ServiceInfo | None = None
+
+
+@dataclass(frozen=True)
+class CostWindow:
+    """The trailing window of `months` calendar months ending with `end_month` (YYYY-MM), inclusive."""
+
+    end_month: str
+    months: int
+
+    @property
+    def start_month(self) -> str:
+        year, month = (int(part) for part in self.end_month.split("-"))
+        index = year * 12 + (month - 1) - (self.months - 1)
+        return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+    def contains(self, month: str) -> bool:
+        return self.start_month <= month <= self.end_month
+
+    @classmethod
+    def ending(cls, day: dt.date, months: int) -> CostWindow:
+        return cls(f"{day.year:04d}-{day.month:02d}", months)
+
+
+@dataclass(frozen=True)
+class InvoiceRow:
+    object: str
+    recordno: str
+    vendor_id: str
+    number: str
+    date: str | None
+    amount: Decimal
+    currency: str
+    status: str
+
+
+@dataclass
+class ServiceSnapshot:
+    """Everything LeanIX should show for one service, recomputed from the ledger."""
+
+    service: ServiceInfo
+    vendor_ids: list[str]
+    # (department_id or "", month, currency) -> exact sum in that currency
+    spend: dict[tuple[str, str, str], Decimal]
+    departments: list[str]  # known departments with non-zero spend
+    cost_total: Decimal  # trailing window, reporting currency
+    cost_currency: str
+    window: CostWindow
+    unconvertible: dict[
+        str, Decimal
+    ]  # currency -> window spend that has no rate to the reporting one
+    invoices: list[InvoiceRow]
+
+
+@dataclass(frozen=True)
+class PublishedItem:
+    owner: str
+    item_key: str
+    digest: str
+    payload: dict[str, Any]
+
+
+@dataclass
+class WriteStats:
+    written: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    deleted: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    # Vendors whose set of GL accounts changed: recognition should look at them again.
+    vendors_to_recognize: set[str] = field(default_factory=set)
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else format(value, "f")
+
+
+def digest(payload: dict[str, Any]) -> str:
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class Ledger:
+    def __init__(self, url: str, table_prefix: str = "lx_") -> None:
+        self.url = url
+        self.engine: Engine = sa.create_engine(url, future=True)
+        if url.startswith("sqlite"):
+            # One writer; give a concurrent reader time instead of failing at once.
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.metadata = sa.MetaData()
+        p = table_prefix
+        md = self.metadata
+        self.meta = sa.Table(
+            f"{p}meta",
+            md,
+            sa.Column("key", sa.String(64), primary_key=True),
+            sa.Column("value", sa.Text, nullable=False),
+        )
+        self.services = sa.Table(
+            f"{p}services",
+            md,
+            sa.Column("service_key", sa.String(200), primary_key=True),
+            sa.Column("name", sa.Text, nullable=False),
+            sa.Column("category", sa.Text, nullable=False),
+            sa.Column("provider", sa.Text, nullable=False),
+            sa.Column("candidate", sa.Boolean, nullable=False),
+        )
+        self.vendors = sa.Table(
+            f"{p}vendors",
+            md,
+            sa.Column("vendor_id", sa.String(200), primary_key=True),
+            sa.Column("recordno", sa.String(64), nullable=False),
+            sa.Column("name", sa.Text, nullable=False),
+            sa.Column("status", sa.String(32), nullable=False),
+            sa.Column("website", sa.Text),
+            sa.Column("deleted", sa.Boolean, nullable=False),
+            sa.Column("service_key", sa.String(200)),
+        )
+        self.vendor_accounts_table = sa.Table(
+            f"{p}vendor_accounts",
+            md,
+            sa.Column("recordno", sa.String(64), primary_key=True),  # the AP bill line
+            sa.Column("vendor_id", sa.String(200), index=True),
+            sa.Column("accountno", sa.String(64)),
+            sa.Column("deleted", sa.Boolean, nullable=False),
+        )
+        self.departments = sa.Table(
+            f"{p}departments",
+            md,
+            sa.Column("department_id", sa.String(200), primary_key=True),
+            sa.Column("recordno", sa.String(64), nullable=False),
+            sa.Column("title", sa.Text, nullable=False),
+            sa.Column("parent_id", sa.String(200)),
+            sa.Column("deleted", sa.Boolean, nullable=False),
+        )
+        self.headers = sa.Table(
+            f"{p}spend_headers",
+            md,
+            sa.Column("kind", sa.String(16), primary_key=True),
+            sa.Column("recordno", sa.String(64), primary_key=True),
+            sa.Column("descriptor", sa.Text, nullable=False),
+            sa.Column("state", sa.String(64), nullable=False),
+            sa.Column("deleted", sa.Boolean, nullable=False),
+            sa.Column("service_key", sa.String(200)),
+        )
+        self.lines = sa.Table(
+            f"{p}spend_lines",
+            md,
+            sa.Column("kind", sa.String(16), primary_key=True),
+            sa.Column("recordno", sa.String(64), primary_key=True),
+            sa.Column("header_recordno", sa.String(64), nullable=False, index=True),
+            sa.Column("department_id", sa.String(200)),
+            sa.Column("vendor_id", sa.String(200), index=True),
+            sa.Column("description", sa.Text, nullable=False),
+            sa.Column("amount", sa.String(64), nullable=False),
+            sa.Column("currency", sa.String(3), nullable=False),
+            sa.Column("base_amount", sa.String(64), nullable=False),
+            sa.Column("base_currency", sa.String(3), nullable=False),
+            sa.Column("month", sa.String(7), nullable=False),
+            sa.Column("deleted", sa.Boolean, nullable=False),
+            sa.Column("own_service_key", sa.String(200)),  # from the line's own text (expenses)
+            sa.Column("service_key", sa.String(200), index=True),  # resolved attribution
+        )
+        self.reimbursements = sa.Table(
+            f"{p}reimbursements",
+            md,
+            sa.Column("recordno", sa.String(64), primary_key=True),
+            sa.Column("report_recordno", sa.String(64), index=True),
+            sa.Column("state", sa.String(64), nullable=False),
+            sa.Column("amount", sa.String(64)),
+            sa.Column("currency", sa.String(3), nullable=False),
+            sa.Column("deleted", sa.Boolean, nullable=False),
+        )
+        self.invoices = sa.Table(
+            f"{p}invoices",
+            md,
+            sa.Column("object", sa.String(16), primary_key=True),
+            sa.Column("recordno", sa.String(64), primary_key=True),
+            sa.Column("vendor_id", sa.String(200), index=True),
+            sa.Column("number", sa.Text, nullable=False),
+            sa.Column("date", sa.String(10)),
+            sa.Column("amount", sa.String(64)),
+            sa.Column("currency", sa.String(3), nullable=False),
+            sa.Column("status", sa.String(64), nullable=False),
+            sa.Column("deleted", sa.Boolean, nullable=False),
+        )
+        self.published_items = sa.Table(
+            f"{p}published",
+            md,
+            sa.Column("owner", sa.String(300), primary_key=True),
+            sa.Column("item_key", sa.String(500), primary_key=True),
+            sa.Column("digest", sa.String(64), nullable=False),
+            sa.Column("payload", sa.Text, nullable=False),
+        )
+        self.dirty = sa.Table(
+            f"{p}dirty",
+            md,
+            sa.Column("kind", sa.String(16), primary_key=True),
+            sa.Column("key", sa.String(300), primary_key=True),
+        )
+
+        # Statements are built once and reused with bound parameters: building and hashing a
+        # SQLAlchemy construct per row cost more than running it.
+        self._statements: dict[tuple[Any, ...], Any] = {}
+        self._services_this_batch: dict[str, ServiceInfo] = {}
+
+    def _statement(self, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:  # noqa: ANN401
+        statement = self._statements.get(key)
+        if statement is None:
+            statement = self._statements[key] = build()
+        return statement
+
+    def _row(self, conn: Connection, table: sa.Table, keys: dict[str, Any]) -> sa.Row[Any] | None:
+        statement = self._statement(
+            ("select", table.name, tuple(keys)),
+            lambda: sa.select(table).where(*[table.c[k] == sa.bindparam(f"k_{k}") for k in keys]),
+        )
+        row: sa.Row[Any] | None = conn.execute(
+            statement, {f"k_{k}": v for k, v in keys.items()}
+        ).one_or_none()
+        return row
+
+    def _insert(self, conn: Connection, table: sa.Table, row: dict[str, Any]) -> None:
+        conn.execute(self._statement(("insert", table.name), table.insert), row)
+
+    def _update(
+        self, conn: Connection, table: sa.Table, keys: dict[str, Any], values: dict[str, Any]
+    ) -> None:
+        statement = self._statement(
+            ("update", table.name, tuple(keys), tuple(values)),
+            lambda: (
+                table.update()
+                .where(*[table.c[k] == sa.bindparam(f"k_{k}") for k in keys])
+                .values({c: sa.bindparam(f"v_{c}") for c in values})
+            ),
+        )
+        conn.execute(
+            statement,
+            {**{f"k_{k}": v for k, v in keys.items()}, **{f"v_{c}": v for c, v in values.items()}},
+        )
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+
+    def create(self) -> None:
+        self.metadata.create_all(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def _tx(self) -> Iterator[Connection]:
+        with self.engine.begin() as conn:
+            yield conn
+
+    def get_meta(self, key: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(
+                sa.select(self.meta.c.value).where(self.meta.c.key == key)
+            ).scalar_one_or_none()
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._tx() as conn:
+            self._set_meta(conn, key, value)
+
+    def _set_meta(self, conn: Connection, key: str, value: str) -> None:
+        conn.execute(sa.delete(self.meta).where(self.meta.c.key == key))
+        conn.execute(sa.insert(self.meta).values(key=key, value=value))
+
+    def bind_company(self, company_key: str) -> bool:
+        """Bind a fresh ledger to the company, or check the binding. True when the ledger was fresh."""
+        bound = self.get_meta("company_key")
+        if bound is None:
+            with self._tx() as conn:
+                self._set_meta(conn, "company_key", company_key)
+                self._set_meta(conn, "schema_version", SCHEMA_VERSION)
+            return True
+        if bound != company_key:
+            raise LedgerError(
+                f"the ledger at {self.describe()} belongs to company_key {bound!r}, "
+                f"not {company_key!r}; use one ledger per company"
+            )
+        return False
+
+    def describe(self) -> str:
+        """The ledger location without credentials."""
+        return sa.make_url(self.url).render_as_string(hide_password=True)
+
+    # -- writes --------------------------------------------------------------------------------------
+
+    def write(self, entries: Sequence[Entry]) -> WriteStats:
+        """Write a batch in one transaction: replace each record, mark what it touches dirty."""
+        stats = WriteStats()
+        self._services_this_batch = {}
+        with self._tx() as conn:
+            dirty_services: set[str | None] = set()
+            dirty_departments: set[str | None] = set()
+            for entry in entries:
+                item = entry.item
+                if entry.service is not None:
+                    self._save_service(conn, entry.service)
+                name = type(item).__name__
+                (stats.deleted if item.deleted else stats.written)[name] += 1
+                if isinstance(item, VendorItem):
+                    self._write_vendor(conn, item, entry.service, dirty_services)
+                elif isinstance(item, DepartmentItem):
+                    self._write_department(conn, item, dirty_services, dirty_departments)
+                elif isinstance(item, SpendHeaderItem):
+                    self._write_header(conn, item, entry.service, dirty_services)
+                elif isinstance(item, SpendLineItem):
+                    self._write_line(conn, item, entry.service, dirty_services)
+                elif isinstance(item, ReimbursementItem):
+                    self._write_reimbursement(conn, item, dirty_services)
+                elif isinstance(item, VendorAccountItem):
+                    self._write_vendor_account(conn, item, stats.vendors_to_recognize)
+                else:
+                    self._write_invoice(conn, item, dirty_services)
+            self._mark(conn, "service", dirty_services)
+            self._mark(conn, "department", dirty_departments)
+        return stats
+
+    def _mark(self, conn: Connection, kind: str, keys: Iterable[str | None]) -> None:
+        wanted = {key for key in keys if key}
+        if not wanted:
+            return
+        present = set(
+            conn.execute(
+                sa.select(self.dirty.c.key).where(
+                    self.dirty.c.kind == kind, self.dirty.c.key.in_(wanted)
+                )
+            ).scalars()
+        )
+        rows = [{"kind": kind, "key": key} for key in sorted(wanted - present)]
+        if rows:
+            conn.execute(sa.insert(self.dirty), rows)
+
+    def _save_service(self, conn: Connection, service: ServiceInfo) -> None:
+        if self._services_this_batch.get(service.key) == service:
+            return
+        self._services_this_batch[service.key] = service
+        values = {
+            "name": service.name,
+            "category": service.category,
+            "provider": service.provider,
+            "candidate": service.candidate,
+        }
+        table = self.services
+        current = self._row(conn, table, {"service_key": service.key})
+        if current is None:
+            self._insert(conn, table, {"service_key": service.key, **values})
+        elif any(getattr(current, k) != v for k, v in values.items()):
+            self._update(conn, table, {"service_key": service.key}, values)
+            self._mark(conn, "service", [service.key])
+
+    def _upsert(
+        self, conn: Connection, table: sa.Table, keys: dict[str, Any], values: dict[str, Any]
+    ) -> sa.Row[Any] | None:
+        """Replace a row by its key; return the previous version."""
+        previous = self._row(conn, table, keys)
+        if previous is None:
+            self._insert(conn, table, {**keys, **values})
+        else:
+            self._update(conn, table, keys, values)
+        return previous
+
+    def _write_vendor(
+        self,
+        conn: Connection,
+        item: VendorItem,
+        service: ServiceInfo | None,
+        dirty: set[str | None],
+    ) -> None:
+        table = self.vendors
+        vendor_id = item.vendor_id
+        if not vendor_id:  # a delete that only names RECORDNO
+            vendor_id = (
+                conn.execute(
+                    sa.select(table.c.vendor_id).where(table.c.recordno == item.recordno)
+                ).scalar_one_or_none()
+                or ""
+            )
+            if not vendor_id:
+                return
+        if item.deleted:
+            previous = conn.execute(
+                sa.select(table).where(table.c.vendor_id == vendor_id)
+            ).one_or_none()
+            if previous is None:
+                return
+            conn.execute(
+                sa.update(table)
+                .where(table.c.vendor_id == vendor_id)
+                .values(deleted=True, service_key=None)
+            )
+            old_key = previous.service_key
+            new_key = None
+        else:
+            previous = self._upsert(
+                conn,
+                table,
+                {"vendor_id": vendor_id},
+                {
+                    "recordno": item.recordno,
+                    "name": item.name,
+                    "status": item.status,
+                    "website": item.website,
+                    "deleted": False,
+                    "service_key": service.key if service else None,
+                },
+            )
+            old_key = previous.service_key if previous is not None else None
+            new_key = service.key if service else None
+            if previous is None or previous.name != item.name or old_key != new_key:
+                dirty.update({old_key, new_key})
+        if old_key != new_key:
+            dirty.update(self._reattribute(conn, self.lines.c.vendor_id == vendor_id))
+            dirty.update({old_key, new_key})
+
+    def _write_vendor_account(
+        self, conn: Connection, item: VendorAccountItem, changed: set[str]
+    ) -> None:
+        table = self.vendor_accounts_table
+        keys = {"recordno": item.recordno}
+        previous = self._row(conn, table, keys)
+        old = None
+        if previous is not None and not previous.deleted:
+            old = (previous.vendor_id, previous.accountno)
+        new = None if item.deleted else (item.vendor_id, item.accountno)
+        if old == new:
+            return
+        # A vendor's account set changes when a line brings an account it did not have yet, or
+        # takes away the last line on an account.
+        new_vendor, new_account = new if new is not None else (None, None)
+        if (
+            new_vendor
+            and new_account
+            and not self._has_account(conn, new_vendor, new_account, item.recordno)
+        ):
+            changed.add(new_vendor)
+        if item.deleted:
+            if previous is not None:
+                self._update(conn, table, keys, {"deleted": True})
+        else:
+            self._upsert(
+                conn,
+                table,
+                keys,
+                {"vendor_id": item.vendor_id, "accountno": item.accountno, "deleted": False},
+            )
+        old_vendor, old_account = old if old is not None else (None, None)
+        if (
+            old_vendor
+            and old_account
+            and not self._has_account(conn, old_vendor, old_account, None)
+        ):
+            changed.add(old_vendor)
+
+    def _has_account(
+        self, conn: Connection, vendor_id: str, accountno: str, except_recordno: str | None
+    ) -> bool:
+        table = self.vendor_accounts_table
+        statement = self._statement(
+            ("has account",),
+            lambda: (
+                sa.select(table.c.recordno)
+                .where(
+                    table.c.vendor_id == sa.bindparam("vendor"),
+                    table.c.accountno == sa.bindparam("account"),
+                    table.c.deleted.is_(False),
+                    table.c.recordno != sa.bindparam("except"),
+                )
+                .limit(1)
+            ),
+        )
+        params = {"vendor": vendor_id, "account": accountno, "except": except_recordno or ""}
+        return conn.execute(statement, params).first() is not None
+
+    def _accounts(self, conn: Connection, vendor_id: str) -> set[str]:
+        table = self.vendor_accounts_table
+        return {
+            str(a)
+            for a in conn.execute(
+                sa.select(table.c.accountno)
+                .where(table.c.vendor_id == vendor_id, table.c.deleted.is_(False))
+                .distinct()
+            ).scalars()
+            if a
+        }
+
+    def vendor_accounts(self, vendor_id: str) -> list[str]:
+        """The GL accounts a vendor's live AP bill lines post to."""
+        with self.engine.connect() as conn:
+            return sorted(self._accounts(conn, vendor_id))
+
+    def vendor_for_recognition(self, vendor_id: str) -> tuple[str, str | None] | None:
+        """(name, website) of a live vendor."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(self.vendors.c.name, self.vendors.c.website).where(
+                    self.vendors.c.vendor_id == vendor_id, self.vendors.c.deleted.is_(False)
+                )
+            ).one_or_none()
+        return None if row is None else (row.name, row.website)
+
+    def set_vendor_service(self, vendor_id: str, service: ServiceInfo | None) -> bool:
+        """Recognition changed its mind about a vendor: move its lines and invoices. True if changed."""
+        with self._tx() as conn:
+            current = conn.execute(
+                sa.select(self.vendors.c.service_key).where(self.vendors.c.vendor_id == vendor_id)
+            ).one_or_none()
+            new_key = service.key if service else None
+            if current is None or current.service_key == new_key:
+                return False
+            if service is not None:
+                self._save_service(conn, service)
+            conn.execute(
+                sa.update(self.vendors)
+                .where(self.vendors.c.vendor_id == vendor_id)
+                .values(service_key=new_key)
+            )
+            dirty = self._reattribute(conn, self.lines.c.vendor_id == vendor_id)
+            self._mark(conn, "service", dirty | {current.service_key, new_key})
+        return True
+
+    # -- re-recognition (the rules or the catalog changed) ---------------------------------------
+
+    def live_vendors(self) -> list[tuple[str, str, str | None]]:
+        with self.engine.connect() as conn:
+            return [
+                (row.vendor_id, row.name, row.website)
+                for row in conn.execute(
+                    sa.select(self.vendors.c.vendor_id, self.vendors.c.name, self.vendors.c.website)
+                    .where(self.vendors.c.deleted.is_(False))
+                    .order_by(self.vendors.c.vendor_id)
+                )
+            ]
+
+    def card_descriptors(self) -> list[str]:
+        headers = self.headers
+        with self.engine.connect() as conn:
+            return list(
+                conn.execute(
+                    sa.select(headers.c.descriptor)
+                    .where(headers.c.kind == SpendKind.CARD.value, headers.c.deleted.is_(False))
+                    .distinct()
+                    .order_by(headers.c.descriptor)
+                ).scalars()
+            )
+
+    def expense_texts(self) -> list[str]:
+        lines = self.lines
+        with self.engine.connect() as conn:
+            return list(
+                conn.execute(
+                    sa.select(lines.c.description)
+                    .where(lines.c.kind == SpendKind.EXPENSE.value, lines.c.deleted.is_(False))
+                    .distinct()
+                    .order_by(lines.c.description)
+                ).scalars()
+            )
+
+    def set_descriptor_service(self, descriptor: str, service: ServiceInfo | None) -> bool:
+        """Every card transaction with this descriptor now belongs to `service`. True if any moved."""
+        headers = self.headers
+        new_key = service.key if service else None
+        with self._tx() as conn:
+            moved = [
+                row
+                for row in conn.execute(
+                    sa.select(headers.c.recordno, headers.c.service_key).where(
+                        headers.c.kind == SpendKind.CARD.value, headers.c.descriptor == descriptor
+                    )
+                )
+                if row.service_key != new_key
+            ]
+            if not moved:
+                return False
+            if service is not None:
+                self._save_service(conn, service)
+            dirty: set[str | None] = {new_key}
+            for row in moved:
+                self._update(
+                    conn,
+                    headers,
+                    {"kind": SpendKind.CARD.value, "recordno": row.recordno},
+                    {"service_key": new_key},
+                )
+                dirty.add(row.service_key)
+                dirty.update(self._reattribute_header(conn, SpendKind.CARD.value, row.recordno))
+            self._mark(conn, "service", dirty)
+        return True
+
+    def set_text_service(self, text: str, service: ServiceInfo | None) -> bool:
+        """Every expense line with this memo now belongs to `service`. True if any moved."""
+        lines = self.lines
+        new_key = service.key if service else None
+        where = sa.and_(
+            lines.c.kind == SpendKind.EXPENSE.value,
+            lines.c.description == text,
+            sa.or_(lines.c.own_service_key.is_(None), lines.c.own_service_key != new_key)
+            if new_key
+            else lines.c.own_service_key.is_not(None),
+        )
+        with self._tx() as conn:
+            if conn.execute(sa.select(lines.c.recordno).where(where).limit(1)).first() is None:
+                return False
+            if service is not None:
+                self._save_service(conn, service)
+            selected = conn.execute(sa.select(lines.c.recordno).where(where)).scalars().all()
+            conn.execute(sa.update(lines).where(where).values(own_service_key=new_key))
+            dirty = self._reattribute(
+                conn,
+                sa.and_(lines.c.kind == SpendKind.EXPENSE.value, lines.c.recordno.in_(selected)),
+            )
+            self._mark(conn, "service", dirty | {new_key})
+        return True
+
+    def _write_department(
+        self,
+        conn: Connection,
+        item: DepartmentItem,
+        dirty_services: set[str | None],
+        dirty_departments: set[str | None],
+    ) -> None:
+        table = self.departments
+        department_id = item.department_id or (
+            conn.execute(
+                sa.select(table.c.department_id).where(table.c.recordno == item.recordno)
+            ).scalar_one_or_none()
+            or ""
+        )
+        if not department_id:
+            return
+        if item.deleted:
+            conn.execute(
+                sa.update(table).where(table.c.department_id == department_id).values(deleted=True)
+            )
+        else:
+            previous = self._upsert(
+                conn,
+                table,
+                {"department_id": department_id},
+                {
+                    "recordno": item.recordno,
+                    "title": item.title,
+                    "parent_id": item.parent_id,
+                    "deleted": False,
+                },
+            )
+            if previous is not None and previous.title == item.title and not previous.deleted:
+                return
+            dirty_departments.add(department_id)
+        # Services spending in this department may now gain or lose their link to it.
+        dirty_services.update(
+            conn.execute(
+                sa.select(self.lines.c.service_key)
+                .where(self.lines.c.department_id == department_id)
+                .distinct()
+            ).scalars()
+        )
+
+    def _write_header(
+        self,
+        conn: Connection,
+        item: SpendHeaderItem,
+        service: ServiceInfo | None,
+        dirty: set[str | None],
+    ) -> None:
+        table = self.headers
+        keys = {"kind": item.kind.value, "recordno": item.recordno}
+        if item.deleted:
+            previous = self._row(conn, table, keys)
+            if previous is None:
+                self._insert(
+                    conn,
+                    table,
+                    {**keys, "descriptor": "", "state": "", "deleted": True, "service_key": None},
+                )
+            else:
+                self._update(conn, table, keys, {"deleted": True})
+        else:
+            self._upsert(
+                conn,
+                table,
+                keys,
+                {
+                    "descriptor": item.descriptor,
+                    "state": item.state,
+                    "deleted": False,
+                    "service_key": service.key if service else None,
+                },
+            )
+        # Header changes (state, descriptor, deletion) change every line under it.
+        dirty.update(self._reattribute_header(conn, item.kind.value, item.recordno))
+
+    def _write_line(
+        self,
+        conn: Connection,
+        item: SpendLineItem,
+        service: ServiceInfo | None,
+        dirty: set[str | None],
+    ) -> None:
+        table = self.lines
+        keys = {"kind": item.kind.value, "recordno": item.recordno}
+        previous = self._row(conn, table, keys)
+        if previous is not None:
+            dirty.add(previous.service_key)
+        if item.deleted:
+            if previous is not None:
+                self._update(conn, table, keys, {"deleted": True})
+            return
+        own = service.key if service else None
+        resolved = self._resolve(conn, item.kind.value, item.header_recordno, item.vendor_id, own)
+        values = {
+            "header_recordno": item.header_recordno,
+            "department_id": item.department_id,
+            "vendor_id": item.vendor_id,
+            "description": item.description,
+            "amount": _money(item.amount),
+            "currency": item.currency,
+            "base_amount": _money(item.base_amount),
+            "base_currency": item.base_currency,
+            "month": item.month,
+            "deleted": False,
+            "own_service_key": own,
+            "service_key": resolved,
+        }
+        if previous is None:
+            self._insert(conn, table, {**keys, **values})
+        else:
+            self._update(conn, table, keys, values)
+        dirty.add(resolved)
+
+    def _resolve(
+        self,
+        conn: Connection,
+        kind: str,
+        header_recordno: str,
+        vendor_id: str | None,
+        own_service_key: str | None,
+    ) -> str | None:
+        """Attribution order: the line's vendor if it is a service, else the card's merchant
+        descriptor (card lines) or the line's own text (expense lines)."""
+        if vendor_id:
+            vendor = self._row(conn, self.vendors, {"vendor_id": vendor_id})
+            if vendor is not None and not vendor.deleted and vendor.service_key:
+                return str(vendor.service_key)
+        if kind == SpendKind.CARD.value:
+            header = self._row(conn, self.headers, {"kind": kind, "recordno": header_recordno})
+            return str(header.service_key) if header is not None and header.service_key else None
+        return own_service_key
+
+    def _reattribute(self, conn: Connection, where: sa.ColumnElement[bool]) -> set[str | None]:
+        """Recompute the attribution of the selected lines; return old and new service keys."""
+        touched: set[str | None] = set()
+        rows = conn.execute(
+            sa.select(
+                self.lines.c.kind,
+                self.lines.c.recordno,
+                self.lines.c.header_recordno,
+                self.lines.c.vendor_id,
+                self.lines.c.own_service_key,
+                self.lines.c.service_key,
+            ).where(where)
+        ).all()
+        for row in rows:
+            resolved = self._resolve(
+                conn, row.kind, row.header_recordno, row.vendor_id, row.own_service_key
+            )
+            touched.update({row.service_key, resolved})
+            if resolved != row.service_key:
+                self._update(
+                    conn,
+                    self.lines,
+                    {"kind": row.kind, "recordno": row.recordno},
+                    {"service_key": resolved},
+                )
+        return touched
+
+    def _reattribute_header(self, conn: Connection, kind: str, recordno: str) -> set[str | None]:
+        lines = self.lines
+        statement = self._statement(
+            ("lines of header",),
+            lambda: sa.select(lines.c.recordno).where(
+                lines.c.kind == sa.bindparam("kind"),
+                lines.c.header_recordno == sa.bindparam("header"),
+            ),
+        )
+        if conn.execute(statement, {"kind": kind, "header": recordno}).first() is None:
+            return set()  # the usual case: a header written before (or without) its lines
+        return self._reattribute(
+            conn, sa.and_(lines.c.kind == kind, lines.c.header_recordno == recordno)
+        )
+
+    def _write_reimbursement(
+        self, conn: Connection, item: ReimbursementItem, dirty: set[str | None]
+    ) -> None:
+        table = self.reimbursements
+        previous = conn.execute(
+            sa.select(table).where(table.c.recordno == item.recordno)
+        ).one_or_none()
+        reports = {previous.report_recordno if previous is not None else None}
+        if item.deleted:
+            if previous is not None:
+                conn.execute(
+                    sa.update(table).where(table.c.recordno == item.recordno).values(deleted=True)
+                )
+        else:
+            self._upsert(
+                conn,
+                table,
+                {"recordno": item.recordno},
+                {
+                    "report_recordno": item.report_recordno,
+                    "state": item.state,
+                    "amount": _money(item.amount),
+                    "currency": item.currency,
+                    "deleted": False,
+                },
+            )
+            reports.add(item.report_recordno)
+        wanted = [report for report in reports if report]
+        if wanted:
+            dirty.update(
+                conn.execute(
+                    sa.select(self.lines.c.service_key)
+                    .where(
+                        self.lines.c.kind == SpendKind.EXPENSE.value,
+                        self.lines.c.header_recordno.in_(wanted),
+                    )
+                    .distinct()
+                ).scalars()
+            )
+
+    def _write_invoice(self, conn: Connection, item: InvoiceItem, dirty: set[str | None]) -> None:
+        table = self.invoices
+        keys = {"object": item.object.value, "recordno": item.recordno}
+        previous = self._row(conn, table, keys)
+        vendors = {previous.vendor_id if previous is not None else None}
+        if item.deleted:
+            if previous is not None:
+                self._update(conn, table, keys, {"deleted": True})
+        else:
+            self._upsert(
+                conn,
+                table,
+                {"object": item.object.value, "recordno": item.recordno},
+                {
+                    "vendor_id": item.vendor_id,
+                    "number": item.number,
+                    "date": item.date,
+                    "amount": _money(item.amount),
+                    "currency": item.currency,
+                    "status": item.status,
+                    "deleted": False,
+                },
+            )
+            vendors.add(item.vendor_id)
+        for vendor_id in vendors:
+            if vendor_id:
+                vendor = self._row(conn, self.vendors, {"vendor_id": vendor_id})
+                if vendor is not None:
+                    dirty.add(vendor.service_key)
+
+    # -- reads ---------------------------------------------------------------------------------------
+
+    def dirty_keys(self, kind: str) -> list[str]:
+        with self.engine.connect() as conn:
+            return sorted(
+                conn.execute(sa.select(self.dirty.c.key).where(self.dirty.c.kind == kind)).scalars()
+            )
+
+    def mark_all_services_dirty(self) -> None:
+        with self._tx() as conn:
+            self._mark(
+                conn, "service", conn.execute(sa.select(self.services.c.service_key)).scalars()
+            )
+
+    def vendor_names(self) -> dict[str, str]:
+        with self.engine.connect() as conn:
+            return {
+                row.vendor_id: row.name
+                for row in conn.execute(sa.select(self.vendors.c.vendor_id, self.vendors.c.name))
+            }
+
+    def department(self, department_id: str) -> tuple[str, bool] | None:
+        """(title, deleted) of a known department."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(self.departments.c.title, self.departments.c.deleted).where(
+                    self.departments.c.department_id == department_id
+                )
+            ).one_or_none()
+        return None if row is None else (row.title, bool(row.deleted))
+
+    def service_snapshot(
+        self, service_key: str, window: CostWindow, reporting_currency: str
+    ) -> ServiceSnapshot | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(self.services).where(self.services.c.service_key == service_key)
+            ).one_or_none()
+            if row is None:
+                return None
+            service = ServiceInfo(
+                row.service_key, row.name, row.category, row.provider, row.candidate
+            )
+            vendor_ids = sorted(
+                conn.execute(
+                    sa.select(self.vendors.c.vendor_id).where(
+                        self.vendors.c.service_key == service_key,
+                        self.vendors.c.deleted.is_(False),
+                    )
+                ).scalars()
+            )
+            spend: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
+            cost_total = Decimal(0)
+            unconvertible: dict[str, Decimal] = defaultdict(Decimal)
+            for line in self._counting_lines(conn, service_key):
+                amount = Decimal(line.amount)
+                spend[(line.department_id or "", line.month, line.currency)] += amount
+                if not window.contains(line.month):
+                    continue
+                if line.currency == reporting_currency:
+                    cost_total += amount
+                elif line.base_currency == reporting_currency:
+                    cost_total += Decimal(line.base_amount)
+                else:
+                    unconvertible[line.currency] += amount
+            known = set(
+                conn.execute(
+                    sa.select(self.departments.c.department_id).where(
+                        self.departments.c.deleted.is_(False)
+                    )
+                ).scalars()
+            )
+            spending: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+            for (department_id, _month, currency), amount in spend.items():
+                spending[(department_id, currency)] += amount
+            departments = sorted(
+                {d for (d, _c), total in spending.items() if d in known and total != 0}
+            )
+            invoices = [
+                InvoiceRow(
+                    inv.object,
+                    inv.recordno,
+                    inv.vendor_id,
+                    inv.number,
+                    inv.date,
+                    Decimal(inv.amount),
+                    inv.currency,
+                    inv.status,
+                )
+                for inv in conn.execute(
+                    sa.select(self.invoices)
+                    .where(
+                        self.invoices.c.deleted.is_(False),
+                        self.invoices.c.vendor_id.in_(vendor_ids),
+                    )
+                    .order_by(self.invoices.c.object, self.invoices.c.recordno)
+                )
+            ]
+        return ServiceSnapshot(
+            service=service,
+            vendor_ids=vendor_ids,
+            spend=dict(spend),
+            departments=departments,
+            cost_total=cost_total,
+            cost_currency=reporting_currency,
+            window=window,
+            unconvertible=dict(unconvertible),
+            invoices=invoices,
+        )
+
+    def _counting_lines(self, conn: Connection, service_key: str) -> list[sa.Row[Any]]:
+        """Lines of the service that are spend: alive, under a live header that made them spend."""
+        lines, headers = self.lines, self.headers
+        rows = conn.execute(
+            sa.select(
+                lines.c.kind,
+                lines.c.header_recordno,
+                lines.c.department_id,
+                lines.c.month,
+                lines.c.amount,
+                lines.c.currency,
+                lines.c.base_amount,
+                lines.c.base_currency,
+                headers.c.state,
+            )
+            .join(
+                headers,
+                sa.and_(
+                    headers.c.kind == lines.c.kind,
+                    headers.c.recordno == lines.c.header_recordno,
+                ),
+            )
+            .where(
+                lines.c.service_key == service_key,
+                lines.c.deleted.is_(False),
+                headers.c.deleted.is_(False),
+            )
+        ).all()
+        reimbursed = self._reimbursed_reports(
+            conn, {r.header_recordno for r in rows if r.kind == SpendKind.EXPENSE.value}
+        )
+        counting = []
+        for row in rows:
+            state = (row.state or "").strip().lower()
+            if row.kind == SpendKind.CARD.value:
+                if state in NON_SPEND_CARD_STATES:
+                    continue
+            elif state not in PAID_REPORT_STATES and row.header_recordno not in reimbursed:
+                continue
+            counting.append(row)
+        return counting
+
+    def _reimbursed_reports(self, conn: Connection, reports: set[str]) -> set[str]:
+        if not reports:
+            return set()
+        table = self.reimbursements
+        found = set()
+        for row in conn.execute(
+            sa.select(table.c.report_recordno, table.c.state).where(
+                table.c.report_recordno.in_(sorted(reports)), table.c.deleted.is_(False)
+            )
+        ):
+            if (row.state or "").strip().lower() not in NON_PAYING_REIMBURSEMENT_STATES:
+                found.add(row.report_recordno)
+        return found
+
+    def pending_summary(self) -> dict[str, Any]:
+        """What the ledger holds but cannot count yet (lines waiting for a header or a reimbursement,
+        unattributed lines): for the run summary, so nothing is dropped silently."""
+        lines, headers = self.lines, self.headers
+        with self.engine.connect() as conn:
+            orphan = conn.execute(
+                sa.select(sa.func.count())
+                .select_from(
+                    lines.outerjoin(
+                        headers,
+                        sa.and_(
+                            headers.c.kind == lines.c.kind,
+                            headers.c.recordno == lines.c.header_recordno,
+                        ),
+                    )
+                )
+                .where(lines.c.deleted.is_(False), headers.c.recordno.is_(None))
+            ).scalar_one()
+            unattributed: dict[str, Decimal] = defaultdict(Decimal)
+            count = 0
+            for row in conn.execute(
+                sa.select(lines.c.amount, lines.c.currency).where(
+                    lines.c.deleted.is_(False), lines.c.service_key.is_(None)
+                )
+            ):
+                unattributed[row.currency] += Decimal(row.amount)
+                count += 1
+            invoices, vendors = self.invoices, self.vendors
+            not_services = conn.execute(
+                sa.select(sa.func.count())
+                .select_from(
+                    invoices.outerjoin(vendors, vendors.c.vendor_id == invoices.c.vendor_id)
+                )
+                .where(
+                    invoices.c.deleted.is_(False),
+                    sa.or_(vendors.c.vendor_id.is_(None), vendors.c.service_key.is_(None)),
+                )
+            ).scalar_one()
+        return {
+            "invoices_without_service": int(not_services),
+            "lines_waiting_for_header": int(orphan),
+            "unattributed_lines": count,
+            "unattributed_by_currency": {
+                k: format(v, "f") for k, v in sorted(unattributed.items())
+            },
+        }
+
+    def unattributed(self, keys: Iterable[tuple[str, str]]) -> list[tuple[str, Decimal, str]]:
+        """(descriptor or memo, amount, currency) of the given lines that no service claims.
+
+        Lines under a deleted header, or not yet under any header, are left out: they are not spend
+        (the summary counts lines waiting for a header separately)."""
+        by_kind: dict[str, list[str]] = defaultdict(list)
+        for kind, recordno in keys:
+            by_kind[kind].append(recordno)
+        lines, headers = self.lines, self.headers
+        found: list[tuple[str, Decimal, str]] = []
+        with self.engine.connect() as conn:
+            for kind, recordnos in by_kind.items():
+                for start in range(0, len(recordnos), 500):
+                    chunk = recordnos[start : start + 500]
+                    rows = conn.execute(
+                        sa.select(
+                            lines.c.description,
+                            lines.c.amount,
+                            lines.c.currency,
+                            headers.c.descriptor,
+                        )
+                        .join(
+                            headers,
+                            sa.and_(
+                                headers.c.kind == lines.c.kind,
+                                headers.c.recordno == lines.c.header_recordno,
+                            ),
+                        )
+                        .where(
+                            lines.c.kind == kind,
+                            lines.c.recordno.in_(chunk),
+                            lines.c.deleted.is_(False),
+                            headers.c.deleted.is_(False),
+                            lines.c.service_key.is_(None),
+                        )
+                    )
+                    for row in rows:
+                        text = row.descriptor if kind == SpendKind.CARD.value else row.description
+                        found.append(
+                            (
+                                text or row.description or "(no text)",
+                                Decimal(row.amount),
+                                row.currency,
+                            )
+                        )
+        return found
+
+    # -- publication bookkeeping ------------------------------------------------------------------
+
+    def published(self, owner: str) -> dict[str, PublishedItem]:
+        with self.engine.connect() as conn:
+            return {
+                row.item_key: PublishedItem(
+                    row.owner, row.item_key, row.digest, json.loads(row.payload)
+                )
+                for row in conn.execute(
+                    sa.select(self.published_items).where(self.published_items.c.owner == owner)
+                )
+            }
+
+    def count_published(self) -> int:
+        with self.engine.connect() as conn:
+            return int(
+                conn.execute(
+                    sa.select(sa.func.count()).select_from(self.published_items)
+                ).scalar_one()
+            )
+
+    def confirm(
+        self,
+        *,
+        sent: Sequence[PublishedItem],
+        removed: Sequence[tuple[str, str]],
+        cleared: Sequence[tuple[str, str]],
+    ) -> None:
+        """LeanIX confirmed: remember what it now holds and clear the dirty marks, atomically."""
+        table = self.published_items
+        with self._tx() as conn:
+            for owner, item_key in [*removed, *((i.owner, i.item_key) for i in sent)]:
+                conn.execute(
+                    sa.delete(table).where(table.c.owner == owner, table.c.item_key == item_key)
+                )
+            if sent:
+                conn.execute(
+                    sa.insert(table),
+                    [
+                        {
+                            "owner": item.owner,
+                            "item_key": item.item_key,
+                            "digest": item.digest,
+                            "payload": json.dumps(item.payload, sort_keys=True, default=str),
+                        }
+                        for item in sent
+                    ],
+                )
+            for kind, key in cleared:
+                conn.execute(
+                    sa.delete(self.dirty).where(self.dirty.c.kind == kind, self.dirty.c.key == key)
+                )
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:  # noqa: ANN401 - DB-API objects
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout = 30000")
+    cursor.close()

@@ -1,0 +1,378 @@
+"""One target run: settings, recognition, ledger writes, publication and the run summary.
+
+The SDK glue (`sinks.py`, `target.py`) hands each drained batch of mapped items to `Pipeline.ingest`,
+which returns only once the ledger committed the batch and LeanIX confirmed everything it made dirty.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from target_leanix.ldif import DEFAULT_RECORD_URL_TEMPLATE
+from target_leanix.leanix import LeanIXClient, RetryPolicy
+from target_leanix.ledger import CostWindow, Entry, Ledger, ServiceInfo
+from target_leanix.mapping import (
+    Item,
+    SpendHeaderItem,
+    SpendKind,
+    SpendLineItem,
+    VendorItem,
+)
+from target_leanix.publisher import DryRunWriter, LeanIXWriter, Publisher, PublishSettings, Writer
+from target_leanix.recognition import Match, RecognitionReport, RecognitionRules, Recognizer
+
+DEFAULT_LEDGER_PATH = "target-leanix-ledger.sqlite"
+
+
+class SettingsError(ValueError):
+    """A configuration value the target cannot use; the message names the setting."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    company_key: str
+    dry_run: bool
+    dry_run_path: Path
+    base_url: str
+    api_token: str
+    ledger_url: str
+    ledger_table_prefix: str
+    ledger_rebuild: bool
+    reporting_currency: str
+    window: CostWindow
+    record_url_template: str
+    recognition: Mapping[str, Any] | None
+    max_items_per_run: int
+    on_bad_record: str
+    on_unknown_stream: str
+    fail_on_run_errors: bool
+    poll_interval: float
+    max_attempts: int
+    backoff_seconds: float
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Settings:
+        company = str(config.get("company_key") or "").strip()
+        if not company or any(ch in company for ch in ": /"):
+            raise SettingsError(
+                "setting company_key is required and may not contain ':', '/' or spaces "
+                "(it is part of every external ID)"
+            )
+        dry_run = bool(config.get("dry_run", False))
+        base_url = str(config.get("base_url") or "").rstrip("/")
+        api_token = str(config.get("api_token") or "")
+        if not dry_run:
+            if not base_url.startswith(("http://", "https://")):
+                raise SettingsError(
+                    "setting base_url must be the workspace URL, e.g. https://eu.leanix.net "
+                    "(or set dry_run=true)"
+                )
+            if not api_token:
+                raise SettingsError("setting api_token is required unless dry_run is true")
+        ledger_url = _ledger_url(config, dry_run=dry_run)
+        currency = str(config.get("reporting_currency") or "USD").upper()
+        if len(currency) != 3 or not currency.isalpha():
+            raise SettingsError(f"setting reporting_currency must be an ISO code, got {currency!r}")
+        template = str(config.get("intacct_record_url_template") or DEFAULT_RECORD_URL_TEMPLATE)
+        try:
+            template.format(recordno="1", object="APBILL", object_lower="apbill", company="C")
+        except (KeyError, IndexError, ValueError) as error:
+            raise SettingsError(
+                "setting intacct_record_url_template may only use {recordno}, {object}, "
+                f"{{object_lower}} and {{company}}: {error}"
+            ) from None
+        policy = str(config.get("on_bad_record") or "fail")
+        unknown = str(config.get("on_unknown_stream") or "skip")
+        if policy not in {"fail", "skip"} or unknown not in {"fail", "skip"}:
+            raise SettingsError("settings on_bad_record and on_unknown_stream are 'fail' or 'skip'")
+        recognition = config.get("recognition")
+        return cls(
+            company_key=company,
+            dry_run=dry_run,
+            dry_run_path=Path(str(config.get("dry_run_path") or "leanix-dry-run.ldif.jsonl")),
+            base_url=base_url,
+            api_token=api_token,
+            ledger_url=ledger_url,
+            ledger_table_prefix=str(config.get("ledger_table_prefix") or "lx_"),
+            ledger_rebuild=bool(config.get("ledger_rebuild", False)),
+            reporting_currency=currency,
+            window=_window(config),
+            record_url_template=template,
+            recognition=recognition if isinstance(recognition, Mapping) else None,
+            max_items_per_run=int(config.get("max_items_per_run") or 5000),
+            on_bad_record=policy,
+            on_unknown_stream=unknown,
+            fail_on_run_errors=bool(config.get("fail_on_run_errors", True)),
+            poll_interval=float(config.get("poll_interval_seconds") or 0.2),
+            max_attempts=int(config.get("max_attempts") or 6),
+            backoff_seconds=float(config.get("backoff_seconds") or 0.5),
+        )
+
+
+def _ledger_url(config: Mapping[str, Any], *, dry_run: bool) -> str:
+    ledger_url = str(config.get("ledger_url") or "")
+    ledger_path = str(config.get("ledger_path") or "")
+    if ledger_url and ledger_path:
+        raise SettingsError("set either ledger_url or ledger_path, not both")
+    if ledger_url:
+        return ledger_url
+    if ledger_path:
+        return f"sqlite:///{Path(ledger_path).expanduser().resolve()}"
+    if dry_run:
+        return "sqlite://"  # a dry run without a ledger starts from nothing
+    return f"sqlite:///{Path(DEFAULT_LEDGER_PATH).resolve()}"
+
+
+def _window(config: Mapping[str, Any]) -> CostWindow:
+    months = int(config.get("cost_window_months") or 12)
+    if not 1 <= months <= 120:
+        raise SettingsError("setting cost_window_months must be between 1 and 120")
+    end_text = config.get("cost_window_end")
+    try:
+        end = dt.date.fromisoformat(str(end_text)) if end_text else dt.datetime.now(dt.UTC).date()
+    except ValueError:
+        raise SettingsError(
+            f"setting cost_window_end must be an ISO date (YYYY-MM-DD), got {end_text!r}"
+        ) from None
+    return CostWindow.ending(end, months)
+
+
+def _service_info(match: Match) -> ServiceInfo | None:
+    service = match.service
+    if service is None:
+        return None
+    return ServiceInfo(
+        key=service.key,
+        name=service.name,
+        category=service.category,
+        provider=service.provider,
+        candidate=bool(service.candidate),
+    )
+
+
+class Pipeline:
+    def __init__(
+        self, settings: Settings, logger: logging.Logger, rules: RecognitionRules | None = None
+    ) -> None:
+        self.settings = settings
+        self.logger = logger
+        self.recognizer = Recognizer(
+            rules=rules if rules is not None else RecognitionRules.from_config(settings.recognition)
+        )
+        self.report = RecognitionReport()
+        self.ledger = Ledger(settings.ledger_url, settings.ledger_table_prefix)
+        self.ledger.create()
+        self.ledger.bind_company(settings.company_key)
+        self.client: LeanIXClient | None = None
+        writer: Writer
+        if settings.dry_run:
+            writer = DryRunWriter(settings.dry_run_path, settings.company_key)
+        else:
+            self.client = LeanIXClient(
+                settings.base_url,
+                settings.api_token,
+                retry=RetryPolicy(
+                    max_attempts=settings.max_attempts, backoff_seconds=settings.backoff_seconds
+                ),
+                poll_interval=settings.poll_interval,
+            )
+            writer = LeanIXWriter(
+                self.client, settings.company_key, fail_on_errors=settings.fail_on_run_errors
+            )
+        self.publisher = Publisher(
+            self.ledger,
+            writer,
+            PublishSettings(
+                company=settings.company_key,
+                window=settings.window,
+                reporting_currency=settings.reporting_currency,
+                record_url_template=settings.record_url_template,
+                max_items_per_run=settings.max_items_per_run,
+                ledger_rebuild=settings.ledger_rebuild,
+            ),
+        )
+        self._match_cache: dict[tuple[str, str], Match] = {}
+        self._vendor_matches: dict[str, tuple[str, Match]] = {}
+        self._lines_seen: set[tuple[str, str]] = set()
+        self.spend_ingested: dict[str, Decimal] = defaultdict(Decimal)
+        self.records_written: dict[str, int] = defaultdict(int)
+        self.records_deleted: dict[str, int] = defaultdict(int)
+        self.skipped: list[str] = []
+        self.unknown_streams: set[str] = set()
+        self._window_checked = False
+        self._recognition_checked = False
+        # At the end of input every sink drains at once: write them all, then publish once.
+        self.defer_publication = False
+
+    def _match(self, how: str, text: str) -> Match:
+        key = (how, text.strip().lower())
+        cached = self._match_cache.get(key)
+        if cached is None:
+            if how == "descriptor":
+                cached = self.recognizer.match_descriptor(text)
+            else:
+                cached = self.recognizer.match_text(text)
+            self._match_cache[key] = cached
+        return cached
+
+    def _match_vendor(self, vendor_id: str, name: str, website: str | None) -> Match:
+        match = self.recognizer.match_vendor(
+            vendor_id,
+            name,
+            gl_accounts=self.ledger.vendor_accounts(vendor_id),
+            website=website,
+        )
+        self._vendor_matches[vendor_id] = (name, match)  # the latest verdict goes to the report
+        return match
+
+    def _entry(self, item: Item) -> Entry:
+        if item.deleted:
+            return Entry(item)
+        if isinstance(item, VendorItem):
+            match = self._match_vendor(item.vendor_id, item.name, item.website)
+            return Entry(item, _service_info(match))
+        if isinstance(item, SpendHeaderItem) and item.kind is SpendKind.CARD:
+            return Entry(item, _service_info(self._match("descriptor", item.descriptor)))
+        if isinstance(item, SpendLineItem):
+            self.spend_ingested[item.currency] += item.amount
+            if item.kind is SpendKind.EXPENSE and item.description:
+                return Entry(item, _service_info(self._match("text", item.description)))
+        return Entry(item)
+
+    def ingest(self, items: Sequence[Item]) -> None:
+        """Write a batch to the ledger, then publish what it made dirty; return once LeanIX confirmed."""
+        self.publisher.check_fresh_ledger()
+        self._check_window()
+        self._check_recognition()
+        entries = [self._entry(item) for item in items]
+        for item in items:
+            if isinstance(item, SpendLineItem):
+                self._lines_seen.add((item.kind.value, item.recordno))
+        stats = self.ledger.write(entries)
+        for name, count in stats.written.items():
+            self.records_written[name] += count
+        for name, count in stats.deleted.items():
+            self.records_deleted[name] += count
+        # New GL accounts on a vendor's bills can make it a (candidate) service, or stop it being one.
+        for vendor_id in sorted(stats.vendors_to_recognize):
+            vendor = self.ledger.vendor_for_recognition(vendor_id)
+            if vendor is not None:
+                match = self._match_vendor(vendor_id, *vendor)
+                self.ledger.set_vendor_service(vendor_id, _service_info(match))
+        if not self.defer_publication:
+            self.publisher.publish()
+
+    def publish(self) -> None:
+        self.publisher.publish()
+
+    def _check_recognition(self) -> None:
+        """New rules or a new catalog may change which service a vendor, descriptor or memo is:
+        recognise everything in the ledger again, so totals follow without a full resync."""
+        if self._recognition_checked:
+            return
+        self._recognition_checked = True
+        fingerprint = hashlib.sha256(
+            json.dumps(
+                [self.settings.recognition, self.recognizer.catalog.version],
+                sort_keys=True,
+                default=str,
+            ).encode()
+        ).hexdigest()
+        recorded = self.ledger.get_meta("recognition")
+        if recorded not in (None, fingerprint):
+            moved = 0
+            for vendor_id, name, website in self.ledger.live_vendors():
+                match = self._match_vendor(vendor_id, name, website)
+                moved += self.ledger.set_vendor_service(vendor_id, _service_info(match))
+            for descriptor in self.ledger.card_descriptors():
+                match = self._match("descriptor", descriptor)
+                moved += self.ledger.set_descriptor_service(descriptor, _service_info(match))
+            for text in self.ledger.expense_texts():
+                service = _service_info(self._match("text", text)) if text else None
+                moved += self.ledger.set_text_service(text, service)
+            self.logger.info(
+                "recognition rules or catalog changed: recognised the ledger again, %d moved", moved
+            )
+        self.ledger.set_meta("recognition", fingerprint)
+
+    def _check_window(self) -> None:
+        """A new cost window (a new month) changes every service's costTotalAnnual."""
+        if self._window_checked:
+            return
+        window = self.settings.window
+        current = f"{window.start_month}..{window.end_month}:{self.settings.reporting_currency}"
+        if self.ledger.get_meta("cost_window") not in (None, current):
+            self.logger.info("cost window is now %s: recomputing every service", current)
+            self.ledger.mark_all_services_dirty()
+        self.ledger.set_meta("cost_window", current)
+        self._window_checked = True
+
+    def finish(self) -> None:
+        """Publish leftovers (dirty marks of an interrupted earlier run), then log the summary."""
+        self.publisher.check_fresh_ledger()
+        self._check_window()
+        self._check_recognition()
+        self.publisher.publish()
+
+    def close(self) -> None:
+        if self.client is not None:
+            self.client.close()
+        self.ledger.close()
+
+    def summary_lines(self) -> list[str]:
+        s = self.publisher.summary
+        for vendor_id, (name, match) in sorted(self._vendor_matches.items()):
+            if match.service is not None:
+                self.report.add_service(vendor_id, name, match)
+            else:
+                self.report.add_ignored(vendor_id, name, match)
+        for descriptor, amount, currency in self.ledger.unattributed(self._lines_seen):
+            self.report.add_unattributed(descriptor, amount, currency)
+        pending = self.ledger.pending_summary()
+        lines = [
+            f"records written: {_counts(self.records_written)}; deleted: {_counts(self.records_deleted)}",
+            f"services created: {len(s.services_created)}, updated: {len(s.services_updated)}; "
+            f"departments written: {len(s.departments_written)}",
+            "spend received this run by currency: " + _money(self.spend_ingested),
+            f"costTotalAnnual written ({self.settings.window.start_month}.."
+            f"{self.settings.window.end_month}): " + _money(s.cost_totals),
+            f"spend points written: {s.spend_points_written}, withdrawn: {s.spend_points_removed}; "
+            f"department links written: {s.department_links_written}, "
+            f"removed: {s.department_links_removed}",
+            f"invoices written: {s.invoices_written}, removed: {s.invoices_removed}; "
+            f"{pending['invoices_without_service']} invoices in the ledger belong to vendors that "
+            "are no service (or not received yet) and are not in LeanIX",
+            f"ledger: {pending['lines_waiting_for_header']} lines wait for their header; "
+            f"{pending['unattributed_lines']} unattributed lines in total "
+            f"({_texts(pending['unattributed_by_currency'])})",
+            f"LeanIX runs ({len(s.run_ids)}, {s.items_sent} items): {', '.join(s.run_ids) or 'none'}",
+        ]
+        if self.skipped:
+            lines.append(
+                f"skipped bad records ({len(self.skipped)}): " + "; ".join(self.skipped[:10])
+            )
+        if self.unknown_streams:
+            lines.append(f"skipped unknown streams: {', '.join(sorted(self.unknown_streams))}")
+        lines += [f"recognition: {line}" for line in self.report.lines(top=10)]
+        return lines
+
+
+def _counts(counts: Mapping[str, int]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "none"
+
+
+def _money(amounts: Mapping[str, Decimal]) -> str:
+    return ", ".join(f"{format(v, 'f')} {c}" for c, v in sorted(amounts.items())) or "none"
+
+
+def _texts(amounts: Mapping[str, str]) -> str:
+    return ", ".join(f"{v} {c}" for c, v in amounts.items()) or "none"

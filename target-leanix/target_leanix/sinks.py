@@ -1,0 +1,157 @@
+"""SDK glue: one BatchSink per Intacct stream; a batch goes to the ledger and then to LeanIX.
+
+`process_batch` returns only after LeanIX confirmed the batch, so the STATE that singer-sdk writes at the
+end of `drain_all` never runs ahead of LeanIX (singer-sdk-and-meltano.md §2.2).
+"""
+
+from __future__ import annotations
+
+import typing as t
+from decimal import Decimal
+from typing import Any
+
+from singer_sdk.sinks import BatchSink
+from singer_sdk.sinks.core import BaseJSONSchemaValidator, JSONSchemaValidator
+from typing_extensions import override
+
+from target_leanix.mapping import USED_FIELDS, BadRecordError, to_item
+
+if t.TYPE_CHECKING:
+    from singer_sdk import Target
+
+    from target_leanix.pipeline import Pipeline
+
+BAD_RECORD_MARK = "__target_leanix_bad_record__"
+
+
+class PipelineHost(t.Protocol):
+    """What a sink needs from the target (kept narrow so sinks stay testable)."""
+
+    def pipeline(self) -> Pipeline: ...
+
+    def on_bad_record(self, error: BadRecordError) -> None: ...
+
+    def register_sink(self, sink: IntacctSink) -> None: ...
+
+
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),  # validation runs before the SDK parses date strings
+    "number": (int, float, Decimal),
+    "integer": (int,),
+    "boolean": (bool,),
+    "null": (type(None),),
+    "object": (dict,),
+    "array": (list,),
+}
+
+
+class _UsedFieldsValidator(BaseJSONSchemaValidator):
+    """Checks the JSON types of the fields the target reads (mapping.USED_FIELDS), and names the
+    stream and record key when one is wrong.
+
+    Only types: ENUM lists from Intacct's lookup are not checked (Intacct adds status values over
+    time, and a new STATE must not stop a whole sync), nor fields the target never reads. jsonschema
+    over every field of an 80-field bill was the target's largest cost. In `skip` mode the record is
+    marked instead of raising; `process_record` then reports it."""
+
+    def __init__(self, schema: dict[str, Any], stream: str, keys: list[str], *, skip: bool) -> None:
+        super().__init__(schema)
+        self.stream = stream
+        self.keys = keys
+        self.skip = skip
+        self.allowed: dict[str, tuple[tuple[type, ...], str]] = {}
+        for name, spec in schema.get("properties", {}).items():
+            if name not in USED_FIELDS or not isinstance(spec, dict) or "type" not in spec:
+                continue
+            names = [spec["type"]] if isinstance(spec["type"], str) else list(spec["type"])
+            python = tuple(t for n in names for t in _JSON_TYPES.get(n, (object,)))
+            self.allowed[name] = (python, ", ".join(repr(n) for n in names))
+
+    @override
+    def validate(self, record: dict[str, Any]) -> None:
+        for name, (python, names) in self.allowed.items():
+            value = record.get(name)
+            if value is None and name not in record:
+                continue
+            wrong_bool = isinstance(value, bool) and bool not in python
+            if not isinstance(value, python) or wrong_bool:
+                key = ",".join(f"{k}={record.get(k)}" for k in self.keys) or "<no key>"
+                problem = BadRecordError(
+                    self.stream, key, f"field {name}: {value!r} is not of type {names}"
+                )
+                if not self.skip:
+                    raise problem
+                record[BAD_RECORD_MARK] = problem
+                return
+
+
+class IntacctSink(BatchSink):
+    """A stream the target uses: records become domain items, a batch goes through the pipeline."""
+
+    MAX_SIZE_DEFAULT = 5000  # one LeanIX run per batch of thousands of items, never per record
+
+    def __init__(
+        self,
+        target: Target,
+        stream_name: str,
+        schema: dict[str, Any],
+        key_properties: t.Sequence[str] | None,
+    ) -> None:
+        self.host: PipelineHost = t.cast("PipelineHost", target)
+        super().__init__(target, stream_name, schema, key_properties)
+        self.host.register_sink(self)
+
+    @property
+    @override
+    def include_sdc_metadata_properties(self) -> bool:
+        # `_sdc_deleted_at` carries deletes; without this the SDK would strip it from every record.
+        return True
+
+    @override
+    def get_validator(self) -> BaseJSONSchemaValidator | None:
+        if not self.validate_schema:
+            return None
+        JSONSchemaValidator(self.schema)  # only to reject a schema that is not valid JSON Schema
+        skip = self.config.get("on_bad_record", "fail") == "skip"
+        return _UsedFieldsValidator(
+            self.schema, self.stream_name, list(self.key_properties), skip=skip
+        )
+
+    @override
+    def process_record(self, record: dict[str, Any], context: dict[str, Any]) -> None:
+        problem = record.pop(BAD_RECORD_MARK, None)
+        if isinstance(problem, BadRecordError):
+            self.host.on_bad_record(problem)
+            return
+        try:
+            item = to_item(self.stream_name, record)
+        except BadRecordError as error:
+            self.host.on_bad_record(error)
+            return
+        if item is not None:
+            context.setdefault("records", []).append(item)
+
+    @override
+    def process_batch(self, context: dict[str, Any]) -> None:
+        items = context.get("records", [])
+        if items:
+            self.host.pipeline().ingest(items)
+
+
+class IgnoredStreamSink(BatchSink):
+    """A stream the target reads but does not use (known tap streams, or unknown ones in `skip` mode)."""
+
+    MAX_SIZE_DEFAULT = 5000
+
+    @override
+    def get_validator(self) -> BaseJSONSchemaValidator | None:
+        JSONSchemaValidator(self.schema)  # a broken schema is still an error (SDK contract)
+        return None  # the records are dropped, so validating them would only cost time
+
+    @override
+    def process_record(self, record: dict[str, Any], context: dict[str, Any]) -> None:
+        return
+
+    @override
+    def process_batch(self, context: dict[str, Any]) -> None:
+        return

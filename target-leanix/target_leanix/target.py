@@ -1,0 +1,274 @@
+"""target-leanix: Sage Intacct spend (tap-sage-intacct streams) -> SAP LeanIX services, costs, invoices."""
+
+from __future__ import annotations
+
+import sys
+import typing as t
+
+from singer_sdk import Target
+from singer_sdk import typing as th
+from singer_sdk.exceptions import FatalSyncError, InvalidJSONSchema
+from singer_sdk.sinks import Sink
+from typing_extensions import override
+
+from target_leanix.leanix import LeanIXError
+from target_leanix.ledger import LedgerError
+from target_leanix.mapping import IGNORED_TAP_STREAMS, USED_STREAMS, BadRecordError
+from target_leanix.pipeline import Pipeline, Settings, SettingsError
+from target_leanix.publisher import LedgerMissingError
+from target_leanix.recognition import (
+    RECOGNITION_CONFIG_SCHEMA,
+    RecognitionConfigError,
+    RecognitionRules,
+)
+from target_leanix.sinks import IgnoredStreamSink, IntacctSink
+
+if t.TYPE_CHECKING:
+    from pathlib import PurePath
+
+    from singer_sdk.io_base import GenericSingerReader
+
+# Errors that end a run with one clear line (and exit code 1) instead of a traceback.
+EXPECTED_ERRORS = (
+    BadRecordError,
+    LeanIXError,
+    LedgerError,
+    LedgerMissingError,
+    SettingsError,
+    RecognitionConfigError,
+    FatalSyncError,
+    InvalidJSONSchema,
+)
+
+
+class UnknownStreamError(ValueError):
+    pass
+
+
+class TargetLeanIX(Target):
+    """Sage Intacct spend (tap-sage-intacct) -> SAP LeanIX services, costs and invoices."""
+
+    name = "target-leanix"
+    default_sink_class = IntacctSink
+
+    config_jsonschema = th.PropertiesList(
+        th.Property(
+            "company_key",
+            th.StringType,
+            required=True,
+            description="Short key of the Intacct company; the root of every LeanIX external ID.",
+        ),
+        th.Property(
+            "base_url",
+            th.StringType,
+            description="The LeanIX workspace base URL, e.g. https://eu.leanix.net.",
+        ),
+        th.Property("api_token", th.StringType, secret=True, description="LeanIX API token."),
+        th.Property(
+            "dry_run",
+            th.BooleanType,
+            default=False,
+            description="Write the LDIF documents to dry_run_path instead of calling LeanIX.",
+        ),
+        th.Property(
+            "dry_run_path",
+            th.StringType,
+            default="leanix-dry-run.ldif.jsonl",
+            description="File that receives one LDIF per line in dry-run mode (appended).",
+        ),
+        th.Property(
+            "reporting_currency",
+            th.StringType,
+            default="USD",
+            description="Currency of costTotalAnnual; lines are converted with their own rate.",
+        ),
+        th.Property(
+            "cost_window_months",
+            th.IntegerType,
+            default=12,
+            description="Trailing window (calendar months) summed into costTotalAnnual.",
+        ),
+        th.Property(
+            "cost_window_end",
+            th.DateType,
+            description="Last day of the cost window (default: today, UTC).",
+        ),
+        th.Property(
+            "intacct_record_url_template",
+            th.StringType,
+            description=(
+                "Link back to an Intacct record; placeholders {recordno}, {object}, "
+                "{object_lower}, {company}."
+            ),
+        ),
+        th.Property(
+            "recognition",
+            th.CustomType(RECOGNITION_CONFIG_SCHEMA),
+            description="Service recognition rules (see the recognition package).",
+        ),
+        th.Property(
+            "ledger_path",
+            th.StringType,
+            description="SQLite file of the ledger (default ./target-leanix-ledger.sqlite).",
+        ),
+        th.Property(
+            "ledger_url",
+            th.StringType,
+            secret=True,
+            description="SQLAlchemy URL of the ledger database, e.g. postgresql+psycopg2://...",
+        ),
+        th.Property(
+            "ledger_table_prefix",
+            th.StringType,
+            default="lx_",
+            description="Prefix of the ledger tables.",
+        ),
+        th.Property(
+            "ledger_rebuild",
+            th.BooleanType,
+            default=False,
+            description=(
+                "Allow an empty ledger to write over a workspace that already holds this "
+                "company's fact sheets (only with a full, stateless tap run)."
+            ),
+        ),
+        th.Property(
+            "max_items_per_run",
+            th.IntegerType,
+            default=5000,
+            description="Most LDIF content items in one synchronization run.",
+        ),
+        th.Property(
+            "on_bad_record",
+            th.StringType,
+            default="fail",
+            allowed_values=["fail", "skip"],
+            description="fail: stop naming stream and key; skip: leave the record out and report it.",
+        ),
+        th.Property(
+            "on_unknown_stream",
+            th.StringType,
+            default="skip",
+            allowed_values=["fail", "skip"],
+            description="What to do with a stream the target does not know.",
+        ),
+        th.Property(
+            "fail_on_run_errors",
+            th.BooleanType,
+            default=True,
+            description="Fail when a finished LeanIX run reports ERROR warnings.",
+        ),
+        th.Property(
+            "poll_interval_seconds",
+            th.NumberType,
+            default=0.2,
+            description="First wait between run status polls (grows x1.5 up to 5 s).",
+        ),
+        th.Property(
+            "max_attempts",
+            th.IntegerType,
+            default=6,
+            description="Tries per HTTP call on 429, 5xx and broken connections.",
+        ),
+        th.Property(
+            "backoff_seconds",
+            th.NumberType,
+            default=0.5,
+            description="First backoff on 5xx (doubles per try); a 429 waits its Retry-After.",
+        ),
+    ).to_dict()
+
+    def __init__(
+        self,
+        *,
+        config: dict[str, t.Any] | PurePath | str | list[PurePath | str] | None = None,
+        parse_env_config: bool = False,
+        validate_config: bool = True,
+        setup_mapper: bool = True,
+        message_reader: GenericSingerReader[t.Any] | None = None,
+    ) -> None:
+        super().__init__(
+            config=config,
+            parse_env_config=parse_env_config,
+            validate_config=validate_config,
+            setup_mapper=setup_mapper,
+            message_reader=message_reader,
+        )
+        self.settings = Settings.from_config(self.config)
+        # Bad recognition rules fail at start, before any record is read.
+        self.recognition_rules = RecognitionRules.from_config(self.settings.recognition)
+        # One publisher over one ledger: drain sinks one at a time.
+        self.max_parallelism = 1
+        self._pipeline: Pipeline | None = None
+        self._unknown_streams: set[str] = set()
+        self._our_sinks: list[IntacctSink] = []
+
+    def pipeline(self) -> Pipeline:
+        if self._pipeline is None:
+            self._pipeline = Pipeline(self.settings, self.logger, self.recognition_rules)
+        return self._pipeline
+
+    def register_sink(self, sink: IntacctSink) -> None:
+        self._our_sinks.append(sink)
+
+    def on_bad_record(self, error: BadRecordError) -> None:
+        if self.settings.on_bad_record == "fail":
+            raise error
+        self.logger.warning("skipping bad record: %s", error)
+        self.pipeline().skipped.append(str(error))
+
+    @override
+    def get_sink_class(self, stream_name: str) -> type[Sink]:
+        if stream_name in USED_STREAMS:
+            return IntacctSink
+        if stream_name in IGNORED_TAP_STREAMS:
+            return IgnoredStreamSink
+        if self.settings.on_unknown_stream == "fail":
+            raise UnknownStreamError(
+                f"stream {stream_name!r} is not a Sage Intacct stream this target knows "
+                "(set on_unknown_stream=skip to ignore such streams)"
+            )
+        if stream_name not in self._unknown_streams:
+            self.logger.warning("ignoring unknown stream %r (on_unknown_stream=skip)", stream_name)
+            self._unknown_streams.add(stream_name)
+        return IgnoredStreamSink
+
+    @override
+    def process_endofpipe(self) -> None:
+        pipeline = self.pipeline()
+        pipeline.finish()
+        # Drain every sink into the ledger first and publish once: one LeanIX run (per
+        # max_items_per_run) for the whole tail of the input instead of one per stream. The SDK's
+        # drain_all below then finds the sinks empty and writes STATE after our publication.
+        pipeline.defer_publication = True
+        try:
+            for sink in self._our_sinks:
+                self.drain_one(sink)
+        finally:
+            pipeline.defer_publication = False
+        pipeline.publish()
+        super().process_endofpipe()
+        pipeline.unknown_streams.update(self._unknown_streams)
+        for line in pipeline.summary_lines():
+            self.logger.info("summary: %s", line)
+        pipeline.close()
+
+    @classmethod
+    @override
+    def invoke(
+        cls,
+        *,
+        about: bool = False,
+        about_format: str | None = None,
+        **kwargs: t.Any,
+    ) -> None:
+        try:
+            super().invoke(about=about, about_format=about_format, **kwargs)
+        except (*EXPECTED_ERRORS, UnknownStreamError) as error:
+            cls.logger.error("target-leanix failed: %s", _one_line(error))  # noqa: TRY400
+            sys.exit(1)
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(error).strip() or type(error).__name__
+    return " ".join(text.split())
