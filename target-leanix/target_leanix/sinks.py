@@ -33,6 +33,8 @@ class PipelineHost(t.Protocol):
 
     def register_sink(self, sink: IntacctSink) -> None: ...
 
+    def note_record(self) -> None: ...
+
 
 _JSON_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),  # validation runs before the SDK parses date strings
@@ -130,6 +132,7 @@ class IntacctSink(BatchSink):
             return
         if item is not None:
             context.setdefault("records", []).append(item)
+        self.host.note_record()
 
     @override
     def process_batch(self, context: dict[str, Any]) -> None:

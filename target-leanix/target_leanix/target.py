@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import sys
 import typing as t
 
@@ -202,6 +203,10 @@ class TargetLeanIX(Target):
         self._pipeline: Pipeline | None = None
         self._unknown_streams: set[str] = set()
         self._our_sinks: list[IntacctSink] = []
+        self._records_since_checkpoint = 0
+        self._checkpoint_rows = int(
+            self.config.get("batch_size_rows") or IntacctSink.MAX_SIZE_DEFAULT
+        )
 
     def pipeline(self) -> Pipeline:
         if self._pipeline is None:
@@ -210,6 +215,33 @@ class TargetLeanIX(Target):
 
     def register_sink(self, sink: IntacctSink) -> None:
         self._our_sinks.append(sink)
+
+    def note_record(self) -> None:
+        self._records_since_checkpoint += 1
+
+    @override
+    def _process_state_message(self, message_dict: dict[str, t.Any]) -> None:
+        # The SDK writes STATE only when every sink drains, normally at the end of the input; a run
+        # that fails later would then keep nothing. So every batch-size worth of records, at the
+        # tap's next STATE, make everything read so far durable in LeanIX and pass that STATE on.
+        super()._process_state_message(message_dict)
+        if self._records_since_checkpoint >= self._checkpoint_rows:
+            self._publish_everything_read()
+            if self._latest_state:
+                self._write_state_message(copy.deepcopy(self._latest_state))
+
+    def _publish_everything_read(self) -> None:
+        """Drain every sink into the ledger, then publish once: one LeanIX run per max_items_per_run
+        for all streams together, instead of one per stream."""
+        pipeline = self.pipeline()
+        pipeline.defer_publication = True
+        try:
+            for sink in self._our_sinks:
+                self.drain_one(sink)
+        finally:
+            pipeline.defer_publication = False
+        pipeline.publish()
+        self._records_since_checkpoint = 0
 
     def on_bad_record(self, error: BadRecordError) -> None:
         if self.settings.on_bad_record == "fail":
@@ -237,16 +269,8 @@ class TargetLeanIX(Target):
     def process_endofpipe(self) -> None:
         pipeline = self.pipeline()
         pipeline.finish()
-        # Drain every sink into the ledger first and publish once: one LeanIX run (per
-        # max_items_per_run) for the whole tail of the input instead of one per stream. The SDK's
-        # drain_all below then finds the sinks empty and writes STATE after our publication.
-        pipeline.defer_publication = True
-        try:
-            for sink in self._our_sinks:
-                self.drain_one(sink)
-        finally:
-            pipeline.defer_publication = False
-        pipeline.publish()
+        # The SDK's drain_all below then finds the sinks empty and writes STATE after our publication.
+        self._publish_everything_read()
         super().process_endofpipe()
         pipeline.unknown_streams.update(self._unknown_streams)
         for line in pipeline.summary_lines():
