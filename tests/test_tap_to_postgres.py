@@ -56,7 +56,7 @@ def test_tap_loads_postgres_exactly(
             for stream, (object_name, column) in CHECKED_STREAMS.items():
                 # Deletes reach the database as rows carrying _sdc_deleted_at; live rows are the rest.
                 cursor.execute(
-                    f'SELECT count(*), coalesce(sum("{column}"), 0)::text '  # noqa: S608 - our names
+                    f'SELECT count(*), coalesce(sum("{column}"), 0)::text '
                     f'FROM "{schema}"."{stream}" WHERE "_sdc_deleted_at" IS NULL'
                 )
                 count, total = cursor.fetchone()
@@ -64,7 +64,7 @@ def test_tap_loads_postgres_exactly(
                 assert (count, Decimal(total)) == (expected_count, expected_total), stream
             cursor.execute(
                 f'SELECT count(*) FROM "{schema}"."ap_bill" WHERE "_sdc_deleted_at" IS NOT NULL'
-            )  # noqa: S608
+            )
             (deleted_bills,) = cursor.fetchone()
             assert deleted_bills == intacct.admin("GET", "/admin/deleted/APBILL")["count"]
     finally:
