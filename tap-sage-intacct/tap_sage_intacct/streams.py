@@ -36,6 +36,7 @@ reaches consumers as the header's tombstone (the target cascades it to the heade
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -85,6 +86,39 @@ class Position:
 
     stamp: str | None
     recordno: int | None
+
+
+class PageProgress:
+    """INFO progress for long walks: records, pages, rate and bookmark, at most every few seconds."""
+
+    INTERVAL_SECONDS = 5.0
+
+    def __init__(self, stream: str, entity_id: str, *, remaining: int) -> None:
+        self.label = f"'{stream}'" + (f" [{entity_id}]" if entity_id else "")
+        self.total = remaining
+        self.records = 0
+        self.pages = 0
+        self.started = time.monotonic()
+        self.logged_at = self.started
+
+    def page(self, rows: int, saved: Mapping[str, Any], *, last: bool) -> None:
+        self.records += rows
+        self.pages += 1
+        now = time.monotonic()
+        if not last and now - self.logged_at < self.INTERVAL_SECONDS:
+            return
+        self.logged_at = now
+        rate = self.records / max(now - self.started, 1e-6)
+        LOGGER.info(
+            "Stream %s: %d of %d records in %d pages, %.0f records/s, bookmark %s RECORDNO %s",
+            self.label,
+            self.records,
+            self.total,
+            self.pages,
+            rate,
+            saved.get("replication_key_value", "-"),
+            saved.get("replication_key_value_recordno", "-"),
+        )
 
 
 class IntacctObjectStream(IntacctStream):
@@ -366,6 +400,7 @@ class IntacctObjectStream(IntacctStream):
         rk = self.replication_field
         result = first
         prefetch = self.runtime.max_concurrency > 1
+        progress = PageProgress(self.name, scope.entity_id, remaining=first.attr_int("totalcount"))
         previous: Position | int | None = None
         while True:
             data = self._check_main(result, conn)
@@ -392,6 +427,7 @@ class IntacctObjectStream(IntacctStream):
                 self._save_position(saved, "replication_key_value", rows[-1], rk)
                 self._summarise_state()
                 self.write_state_now()
+            progress.page(len(rows), saved, last=next_pos is None)
             if next_pos is None:
                 return
             result = (
