@@ -18,7 +18,7 @@ import pytest
 
 from sandboxes.common.process import SandboxProcess
 
-from .conftest import meltano_project
+from .conftest import E2E_SCALE, meltano_project
 
 pytestmark = pytest.mark.slow
 
@@ -80,7 +80,7 @@ def secret_sandboxes(tmp_path: Path):  # type: ignore[no-untyped-def]
         "--seed",
         "7",
         "--scale",
-        "1",
+        E2E_SCALE,
         "--sender-password",
         SECRETS[0],
         "--user-password",
@@ -133,7 +133,7 @@ def test_second_ci_run_is_incremental(tmp_path: Path, secret_sandboxes) -> None:
     second = ci_job("machine-2")
     after_second = comparable_workspace(leanix.admin("GET", "/admin/export"))
 
-    assert records_read(first) > 10_000
+    assert records_read(first) > 3_000
     assert records_read(second) < records_read(first) / 10
     assert after_second == after_first
     assert_no_secret(*(path.read_text() for path in state_files(state_dir)))
@@ -147,7 +147,7 @@ def test_failed_ci_run_keeps_confirmed_state_and_rerun_converges(
     small_batches = {
         **ci_env(),
         "TARGET_LEANIX_LEDGER_PATH": str(tmp_path / "ledger.sqlite"),
-        "TARGET_LEANIX_BATCH_SIZE_ROWS": "4000",
+        "TARGET_LEANIX_BATCH_SIZE_ROWS": "1000",
     }
 
     def ci_job(machine: str, lx: SandboxProcess, env: dict[str, str], *, check: bool = True):  # type: ignore[no-untyped-def]
