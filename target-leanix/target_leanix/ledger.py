@@ -1043,6 +1043,14 @@ class Ledger:
             invoices=invoices,
         )
 
+    @property
+    def _line_under_header(self) -> sa.ColumnElement[bool]:
+        """Join condition of a spend line and its header (lines name their header by kind + key)."""
+        return sa.and_(
+            self.headers.c.kind == self.lines.c.kind,
+            self.headers.c.recordno == self.lines.c.header_recordno,
+        )
+
     def _counting_lines(self, conn: Connection, service_key: str) -> list[sa.Row[Any]]:
         """Lines of the service that are spend: alive, under a live header that made them spend."""
         lines, headers = self.lines, self.headers
@@ -1060,10 +1068,7 @@ class Ledger:
             )
             .join(
                 headers,
-                sa.and_(
-                    headers.c.kind == lines.c.kind,
-                    headers.c.recordno == lines.c.header_recordno,
-                ),
+                self._line_under_header,
             )
             .where(
                 lines.c.service_key == service_key,
@@ -1109,10 +1114,7 @@ class Ledger:
                 .select_from(
                     lines.outerjoin(
                         headers,
-                        sa.and_(
-                            headers.c.kind == lines.c.kind,
-                            headers.c.recordno == lines.c.header_recordno,
-                        ),
+                        self._line_under_header,
                     )
                 )
                 .where(lines.c.deleted.is_(False), headers.c.recordno.is_(None))
@@ -1169,10 +1171,7 @@ class Ledger:
                         )
                         .join(
                             headers,
-                            sa.and_(
-                                headers.c.kind == lines.c.kind,
-                                headers.c.recordno == lines.c.header_recordno,
-                            ),
+                            self._line_under_header,
                         )
                         .where(
                             lines.c.kind == kind,
