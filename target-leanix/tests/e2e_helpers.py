@@ -26,9 +26,8 @@ EXPECTED_CARD_SERVICES = {
     "NOTION LABS INC": "notion",
 }
 EXPECTED_TEXT_SERVICES = {
-    # Zoom is a common word: recognition wants a descriptor pattern (ZOOM.US*), so this memo stays
-    # unattributed and is reported.
-    "Zoom Pro monthly": None,
+    # Zoom is a common word; followed by plan words only, a memo still names the service.
+    "Zoom Pro monthly": "zoom",
     "Dropbox Business annual": "dropbox",
     "Uber to airport": None,
     "Figma professional seat": "figma",

@@ -112,3 +112,26 @@ def test_bad_config_exits_2_with_one_line(tmp_path: Path) -> None:
     assert missing.returncode == 2
     assert len(missing.stderr.strip().splitlines()) == 1
     assert "cannot read" in missing.stderr
+
+
+def test_expense_memos_are_read_as_memos() -> None:
+    memos = "\n".join(
+        [
+            "Notion Plus - paid on personal card",
+            "kintone スタンダードコース",
+            "Zoom call with client - lunch",
+            "MONDAY BAKERY",
+            "",
+        ]
+    )
+    result = _run(stdin=memos)
+    assert result.returncode == 0, result.stderr
+    rows = _rows(result.stdout)
+    assert [row[:2] for row in rows] == [
+        ["Notion Plus - paid on personal card", "notion"],
+        ["kintone スタンダードコース", "cybozu"],
+        ["Zoom call with client - lunch", ""],
+        ["MONDAY BAKERY", ""],
+    ]
+    assert 'plan words "plus"' in rows[0][3]
+    assert '("lunch")' in rows[2][3]

@@ -39,6 +39,7 @@ _SERVICE_FIELDS = frozenset(
         "aliases",
         "legal_names",
         "descriptors",
+        "products",
         "common_word_name",
         "generic_name",
     }
@@ -109,6 +110,11 @@ class Catalog:
         self.compacts: dict[str, AliasHit] = {}  # normalised alias without spaces -> hit
         self.prefixes: dict[str, AliasHit] = {}  # aliases that may open a longer name
         self.domains: dict[str, str] = {}
+        # Normalised product names ("kintone", "confluence") -> the product as written, for reasons.
+        self.products: dict[str, str] = {}
+        # Per service, the words of its multi-word names and products ("webinars", "workplace", "ai"):
+        # after a common-word name in an expense memo they say the service is meant, as plan words do.
+        self.service_words: dict[str, frozenset[str]] = {}
         self._alias_owner: dict[str, tuple[str, str]] = {}
         patterns: list[CompiledPattern] = []
 
@@ -119,6 +125,7 @@ class Catalog:
             patterns.extend(self._add_service(entry, where))
 
         self._max_prefix_tokens = max(len(n.split()) for n in self.prefixes) if self.prefixes else 1
+        self.max_name_tokens = max(len(n.split()) for n in self.names)
         self.truncation_index: list[tuple[str, str]] = sorted(
             (c, hit.key) for c, hit in self.compacts.items() if len(c) > _MIN_TRUNCATION_LEN
         )
@@ -176,6 +183,7 @@ class Catalog:
         ]
         for alias in aliases:
             self._add_alias(key, alias, where)
+        self._add_products(key, name, aliases, _str_list(entry, "products", where), where)
 
         compiled: list[CompiledPattern] = []
         for pattern in _str_list(entry, "descriptors", where):
@@ -185,7 +193,24 @@ class Catalog:
                 raise CatalogError(f"{where}: descriptor {pattern!r}: {exc}") from exc
         return compiled
 
-    def _add_alias(self, key: str, alias: str, where: str) -> None:
+    def _add_products(
+        self, key: str, name: str, aliases: list[str], products: list[str], where: str
+    ) -> None:
+        """Index products like aliases (a product's own name identifies the service on any line), and
+        collect the words of the service's multi-word names for reading expense memos."""
+        for product in products:
+            self._add_alias(key, product, where, product=True)
+            self.products.setdefault(normalize_name(product), product)
+        own = set(normalize_name(name).split())
+        self.service_words[key] = frozenset(
+            word
+            for written in (*aliases, *products)
+            if " " in (normalised := normalize_name(written))
+            for word in normalised.split()
+            if word not in own
+        )
+
+    def _add_alias(self, key: str, alias: str, where: str, *, product: bool = False) -> None:
         normalised = normalize_name(alias)
         if not normalised:
             raise CatalogError(f"{where}: alias {alias!r} normalises to nothing")
@@ -208,7 +233,12 @@ class Catalog:
         self.names.setdefault(normalised, hit)
         self.compacts.setdefault(squashed, hit)
         single = " " not in normalised
-        if not single or (len(normalised) >= _MIN_PREFIX_TOKEN_LEN and key not in self.common_word):
+        # A one-word product ("Confluence", "Acrobat") is often another company's name too ("Confluence
+        # Health"): it names the service alone or with plan words, never as the start of a longer name.
+        may_open = not single or (
+            len(normalised) >= _MIN_PREFIX_TOKEN_LEN and key not in self.common_word and not product
+        )
+        if may_open:
             self.prefixes.setdefault(normalised, hit)
 
     @staticmethod

@@ -8,6 +8,8 @@ vendor  : exclude_vendor_ids, vendor_services, include_vendor_ids, exclude_patte
 descriptor: exclude_patterns, known non-services, reseller prefix (PayPal, Paddle, ...) stripped and
           non-services checked again, descriptor pattern, domain, normalised alias, alias without spaces,
           alias opening the name, truncated alias, fuzzy.
+text    : (expense memos) vendor and descriptor readings; a meal/travel memo overrules their catalog
+          evidence short of an exact name; else the memo reading (memo.py): plan words, products, noise.
 
 Results are memoised per Recognizer: by the raw string first, then by the cleaned descriptor, so a card
 feed where the same merchant repeats thousands of times costs one dictionary lookup per line.
@@ -22,6 +24,7 @@ from typing import TypeVar
 from rapidfuzz import fuzz, process
 
 from target_leanix.recognition.catalog import AliasHit, Catalog
+from target_leanix.recognition.memo import MemoReader, MemoReading
 from target_leanix.recognition.models import Match, Service
 from target_leanix.recognition.normalize import (
     CORPORATE_FILLER,
@@ -43,6 +46,9 @@ CONFIDENCE_NOT_SERVICE = 0.95
 CONFIDENCE_PREFIX = 0.9
 CONFIDENCE_TRUNCATED = 0.85
 CONFIDENCE_CANDIDATE = 0.6
+CONFIDENCE_MEMO = 0.9
+CONFIDENCE_MEMO_GUARDED = 0.85
+CONFIDENCE_MEMO_VETO = 0.9
 UNCATEGORISED = "Uncategorized"
 
 _MIN_FUZZY_LEN = 6
@@ -77,6 +83,8 @@ class Recognizer:
         self._cleaned_cache: dict[str, Match] = {}
         # Card lines for one merchant differ in references and tails; after normalisation they meet here.
         self._name_cache: dict[str, Match | None] = {}
+        self._memo_reader = MemoReader(self.catalog)
+        self._memo_cache: dict[str, MemoReading] = {}
 
     # -- public API -------------------------------------------------------------------------------------
 
@@ -137,16 +145,51 @@ class Recognizer:
         return match
 
     def match_text(self, text: str) -> Match:
-        """Best of vendor-name and descriptor matching, for text of unknown kind (the CLI)."""
+        """Best reading of text of unknown kind: a vendor name, a card line or an expense-report memo.
+
+        Vendor-name and descriptor matching speak first, but a memo about meals, lodging or travel
+        ("Datadog dinner", "Zoom call with client - lunch") overrules anything short of a user rule or
+        the exact name: no catalog name contains such a word, so the word is about the expense, not the
+        payee. When neither finds anything, the memo reading (plan words, products, memo noise; see
+        ``memo.py``) decides.
+        """
+        text = text or ""
         as_vendor = self.match_vendor("", text)
         as_descriptor = self.match_descriptor(text)
         if as_vendor.service is not None and as_descriptor.service is not None:
-            return as_vendor if as_vendor.confidence >= as_descriptor.confidence else as_descriptor
-        if as_vendor.service is not None:
-            return as_vendor
-        if as_descriptor.service is not None:
-            return as_descriptor
-        return as_descriptor if as_descriptor.confidence >= as_vendor.confidence else as_vendor
+            best = as_vendor if as_vendor.confidence >= as_descriptor.confidence else as_descriptor
+        elif as_vendor.service is not None:
+            best = as_vendor
+        elif as_descriptor.service is not None:
+            best = as_descriptor
+        else:
+            best = as_descriptor if as_descriptor.confidence >= as_vendor.confidence else as_vendor
+        if best.service is None and best.confidence > 0:
+            return best  # a user rule or a known non-service decided it
+        reading = self._read_memo(text)
+        if best.service is not None:
+            if reading.vetoed_by is not None and best.confidence < CONFIDENCE_EXACT:
+                return Match(
+                    None, CONFIDENCE_MEMO_VETO, f"{reading.reason}, not {best.service.name}"
+                )
+            return best
+        if reading.hit is None:
+            # Nothing named a service: still "no match" (0.0), with what the memo reading saw.
+            return Match(None, 0.0, f"{best.reason}; {reading.reason}")
+        hit = reading.hit
+        guarded = " " not in hit.normalised and hit.key in self.catalog.common_word
+        return Match(
+            self.catalog.services[hit.key],
+            CONFIDENCE_MEMO_GUARDED if guarded else CONFIDENCE_MEMO,
+            reading.reason,
+        )
+
+    def _read_memo(self, text: str) -> MemoReading:
+        reading = self._memo_cache.get(text)
+        if reading is None:
+            reading = self._memo_reader.read(text)
+            self._remember(self._memo_cache, text, reading)
+        return reading
 
     # -- vendors -----------------------------------------------------------------------------------
 

@@ -125,6 +125,10 @@ _KNOWN_TLDS_TEXT = (
 )
 _KNOWN_TLDS = frozenset(_KNOWN_TLDS_TEXT.split())
 
+# Kana voicing marks are letters, not accents: dropping them turns "サイボウズ" into "サイホウス" and
+# "スタンダード" into "スタンタート", words no Japanese reader would recognise.
+_KANA_VOICING = frozenset("\u3099\u309a")
+
 _WHITESPACE_RE = re.compile(r"\s+")
 _STAR_RE = re.compile(r"\s*\*\s*")
 _EMAIL_LOCAL_RE = re.compile(r"[\w.+-]+@", re.UNICODE)
@@ -151,7 +155,9 @@ def fold(text: str) -> str:
     for form in _CJK_LEGAL_FORMS:
         text = text.replace(form, " ")
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    stripped = "".join(
+        ch for ch in decomposed if ch in _KANA_VOICING or not unicodedata.combining(ch)
+    )
     return unicodedata.normalize("NFC", stripped)
 
 
@@ -244,6 +250,11 @@ def _domain_in_descriptor(domain_match: re.Match[str]) -> str:
     if domain_match.start() == 0:
         return _strip_tld(domain_match)
     return " " if domain_match.group(2) in _KNOWN_TLDS else domain_match.group(0)
+
+
+def strip_web_addresses(folded: str) -> str:
+    """``"monday.com standard"`` -> ``" monday  standard"``: a web address read as the name it spells."""
+    return _DOMAIN_RE.sub(_strip_tld, folded)
 
 
 def normalize_name(text: str) -> str:
