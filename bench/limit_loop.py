@@ -7,10 +7,11 @@ this loop is the tap's overhead.
 
 from __future__ import annotations
 
+import argparse
 import json
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from xml.sax.saxutils import escape
 
 import requests
@@ -75,7 +76,16 @@ class LoopResult:
         return self.records / self.seconds if self.seconds else 0.0
 
 
-def run(gateway: str, object_name: str, fields: list[str], page_size: int = 2000) -> LoopResult:
+def run(
+    gateway: str,
+    object_name: str,
+    fields: list[str],
+    page_size: int = 2000,
+    *,
+    fetch_only: bool = False,
+) -> LoopResult:
+    """Walk every page. `fetch_only` parses just enough to find the next keyset (the last row of the
+    page) and skips per-record work, so its time is the gateway's serving time plus transfer."""
     started = time.perf_counter()
     http = requests.Session()
     session_id, endpoint = login(http, gateway)
@@ -91,11 +101,35 @@ def run(gateway: str, object_name: str, fields: list[str], page_size: int = 2000
         if data is None:
             raise RuntimeError(f"no data in answer: {response.content[:500]!r}")
         rows = list(data)
-        for row in rows:
-            sink += len(json.dumps({child.tag: child.text or "" for child in row}))
+        if not fetch_only:
+            for row in rows:
+                sink += len(json.dumps({child.tag: child.text or "" for child in row}))
         records += len(rows)
         if not rows or int(data.get("numremaining", "0")) == 0:
             break
         last = rows[-1]
         after = (last.findtext("WHENMODIFIED") or "", last.findtext("RECORDNO") or "")
     return LoopResult(records, calls + 1, time.perf_counter() - started)
+
+
+def main() -> None:
+    """Run as a child process, so the loop's wall time, CPU and peak RSS are measured like the tap's."""
+    parser = argparse.ArgumentParser(description="The reference loop: HTTP + lxml + json.dumps.")
+    parser.add_argument("--gateway", required=True)
+    parser.add_argument("--object", required=True)
+    parser.add_argument("--fields", required=True, help="comma-separated field names")
+    parser.add_argument("--page-size", type=int, default=2000)
+    parser.add_argument("--fetch-only", action="store_true")
+    args = parser.parse_args()
+    result = run(
+        args.gateway,
+        args.object,
+        args.fields.split(","),
+        args.page_size,
+        fetch_only=args.fetch_only,
+    )
+    print(json.dumps(asdict(result)))
+
+
+if __name__ == "__main__":
+    main()

@@ -29,9 +29,12 @@ def machine_info() -> str:
 @dataclass(frozen=True)
 class ChildRun:
     seconds: float
+    #: user + system CPU of the child (and of the children it waited for), from wait4.
+    cpu_seconds: float
     peak_rss_mb: float
     returncode: int
     stdout_bytes: int
+    stderr: str
 
 
 def run_child(
@@ -40,29 +43,44 @@ def run_child(
     stdin_path: Path | None = None,
     env: dict[str, str] | None = None,
     stdout_path: Path | None = None,
+    stderr_path: Path,
+    cwd: Path | None = None,
 ) -> ChildRun:
-    """Run a command to completion; wall time and the child's own peak RSS come from wait4."""
+    """Run a command to completion; wall time, CPU and the child's own peak RSS come from wait4.
+
+    stderr goes to a file, not a pipe: a chatty child must never block on a full pipe while we wait.
+    """
     stdin = stdin_path.open("rb") if stdin_path else subprocess.DEVNULL
     stdout = stdout_path.open("wb") if stdout_path else subprocess.DEVNULL
+    stderr = stderr_path.open("wb")
     started = time.perf_counter()
     try:
         process = subprocess.Popen(
             argv,
             stdin=stdin,
             stdout=stdout,
-            stderr=subprocess.PIPE,
+            stderr=stderr,
+            cwd=cwd,
             env={**os.environ, **(env or {})},
         )
         _, status, usage = os.wait4(process.pid, 0)
         elapsed = time.perf_counter() - started
-        stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
+        process.returncode = os.waitstatus_to_exitcode(status)
     finally:
         if stdin_path:
             stdin.close()  # type: ignore[union-attr]
         if stdout_path:
             stdout.close()  # type: ignore[union-attr]
-    returncode = os.waitstatus_to_exitcode(status)
-    if returncode != 0:
-        raise RuntimeError(f"{argv[0]} exited {returncode}: {stderr[-2000:]}")
+        stderr.close()
+    text = stderr_path.read_text(errors="replace")
+    if process.returncode != 0:
+        raise RuntimeError(f"{Path(argv[0]).name} exited {process.returncode}: {text[-3000:]}")
     size = stdout_path.stat().st_size if stdout_path else 0
-    return ChildRun(elapsed, usage.ru_maxrss / 1024, returncode, size)
+    return ChildRun(
+        elapsed,
+        usage.ru_utime + usage.ru_stime,
+        usage.ru_maxrss / 1024,
+        process.returncode,
+        size,
+        text,
+    )

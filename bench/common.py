@@ -1,0 +1,137 @@
+"""What every benchmark shares: paths, the sandbox credentials, tap config and catalogs, figures."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.machine import run_child
+
+REPO = Path(__file__).resolve().parent.parent
+BENCH = REPO / "bench"
+WORK = BENCH / ".work"
+PROFILES = BENCH / "profiles"
+BIN = Path(sys.executable).parent
+GATEWAY_PATH = "/ia/xml/xmlgw.phtml"
+INTACCT_PAGE = 2000
+
+# The intacct sandbox's documented defaults (sandbox/sandboxes/intacct/README.md), not secrets.
+INTACCT_CREDENTIALS = {
+    "sender_id": "sandbox",
+    "sender_password": "sandbox",
+    "user_id": "admin",
+    "user_password": "admin",
+    "company_id": "SANDBOX",
+}
+LEANIX_TOKEN = "sandbox-token"
+
+RECORDS_WRITTEN = re.compile(r"Stream '(\w+)' wrote (\d+) records")
+RUN_COST = re.compile(r"Run cost: (\d+) gateway requests, (\d+) logins")
+
+
+@dataclass
+class Figure:
+    """One row of the results table: a measured figure beside its reference and its goal."""
+
+    bench: str
+    case: str
+    measured: str
+    reference: str = ""
+    ratio: str = ""
+    goal: str = ""
+    met: bool | None = None
+
+    @property
+    def verdict(self) -> str:
+        return "" if self.met is None else ("yes" if self.met else "**no**")
+
+
+@dataclass
+class BenchResult:
+    name: str
+    figures: list[Figure] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    profiles: list[Path] = field(default_factory=list)
+
+    def add(self, *args: Any, **kwargs: Any) -> Figure:
+        figure = Figure(self.name, *args, **kwargs)
+        self.figures.append(figure)
+        return figure
+
+    def note(self, text: str) -> None:
+        print(f"  [{self.name}] {text}", flush=True)
+        self.notes.append(text)
+
+
+def workdir(name: str) -> Path:
+    path = WORK / name
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def write_json(path: Path, value: object) -> Path:
+    path.write_text(json.dumps(value, indent=1), encoding="utf-8")
+    return path
+
+
+def tap_config(path: Path, intacct_url: str, **settings: Any) -> Path:
+    return write_json(
+        path, {**INTACCT_CREDENTIALS, "api_url": intacct_url + GATEWAY_PATH, **settings}
+    )
+
+
+def discover(config: Path, out: Path, selected: set[str]) -> dict[str, Any]:
+    """Discover through the tap's own CLI, then select only `selected` streams."""
+    run_child(
+        [str(BIN / "tap-sage-intacct"), "--config", str(config), "--discover"],
+        stdout_path=out,
+        stderr_path=out.with_suffix(".discover.log"),
+    )
+    catalog: dict[str, Any] = json.loads(out.read_text())
+    for entry in catalog["streams"]:
+        for item in entry["metadata"]:
+            if item["breadcrumb"] == []:
+                item["metadata"]["selected"] = entry["tap_stream_id"] in selected
+    write_json(out, catalog)
+    return catalog
+
+
+def stream_entry(catalog: dict[str, Any], stream: str) -> dict[str, Any]:
+    entry: dict[str, Any] = next(e for e in catalog["streams"] if e["tap_stream_id"] == stream)
+    return entry
+
+
+def stream_object(entry: dict[str, Any]) -> str:
+    for item in entry["metadata"]:
+        if item["breadcrumb"] == [] and item["metadata"].get("intacct-object"):
+            return str(item["metadata"]["intacct-object"])
+    return str(entry["tap_stream_id"]).upper()
+
+
+def records_written(log: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for stream, value in RECORDS_WRITTEN.findall(log):
+        counts[stream] = counts.get(stream, 0) + int(value)
+    return counts
+
+
+def gateway_calls(stats: dict[str, Any]) -> int:
+    """Gateway requests the sandbox served (both gateway paths; admin routes are not counted)."""
+    return sum(n for path, n in stats.get("paths", {}).items() if path.endswith("xmlgw.phtml"))
+
+
+def pages(rows: int, page_size: int = INTACCT_PAGE) -> int:
+    return max(1, math.ceil(rows / page_size))
+
+
+def rate(count: float, seconds: float) -> str:
+    return f"{count / seconds:,.0f}/s" if seconds > 0 else "n/a"
+
+
+def mb(value: float) -> str:
+    return f"{value:,.0f} MB"
