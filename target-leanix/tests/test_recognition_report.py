@@ -1,4 +1,4 @@
-"""The run report: services, ignored vendors and unattributed card spend per currency."""
+"""The run report: services, ignored vendors and unattributed spend (card descriptors and expense memos) per currency."""
 
 from __future__ import annotations
 
@@ -67,13 +67,13 @@ def test_top_limits_the_unattributed_list() -> None:
 
 def test_lines_for_logs() -> None:
     lines = _report().lines(top=10)
-    assert lines[0] == "recognition: 2 services (1 candidates) from 3 vendors; 2 vendors ignored"
+    assert lines[0] == "2 services (1 candidates) from 3 vendors; 2 vendors ignored"
     assert any(line.startswith("service slack (Slack, Collaboration): V-1 ") for line in lines)
     assert any("[candidate]" in line for line in lines)
     assert any(
         "ignored vendor V-4 'Amazon.com Services LLC': known non-service" in line for line in lines
     )
-    assert "unattributed card spend USD: 350.15 over 3 lines (2 descriptors)" in lines
+    assert "unattributed spend USD: 350.15 over 3 lines (2 descriptors)" in lines
     assert "  USD 250.00 'BOLT CLOUD TOOLS 555-0100 CA' (1 lines)" in lines
     assert all("\n" not in line for line in lines)
 

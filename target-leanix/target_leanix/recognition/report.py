@@ -136,7 +136,7 @@ class RecognitionReport:
         data = self.as_dict(top)
         vendor_count = sum(len(s["vendors"]) for s in data["services"])
         out = [
-            f"recognition: {data['service_count']} services ({data['candidate_count']} candidates) "
+            f"{data['service_count']} services ({data['candidate_count']} candidates) "
             f"from {vendor_count} vendors; {data['ignored_count']} vendors ignored"
         ]
         for service in data["services"]:
@@ -160,7 +160,7 @@ class RecognitionReport:
             out.append(f"... and {len(data['ignored']) - top} more ignored vendors")
         for currency, block in data["unattributed"].items():
             out.append(
-                f"unattributed card spend {currency}: {block['total']} over {block['lines']} lines "
+                f"unattributed spend {currency}: {block['total']} over {block['lines']} lines "
                 f"({block['descriptors']} descriptors)"
             )
             for item in block["top"]:
