@@ -18,6 +18,7 @@ from sandboxes.common.faults import Fault
 from sandboxes.common.http import Request, Response
 from sandboxes.intacct import admin
 from sandboxes.intacct.functions import Context, Result, run_function
+from sandboxes.intacct.hostile import hostile_body
 from sandboxes.intacct.protocol import (
     CONTENT_TYPE,
     XML_DECLARATION,
@@ -91,6 +92,13 @@ def make_app(state: IntacctState) -> tuple[object, object]:
         if kind in ("try_again", "session_expired"):
             _pending.kind = kind
             return None
+        if kind == "hostile":
+            # Security tests: a hostile body in place of the answer (see hostile.py).
+            try:
+                body = hostile_body(str(fault.params.get("variant", "")), fault.params)
+            except ValueError as exc:
+                return Response.text(str(exc), status=500)
+            return Response(200, body, {"Content-Type": CONTENT_TYPE})
         return Response.text(f"unknown fault kind {kind!r}", status=500)
 
     return app, render_fault
