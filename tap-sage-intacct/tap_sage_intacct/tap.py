@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import IO, Any, ClassVar
+from urllib.parse import urlsplit
 
 from singer_sdk import Stream, Tap
 from singer_sdk import typing as th
+from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.helpers.capabilities import CapabilitiesEnum, PluginCapabilities, TapCapabilities
 from singer_sdk.plugin_base import PluginBase, _ConfigInput
 from typing_extensions import override
@@ -135,6 +138,17 @@ class TapSageIntacct(Tap):
 
     _runtime: TapRuntime | None = None
 
+    @override
+    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
+        """The JSON schema checks types; values it cannot judge fail here too, before any request."""
+        errors = super()._validate_config(raise_errors=raise_errors)
+        if errors:
+            return errors
+        errors = setting_value_errors(self.config)
+        if errors and raise_errors:
+            raise ConfigValidationError("Config validation failed", errors=errors)
+        return errors
+
     @property
     def runtime(self) -> TapRuntime:
         if self._runtime is None:
@@ -237,6 +251,8 @@ class TapSageIntacct(Tap):
             tap.runtime.log_totals()
         except protocol.IntacctError as exc:
             _fail(exc.message)
+        except ConfigValidationError as exc:
+            _fail(f"Config validation failed: {'; '.join(exc.errors) or exc}")
 
     @classmethod
     @override
@@ -245,6 +261,25 @@ class TapSageIntacct(Tap):
             super().cb_discover(ctx, param, value)
         except protocol.IntacctError as exc:
             _fail(exc.message)
+
+
+def setting_value_errors(config: Mapping[str, Any]) -> list[str]:
+    """One message per setting whose value is well-typed but unusable, each naming the setting."""
+    errors: list[str] = []
+    start_date = config.get("start_date")
+    if start_date:
+        try:
+            datetime.fromisoformat(str(start_date).replace("Z", "+00:00"))
+        except ValueError:
+            errors.append(
+                f"start_date: {start_date!r} is not an ISO-8601 date-time such as 2024-01-01T00:00:00Z"
+            )
+    api_url = config.get("api_url")
+    if api_url:
+        parts = urlsplit(str(api_url))
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            errors.append(f"api_url: {api_url!r} is not an http(s) URL of the XML gateway")
+    return errors
 
 
 def _fail(message: str) -> None:
