@@ -166,14 +166,6 @@ def test_every_leanix_fault_kind(intacct, leanix, catalog, fault_free, clean_fau
     assert diff.count == 0, str(diff)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "target-leanix bug: leanix.py LeanIXClient._json_call parses a 200 body with loads() "
-        "unguarded, so a truncated JSON answer (sandbox fault 'truncate') raises "
-        "simplejson.JSONDecodeError: traceback and exit 1 instead of a retry"
-    ),
-)
 def test_truncated_leanix_answer_is_retried(
     intacct, leanix, catalog, fault_free, clean_faults, tmp_path
 ):

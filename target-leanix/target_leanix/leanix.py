@@ -207,19 +207,33 @@ class LeanIXClient:
         payload: object | None = None,
         params: dict[str, Any] | None = None,
     ) -> Any:  # noqa: ANN401 - arbitrary JSON answers
-        response = self._send(
-            method,
-            path,
-            body=None if payload is None else dumps(payload),
-            params=params,
-        )
-        if response.status_code >= 400:
-            raise LeanIXError(
-                f"LeanIX {method} {path} failed: HTTP {response.status_code} {_excerpt(response)}"
+        attempt = 0
+        while True:
+            response = self._send(
+                method,
+                path,
+                body=None if payload is None else dumps(payload),
+                params=params,
             )
-        if response.status_code == 204 or not response.content:
-            return None
-        return loads(response.text)
+            if response.status_code >= 400:
+                raise LeanIXError(
+                    f"LeanIX {method} {path} failed: HTTP {response.status_code} {_excerpt(response)}"
+                )
+            if response.status_code == 204 or not response.content:
+                return None
+            try:
+                return loads(response.text)
+            except ValueError:
+                # A body cut off in transit. Every call we make is safe to repeat: reads, and
+                # upserts keyed by external ID (a second synchronization run of one LDIF changes
+                # nothing).
+                if attempt + 1 >= self.retry.max_attempts:
+                    raise LeanIXError(
+                        f"LeanIX {method} {path} answered {len(response.content)} bytes that are "
+                        f"not valid JSON, {attempt + 1} times"
+                    ) from None
+                self._pause(attempt, f"unparseable JSON answer on {method} {path}", None)
+                attempt += 1
 
     # -- Integration API ----------------------------------------------------------------------------
 
