@@ -8,6 +8,7 @@ and retries every transient failure the reference lists with exponential backoff
 
 from __future__ import annotations
 
+import io
 import logging
 import random
 import re
@@ -18,7 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, TypeVar
 from urllib.parse import unquote, urlsplit
 from xml.sax.saxutils import escape
 
@@ -168,11 +169,30 @@ def _new_parser() -> etree.XMLParser:
     )
 
 
+def _row_events(body: bytes, row_tag: str) -> etree.iterparse[tuple[str, etree._Element]]:
+    # Exactly the options of `_new_parser`; only row ends reach Python (lxml filters the tag in C
+    # and reads the body in small pieces, so the page is never one tree).
+    return etree.iterparse(
+        io.BytesIO(body),
+        events=("end",),
+        tag=row_tag,
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+        collect_ids=False,
+    )
+
+
 _PARSERS = threading.local()
+_HOSTILE = "gateway answered with a DOCTYPE/ENTITY declaration; refused"
 
 
-def parse_xml(body: bytes) -> etree._Element:
-    """Parse one gateway answer. Raises RetryableError for HTML pages and truncated/garbled XML."""
+def _precheck(body: bytes) -> None:
+    """The checks made on the raw bytes before any parser sees them."""
     if len(body) > MAX_RESPONSE_BYTES:
         raise FatalError(f"response of {len(body)} bytes exceeds the {MAX_RESPONSE_BYTES} limit")
     head = body[:2048].lstrip()
@@ -180,31 +200,135 @@ def parse_xml(body: bytes) -> etree._Element:
         raise RetryableError("gateway answered with a non-XML (HTML or empty) body", reason="html")
     if _DOCTYPE.search(body, 0, 4096):
         # Intacct never sends a DTD; one here is either an error page or an attack.
-        raise RetryableError(
-            "gateway answered with a DOCTYPE/ENTITY declaration; refused", reason="hostile"
-        )
-    parser = getattr(_PARSERS, "parser", None)
-    if parser is None:
-        parser = _PARSERS.parser = _new_parser()
-    try:
-        # lxml releases the GIL while parsing from memory, so a prefetch thread parses the next
-        # page on the second core while the main thread converts this one. huge_tree=False keeps
-        # libxml2's limits on text size and nesting depth.
-        root = etree.fromstring(body, parser)
-    except etree.XMLSyntaxError as exc:
-        raise RetryableError(
-            f"gateway answered with malformed or truncated XML ({exc})", reason="malformed_xml"
-        ) from exc
+        raise RetryableError(_HOSTILE, reason="hostile")
+
+
+def _postcheck(root: etree._Element) -> etree._Element:
     docinfo = root.getroottree().docinfo
     if docinfo.internalDTD is not None or docinfo.system_url or docinfo.public_id:
         # A DTD hidden behind padding: its entities were neither expanded nor fetched, but a row
         # holding an unexpanded entity would read as empty. Refuse the whole answer.
-        raise RetryableError(
-            "gateway answered with a DOCTYPE/ENTITY declaration; refused", reason="hostile"
-        )
+        raise RetryableError(_HOSTILE, reason="hostile")
     if root.tag != "response":
         raise RetryableError(f"gateway answered with <{root.tag}>, not <response>")
     return root
+
+
+def _malformed(exc: etree.XMLSyntaxError) -> RetryableError:
+    return RetryableError(
+        f"gateway answered with malformed or truncated XML ({exc})", reason="malformed_xml"
+    )
+
+
+def parse_xml(body: bytes) -> etree._Element:
+    """Parse one gateway answer. Raises RetryableError for HTML pages and truncated/garbled XML."""
+    _precheck(body)
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = _PARSERS.parser = _new_parser()
+    try:
+        # lxml releases the GIL while parsing from memory. huge_tree=False keeps libxml2's limits
+        # on text size and nesting depth.
+        root = etree.fromstring(body, parser)
+    except etree.XMLSyntaxError as exc:
+        raise _malformed(exc) from exc
+    return _postcheck(root)
+
+
+class RowSink(Protocol):
+    """Takes the rows of the FIRST result's `<data>` one at a time while the answer is parsed."""
+
+    #: The element name of a row (the object name, e.g. APBILL); lxml filters on it in C.
+    row_tag: str
+
+    def begin(self, body: bytes) -> None:
+        """A new answer (or a resent one) starts: forget rows of any earlier attempt."""
+
+    def row(self, element: etree._Element) -> None:
+        """One complete row. It leaves the tree when the next row ends (or the answer does)."""
+
+
+def parse_xml_streaming(body: bytes, sink: RowSink) -> etree._Element:
+    """As `parse_xml`, but the first result's rows go to `sink` as they end and are then dropped.
+
+    A wide 2,000-row page costs ~50 MB as an lxml tree and well under 1 MB streamed. The returned
+    tree is the whole answer minus those rows (control, authentication, every result's status and
+    errors, `<data>` with its attributes, and the other results' rows), so `read_response`
+    classifies it exactly as it classifies a fully parsed answer. Same hardening as `parse_xml`:
+    same parser options, same DOCTYPE checks before and after, same truncation error.
+    """
+    _precheck(body)
+    sink.begin(body)
+    row_tag = sink.row_tag
+    events = _row_events(body, row_tag)
+    accepted: etree._Element | None = None
+    others: list[etree._Element] = []  # keeps their proxies alive, so `is` compares identity
+    try:
+        for _event, element in events:
+            parent = element.getparent()
+            if parent is None or parent is not accepted:
+                if parent is None or any(parent is o for o in others):
+                    continue
+                if not _is_first_result_data(parent):
+                    others.append(parent)
+                    continue
+                accepted = parent
+            sink.row(element)
+            # Drop the rows already handed over (this one goes when the next one ends, so the
+            # sink may still read it). Only rows can precede this one: anything else in <data>
+            # would be lost silently, so it fails the answer.
+            previous = element.getprevious()
+            while previous is not None:
+                if previous.tag != row_tag:
+                    raise _not_rows(previous.tag, row_tag)
+                parent.remove(previous)
+                previous = element.getprevious()
+        root: etree._Element = events.root
+    except etree.XMLSyntaxError as exc:
+        raise _malformed(exc) from exc
+    _postcheck(root)
+    _finish_rows(root, accepted, sink)
+    return root
+
+
+def _finish_rows(root: etree._Element, accepted: etree._Element | None, sink: RowSink) -> None:
+    if accepted is not None:
+        # Only the last row is left; anything else is not a row of this object.
+        leftovers = [child for child in accepted if child.tag != sink.row_tag]
+        if leftovers:
+            raise _not_rows(leftovers[0].tag, sink.row_tag)
+        del accepted[:]
+        return
+    # No row carried the expected tag (an object whose rows are named otherwise): take the first
+    # result's rows from the tree, in order. Correct, just not streamed.
+    data = _first_result_data(root)
+    if data is not None:
+        for child in list(data):
+            sink.row(child)
+            data.remove(child)
+
+
+def _not_rows(tag: object, row_tag: str) -> FatalError:
+    return FatalError(f"query answer mixes <{tag}> with <{row_tag}> rows in <data>; refused")
+
+
+def _is_first_result_data(parent: etree._Element) -> bool:
+    result = parent.getparent()
+    if parent.tag != "data" or result is None or result.tag != "result":
+        return False
+    operation = result.getparent()
+    if operation is None or operation.tag != "operation":
+        return False
+    root = operation.getparent()
+    if root is None or root.getparent() is not None:
+        return False
+    return operation.find("result") is result
+
+
+def _first_result_data(root: etree._Element) -> etree._Element | None:
+    operation = root.find("operation")
+    result = operation.find("result") if operation is not None else None
+    return result.find("data") if result is not None else None
 
 
 def _errors(parent: etree._Element | None) -> list[ErrorDetail]:
@@ -486,6 +610,20 @@ class CallStats:
             }
 
 
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class FetchedAnswer:
+    """A downloaded, not yet parsed answer, and what is needed to resend its request."""
+
+    functions: tuple[str, ...]
+    where: str
+    content: bytes = field(repr=False)
+    sent_at: float
+    session_id: str = field(repr=False)
+
+
 def _allowed_endpoint(api_url: str, endpoint: str) -> bool:
     """Follow the session endpoint only to Intacct or to the host we were configured with."""
     configured, offered = urlsplit(api_url), urlsplit(endpoint)
@@ -600,17 +738,30 @@ class IntacctConnection:
         return b"".join(chunks)
 
     def _send(
-        self, url: str, authentication: str, functions: Sequence[str], where: str
+        self,
+        url: str,
+        authentication: str,
+        functions: Sequence[str],
+        where: str,
+        sink: RowSink | None = None,
     ) -> GatewayResponse:
-        body = envelope(
+        sent_at = time.monotonic()
+        content = self._post(url, self._envelope(authentication, functions), where)
+        return self._read(content, sent_at, where, sink)
+
+    def _envelope(self, authentication: str, functions: Sequence[str]) -> bytes:
+        return envelope(
             sender_id=self.credentials.sender_id,
             sender_password=self.credentials.sender_password,
             authentication=authentication,
             functions=functions,
         )
-        sent_at = time.monotonic()
-        content = self._post(url, body, where)
-        response = read_response(parse_xml(content), where)
+
+    def _read(
+        self, content: bytes, sent_at: float, where: str, sink: RowSink | None
+    ) -> GatewayResponse:
+        root = parse_xml(content) if sink is None else parse_xml_streaming(content, sink)
+        response = read_response(root, where)
         if response.session_timeout is not None and response.session_timestamp is not None:
             # Each call resets the session timeout (reference §1). Keep the remaining lifetime on
             # our monotonic clock: the gateway's clock and ours need not agree.
@@ -671,37 +822,45 @@ class IntacctConnection:
 
     # -- calls ------------------------------------------------------------------------------
 
-    def _with_retries(self, attempt: Callable[[], GatewayResponse], where: str) -> GatewayResponse:
+    def _with_retries(self, attempt: Callable[[], _T], where: str) -> _T:
         tries = 0
         while True:
             try:
                 return attempt()
             except RetryableError as exc:
                 tries += 1
-                reason = exc.message.split(": ", 1)[-1][:80]
-                with self.stats.lock:
-                    self.stats.retries[exc.reason or "other"] += 1
+                self._count_retry(exc)
                 if tries >= self.retry.max_tries:
                     raise RetryableError(
                         f"{where}: gave up after {tries} tries; last error: {exc.message}",
                         exc.errors,
                     ) from exc
-                delay = self.retry.wait(tries - 1, exc.retry_after)
-                LOGGER.warning(
-                    "%s: transient failure (%s); retry %d/%d in %.2fs",
-                    where,
-                    reason,
-                    tries,
-                    self.retry.max_tries - 1,
-                    delay,
-                )
-                self.sleep(delay)
+                self._back_off(exc, where, tries)
 
-    def call(self, functions: Sequence[str], where: str) -> list[FunctionResult]:
+    def _count_retry(self, exc: RetryableError) -> None:
+        with self.stats.lock:
+            self.stats.retries[exc.reason or "other"] += 1
+
+    def _back_off(self, exc: RetryableError, where: str, tries: int) -> None:
+        delay = self.retry.wait(tries - 1, exc.retry_after)
+        LOGGER.warning(
+            "%s: transient failure (%s); retry %d/%d in %.2fs",
+            where,
+            exc.message.split(": ", 1)[-1][:80],
+            tries,
+            self.retry.max_tries - 1,
+            delay,
+        )
+        self.sleep(delay)
+
+    def call(
+        self, functions: Sequence[str], where: str, sink: RowSink | None = None
+    ) -> list[FunctionResult]:
         """Send functions in one request with the session; return their results in order.
 
         Transport and gateway-level failures are retried; function-level failures are returned in
         the results for the caller to classify (one request can mix successes and failures).
+        With a `sink`, the first result's rows are streamed to it instead of kept in the tree.
         """
         self.ensure_session()
         renewed = False
@@ -709,7 +868,8 @@ class IntacctConnection:
             session_id = self.session_id
 
             def attempt(session_id: str = session_id) -> GatewayResponse:
-                sent = self._send(self.endpoint, session_block(session_id), functions, where)
+                auth = session_block(session_id)
+                sent = self._send(self.endpoint, auth, functions, where, sink)
                 return self._retry_result_level(sent, where)
 
             try:
@@ -722,10 +882,50 @@ class IntacctConnection:
                     self.stats.retries["session_expired"] += 1
                 self._renew(session_id)
                 continue
-            with self.stats.lock:
-                for fn in functions:
-                    self.stats.functions[function_name(fn)] += 1
+            self._count_functions(functions)
             return response.results
+
+    def _count_functions(self, functions: Sequence[str]) -> None:
+        with self.stats.lock:
+            for fn in functions:
+                self.stats.functions[function_name(fn)] += 1
+
+    def fetch(self, functions: Sequence[str], where: str) -> FetchedAnswer:
+        """Send functions and download the answer without parsing it (transport retries only).
+
+        A prefetch thread then holds bytes, not a tree; `complete` parses them later on the
+        caller's side, streaming rows to a sink.
+        """
+        self.ensure_session()
+        session_id = self.session_id
+
+        def attempt() -> tuple[bytes, float]:
+            sent_at = time.monotonic()
+            body = self._envelope(session_block(session_id), functions)
+            return self._post(self.endpoint, body, where), sent_at
+
+        content, sent_at = self._with_retries(attempt, where)
+        return FetchedAnswer(tuple(functions), where, content, sent_at, session_id)
+
+    def complete(self, fetched: FetchedAnswer, sink: RowSink | None = None) -> list[FunctionResult]:
+        """Parse a fetched answer. What `call` would retry (a truncated or refused body, "Please
+        Try Again Later", an expired session) is handled as `call` handles it: back off (or log in
+        again) and resend through `call`, with its own retry budget."""
+        where = fetched.where
+        try:
+            response = self._read(fetched.content, fetched.sent_at, where, sink)
+            self._retry_result_level(response, where)
+        except SessionExpiredError:
+            with self.stats.lock:
+                self.stats.retries["session_expired"] += 1
+            self._renew(fetched.session_id)
+            return self.call(fetched.functions, where, sink)
+        except RetryableError as exc:
+            self._count_retry(exc)
+            self._back_off(exc, where, 1)
+            return self.call(fetched.functions, where, sink)
+        self._count_functions(fetched.functions)
+        return response.results
 
     @staticmethod
     def _retry_result_level(response: GatewayResponse, where: str) -> GatewayResponse:

@@ -41,6 +41,7 @@ from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from lxml import etree
@@ -54,6 +55,7 @@ from tap_sage_intacct.objects import (
     DELETED_AT,
     RECORDNO_KEY_SUFFIX,
 )
+from tap_sage_intacct.pages import PageCollector, RowKeys, raw_next_keyset
 from tap_sage_intacct.schema import (
     TIMESTAMP,
     ConversionError,
@@ -290,20 +292,36 @@ class IntacctObjectStream(IntacctStream):
 
     # -- requests -------------------------------------------------------------------------------
 
-    def _call(
-        self, conn: protocol.IntacctConnection, functions: list[str], what: str
-    ) -> list[protocol.FunctionResult]:
-        where = f"{what} {self.spec.object_name} (stream '{self.name}', {conn.label})"
-        results = conn.call(functions, where)
+    def _where(self, conn: protocol.IntacctConnection, what: str) -> str:
+        return f"{what} {self.spec.object_name} (stream '{self.name}', {conn.label})"
+
+    def _count_call(self, functions: list[str]) -> None:
         with self._calls_lock:  # the prefetch thread counts too
             self.calls["requests"] += 1
             for fn in functions:
                 self.calls[protocol.function_name(fn)] += 1
+
+    @staticmethod
+    def _check_count(
+        results: list[protocol.FunctionResult], functions: list[str] | tuple[str, ...], where: str
+    ) -> list[protocol.FunctionResult]:
         if len(results) != len(functions):
             raise protocol.RetryableError(
                 f"{where}: {len(results)} results for {len(functions)} functions"
             )
         return results
+
+    def _call(
+        self,
+        conn: protocol.IntacctConnection,
+        functions: list[str],
+        what: str,
+        sink: protocol.RowSink | None = None,
+    ) -> list[protocol.FunctionResult]:
+        where = self._where(conn, what)
+        results = conn.call(functions, where, sink)
+        self._count_call(functions)
+        return self._check_count(results, functions, where)
 
     def _check_main(
         self, result: protocol.FunctionResult, conn: protocol.IntacctConnection
@@ -367,74 +385,118 @@ class IntacctObjectStream(IntacctStream):
             deleted_since = self._start_stamp(self.stream_state.get("deleted_at"))
             deletes_fn = self._deletes_query(deleted_since, None)
             functions.append(deletes_fn)
-        results = self._call(conn, functions, "query")
+        prefetcher = _Prefetcher(self, conn, fields, scope, executor)
+        page = self._page_collector(converter, prefetcher)
+        results = self._call(conn, functions, "query", sink=page)
         main_result = results[0]
         created_result = results[1] if created_fn else None
         deletes_result = results[-1] if deletes_fn else None
 
-        yield from self._walk_main(conn, scope, fields, converter, executor, main_result, saved)
+        yield from self._walk_main(conn, scope, converter, prefetcher, main_result, page, saved)
         if created_result is not None:
             yield from self._walk_created(conn, scope, fields, converter, created_result, saved)
         if deletes_result is not None:
             yield from self._emit_deletes(conn, deletes_result, converter)
 
-    def _fetch_main(
+    def _fetch_main_answer(
         self,
         conn: protocol.IntacctConnection,
         fields: list[str],
         scope: EntityScope,
         pos: Position | int,
-    ) -> protocol.FunctionResult:
-        return self._call(conn, [self._main_query(fields, scope, pos)], "query")[0]
+    ) -> protocol.FetchedAnswer:
+        """The prefetch: download the next page's bytes only; the walk parses them, streaming."""
+        functions = [self._main_query(fields, scope, pos)]
+        answer = conn.fetch(functions, self._where(conn, "query"))
+        self._count_call(functions)
+        return answer
+
+    def _page_collector(
+        self, converter: RecordConverter, prefetcher: _Prefetcher | None = None
+    ) -> PageCollector[Any]:
+        """A fresh page: one `time_extracted`, rows converted for the writer that will take them."""
+        self.begin_page()
+        convert: Any = (
+            partial(converter.to_json, encode=self._encode) if self.fast_path else converter.convert
+        )
+        natural = self.spec.natural_id if self.natural_keys is not None else None
+        return PageCollector(
+            row_tag=self.spec.object_name,
+            convert=convert,
+            describe_error=partial(self._conversion_error, converter),
+            key_fields=(RECORDNO, self.replication_field, natural),
+            keep_all_keys=natural is not None,
+            on_body=prefetcher.on_body if prefetcher is not None else None,
+        )
+
+    def _conversion_error(
+        self, converter: RecordConverter, row: etree._Element, exc: ValueError
+    ) -> protocol.IntacctError:
+        """Name the stream, object, record and problem in one line."""
+        try:
+            converter.convert(row)  # the dict path words the problem the same way on both paths
+        except ConversionError as dict_exc:
+            exc = dict_exc
+        recordno = row.findtext(RECORDNO)
+        return protocol.FatalError(
+            f"stream '{self.name}' ({self.spec.object_name}) record RECORDNO={recordno}: {exc}"
+        )
 
     def _walk_main(  # noqa: PLR0917
         self,
         conn: protocol.IntacctConnection,
         scope: EntityScope,
-        fields: list[str],
         converter: RecordConverter,
-        executor: ThreadPoolExecutor,
+        prefetcher: _Prefetcher,
         first: protocol.FunctionResult,
+        page: PageCollector[Any],
         saved: dict[str, Any],
     ) -> Iterator[dict[str, Any]]:
         rk = self.replication_field
         result = first
-        prefetch = self.runtime.max_concurrency > 1
         progress = PageProgress(self.name, scope.entity_id, remaining=first.attr_int("totalcount"))
         previous: Position | int | None = None
         while True:
-            data = self._check_main(result, conn)
-            rows = list(data)
+            self._check_main(result, conn)
+            page.raise_deferred()
+            items, last = page.items, page.last
             remaining = result.attr_int("numremaining")
-            pending: Future[protocol.FunctionResult] | None = None
             next_pos: Position | int | None = None
-            if rows and remaining > 0:
-                next_pos = self._position_after(rows[-1], rk)
+            if items and last is not None and remaining > 0:
+                next_pos = self._position_from(last[0], last[1], rk)
                 if next_pos == previous or (isinstance(next_pos, Position) and not next_pos.stamp):
                     # The server ignored the keyset filter or the ordering; paging on would loop.
                     raise protocol.FatalError(
                         f"query {self.spec.object_name} (stream '{self.name}'): the gateway did not "
                         "advance past the last page's (WHENMODIFIED, RECORDNO); refusing to loop"
                     )
-                previous = next_pos
-                if prefetch:
-                    # We know the next filter from the last row's raw text before converting
-                    # anything, so the next page downloads and parses while we convert this one.
-                    pending = executor.submit(self._fetch_main, conn, fields, scope, next_pos)
-            yield from self._emit_rows(rows, converter)
-            if rows:
-                self._learn_natural_keys(rows)
-                self._save_position(saved, "replication_key_value", rows[-1], rk)
+                previous = prefetcher.previous = next_pos
+            # Usually the next page was requested from this page's raw bytes before its rows were
+            # converted (pages.raw_next_keyset); a guess that differs from the parsed last row is
+            # dropped here and the right page requested.
+            pending = prefetcher.take(next_pos)
+            if pending is None and next_pos is not None:
+                pending = prefetcher.submit(next_pos)
+            if self.fast_path:
+                self.write_fast(items)
+            else:
+                yield from items
+            if last is not None:
+                self._learn_natural_key_texts(page.keys)
+                self._save_texts(saved, "replication_key_value", last[0], last[1], rk)
                 self._summarise_state()
                 self.write_state_now()
-            progress.page(len(rows), saved, last=next_pos is None)
+            progress.page(len(items), saved, last=next_pos is None)
             if next_pos is None:
                 return
-            result = (
-                pending.result()
-                if pending is not None
-                else self._fetch_main(conn, fields, scope, next_pos)
-            )
+            page = self._page_collector(converter, prefetcher)
+            if pending is not None:
+                answer = pending.result()
+                results = conn.complete(answer, page)
+                result = self._check_count(results, answer.functions, answer.where)[0]
+            else:
+                query = self._main_query(prefetcher.fields, scope, next_pos)
+                result = self._call(conn, [query], "query", sink=page)[0]
 
     def _walk_created(  # noqa: PLR0917
         self,
@@ -506,23 +568,39 @@ class IntacctObjectStream(IntacctStream):
         yield from records
 
     def _position_after(self, row: etree._Element, field: str | None) -> Position | int:
-        recordno_text = row.findtext(RECORDNO)
+        return self._position_from(
+            row.findtext(RECORDNO), row.findtext(field) if field else None, field
+        )
+
+    def _position_from(
+        self, recordno_text: str | None, stamp: str | None, field: str | None
+    ) -> Position | int:
         if not recordno_text:
             raise protocol.FatalError(
                 f"stream '{self.name}' ({self.spec.object_name}): a row without RECORDNO; cannot page"
             )
         if field is None:
             return int(recordno_text)
-        return Position(row.findtext(field), int(recordno_text))
+        return Position(stamp, int(recordno_text))
 
     def _save_position(
         self, saved: dict[str, Any], key: str, row: etree._Element, field: str | None
     ) -> None:
-        recordno = int(row.findtext(RECORDNO) or 0)
+        stamp = row.findtext(field) if field else None
+        self._save_texts(saved, key, row.findtext(RECORDNO), stamp, field)
+
+    def _save_texts(
+        self,
+        saved: dict[str, Any],
+        key: str,
+        recordno_text: str | None,
+        stamp: str | None,
+        field: str | None,
+    ) -> None:
+        recordno = int(recordno_text or 0)
         if field is None:
             saved["last_recordno"] = recordno
             return
-        stamp = row.findtext(field)
         if not stamp:
             return
         saved[key] = iso_utc(parse_intacct_timestamp(stamp, self.runtime.tz))
@@ -561,6 +639,16 @@ class IntacctObjectStream(IntacctStream):
             if key and number:
                 keys[key] = int(number)
                 self._live_this_run[key] = row.findtext(rk) if rk else None
+
+    def _learn_natural_key_texts(self, rows: list[RowKeys]) -> None:
+        keys = self.natural_keys
+        if keys is None:
+            return
+        live = self._live_this_run
+        for number, modified, key in rows:
+            if key and number:
+                keys[key] = int(number)
+                live[key] = modified
 
     def _emit_deletes(
         self,
@@ -642,3 +730,57 @@ class IntacctObjectStream(IntacctStream):
             record[RECORDNO] = keys.pop(key)
         record[DELETED_AT] = iso_utc(parse_intacct_timestamp(stamp, UTC))
         return record
+
+
+class _Prefetcher:
+    """Requests the next page of a walk while this one is converted, within the concurrency limit.
+
+    Futures hold downloaded bytes only (`protocol.FetchedAnswer`), never a parsed tree.
+    """
+
+    def __init__(
+        self,
+        stream: IntacctObjectStream,
+        conn: protocol.IntacctConnection,
+        fields: list[str],
+        scope: EntityScope,
+        executor: ThreadPoolExecutor,
+    ) -> None:
+        self.stream = stream
+        self.conn = conn
+        self.fields = fields
+        self.scope = scope
+        self.executor = executor
+        self.enabled = stream.runtime.max_concurrency > 1
+        self.previous: Position | int | None = None
+        self.pending: dict[Position | int, Future[protocol.FetchedAnswer]] = {}
+
+    def on_body(self, body: bytes) -> None:
+        """A page's bytes arrived: request the page after it before its rows are converted."""
+        if not self.enabled:
+            return
+        rk = self.stream.replication_field
+        guess = raw_next_keyset(body, self.stream.spec.object_name, rk)
+        if guess is None:
+            return
+        pos: Position | int = guess[1] if rk is None else Position(guess[0], guess[1])
+        if pos == self.previous or pos in self.pending:
+            return  # a page that does not advance is refused by the walk, never requested again
+        future = self.submit(pos)
+        if future is not None:
+            self.pending[pos] = future
+
+    def submit(self, pos: Position | int) -> Future[protocol.FetchedAnswer] | None:
+        if not self.enabled:
+            return None
+        return self.executor.submit(
+            self.stream._fetch_main_answer, self.conn, self.fields, self.scope, pos
+        )
+
+    def take(self, pos: Position | int | None) -> Future[protocol.FetchedAnswer] | None:
+        """The request for `pos`, if one was sent; any other (a wrong guess) is dropped."""
+        future = self.pending.pop(pos, None) if pos is not None else None
+        for stale in self.pending.values():
+            stale.cancel()
+        self.pending.clear()
+        return future

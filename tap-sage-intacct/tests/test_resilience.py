@@ -52,7 +52,7 @@ FAULTS = [
 
 
 @pytest.mark.parametrize(("kind", "params", "reason"), FAULTS, ids=[f[0] for f in FAULTS])
-def test_each_transient_fault_is_retried_to_the_same_result(  # noqa: PLR0917
+def test_each_transient_fault_is_retried_to_the_same_result(
     sandbox: SandboxProcess,
     catalog: dict[str, Any],
     clean_run: dict[str, list[dict[str, Any]]],
@@ -91,7 +91,7 @@ HOSTILE = [
     HOSTILE,
     ids=[f"{v}{'_padded' if p else ''}" for v, p, _ in HOSTILE],
 )
-def test_hostile_answers_are_refused_never_emitted(  # noqa: PLR0917
+def test_hostile_answers_are_refused_never_emitted(
     sandbox: SandboxProcess,
     catalog: dict[str, Any],
     clean_run: dict[str, list[dict[str, Any]]],
@@ -161,7 +161,7 @@ def _write(tmp_path: Path, name: str, payload: object) -> str:
     ],
     ids=["wrong_user_password_discover", "wrong_sender_password_sync"],
 )
-def test_wrong_credentials_fail_with_one_line_and_no_secret(  # noqa: PLR0917
+def test_wrong_credentials_fail_with_one_line_and_no_secret(
     sandbox: SandboxProcess,
     catalog: dict[str, Any],
     tmp_path: Path,
