@@ -13,6 +13,7 @@ confirmed (`confirm`). A crash in between leaves them set, so the next run repai
 again and an item that disappeared (a department that no longer spends, a deleted invoice) is removed.
 
 Money is stored as exact decimal text and summed in Python with Decimal: SQLite has no exact decimal type.
+The database groups the lines (and joins each group's texts), so Python sees a row per group, not per line.
 SQLAlchemy Core only, so the same code runs on SQLite (default) and PostgreSQL (CI).
 """
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -147,6 +149,11 @@ def _money(value: Decimal | None) -> str | None:
     return None if value is None else format(value, "f")
 
 
+def _exact_sum(amounts: str) -> Decimal:
+    """The exact sum of comma-separated decimal texts (as the ledger stores money)."""
+    return sum((Decimal(amount) for amount in amounts.split(",")), Decimal(0))
+
+
 def digest(payload: dict[str, Any]) -> str:
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -232,6 +239,9 @@ class Ledger:
             sa.Column("deleted", sa.Boolean, nullable=False),
             sa.Column("own_service_key", sa.String(200)),  # from the line's own text (expenses)
             sa.Column("service_key", sa.String(200), index=True),  # resolved attribution
+            # The run that last wrote the line: the run summary's unattributed lines are the ones
+            # this run received, found without keeping a key per line in memory.
+            sa.Column("seen_run", sa.String(32), index=True),
         )
         self.reimbursements = sa.Table(
             f"{p}reimbursements",
@@ -275,6 +285,7 @@ class Ledger:
         # SQLAlchemy construct per row cost more than running it.
         self._statements: dict[tuple[Any, ...], Any] = {}
         self._services_this_batch: dict[str, ServiceInfo] = {}
+        self.run_marker = uuid.uuid4().hex
 
     def _statement(self, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:  # noqa: ANN401
         statement = self._statements.get(key)
@@ -282,22 +293,39 @@ class Ledger:
             statement = self._statements[key] = build()
         return statement
 
-    def _row(self, conn: Connection, table: sa.Table, keys: dict[str, Any]) -> sa.Row[Any] | None:
+    def _row(self, conn: _Session, table: sa.Table, keys: dict[str, Any]) -> Any:  # noqa: ANN401
+        """The current row of `table` by its primary key (a `_CachedRow`), or None."""
+        cache = conn.rows(table.name)
+        cache_key = tuple(keys.items())
+        if cache_key in cache:
+            return cache[cache_key]
         statement = self._statement(
             ("select", table.name, tuple(keys)),
             lambda: sa.select(table).where(*[table.c[k] == sa.bindparam(f"k_{k}") for k in keys]),
         )
-        row: sa.Row[Any] | None = conn.execute(
-            statement, {f"k_{k}": v for k, v in keys.items()}
-        ).one_or_none()
+        found = conn.execute(statement, {f"k_{k}": v for k, v in keys.items()}).one_or_none()
+        row = None if found is None else _CachedRow(found._mapping)
+        cache[cache_key] = row
         return row
 
-    def _insert(self, conn: Connection, table: sa.Table, row: dict[str, Any]) -> None:
-        conn.execute(self._statement(("insert", table.name), table.insert), row)
+    def _insert(self, conn: _Session, table: sa.Table, row: dict[str, Any]) -> None:
+        conn.insert(table, row)
 
     def _update(
-        self, conn: Connection, table: sa.Table, keys: dict[str, Any], values: dict[str, Any]
+        self, conn: _Session, table: sa.Table, keys: dict[str, Any], values: dict[str, Any]
     ) -> None:
+        self._update_many(conn, table, [(keys, values)])
+
+    def _update_many(
+        self,
+        conn: _Session,
+        table: sa.Table,
+        changes: Sequence[tuple[dict[str, Any], dict[str, Any]]],
+    ) -> None:
+        """Update rows by primary key (one executemany); every change names the same columns."""
+        if not changes:
+            return
+        keys, values = changes[0]
         statement = self._statement(
             ("update", table.name, tuple(keys), tuple(values)),
             lambda: (
@@ -306,23 +334,65 @@ class Ledger:
                 .values({c: sa.bindparam(f"v_{c}") for c in values})
             ),
         )
-        conn.execute(
-            statement,
-            {**{f"k_{k}": v for k, v in keys.items()}, **{f"v_{c}": v for c, v in values.items()}},
-        )
+        conn.update(table, changes, statement)
+
+    def _prefetch(
+        self, conn: _Session, table: sa.Table, keys: Iterable[tuple[tuple[str, Any], ...]]
+    ) -> None:
+        """Load the rows of many primary keys with a few `IN` queries, for `_row` to find."""
+        cache = conn.rows(table.name)
+        groups: dict[tuple[tuple[str, Any], ...], list[Any]] = defaultdict(list)
+        for key in keys:
+            if key not in cache:
+                # All but the last key column are equal within a group; the last goes into IN.
+                groups[key[:-1]].append(key[-1][1])
+        for fixed, values in groups.items():
+            last = table.primary_key.columns.values()[len(fixed)].name
+            unique = sorted(set(values))
+            for start in range(0, len(unique), _IN_CHUNK):
+                chunk = unique[start : start + _IN_CHUNK]
+                for value in chunk:
+                    cache[(*fixed, (last, value))] = None
+                query = sa.select(table).where(
+                    *[table.c[name] == value for name, value in fixed], table.c[last].in_(chunk)
+                )
+                for found in conn.execute(query):
+                    row = _CachedRow(found._mapping)
+                    key = (*fixed, (last, row[last]))
+                    cache[key] = row
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
     def create(self) -> None:
         self.metadata.create_all(self.engine)
+        self._add_missing_columns()
+
+    def _add_missing_columns(self) -> None:
+        """A ledger made by an earlier version lacks the nullable columns added since: add them."""
+        inspector = sa.inspect(self.engine)
+        with self.engine.begin() as conn:
+            for table in self.metadata.tables.values():
+                present = {column["name"] for column in inspector.get_columns(table.name)}
+                for column in table.columns:
+                    if column.name in present or not column.nullable:
+                        continue
+                    kind = column.type.compile(dialect=self.engine.dialect)
+                    conn.execute(
+                        sa.text(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}')
+                    )
+                    for index in table.indexes:
+                        if column.name in index.columns:
+                            index.create(conn, checkfirst=True)
 
     def close(self) -> None:
         self.engine.dispose()
 
     @contextmanager
-    def _tx(self) -> Iterator[Connection]:
+    def _tx(self) -> Iterator[_Session]:
         with self.engine.begin() as conn:
-            yield conn
+            session = _Session(conn)
+            yield session
+            session.flush()
 
     def get_meta(self, key: str) -> str | None:
         with self.engine.connect() as conn:
@@ -334,7 +404,7 @@ class Ledger:
         with self._tx() as conn:
             self._set_meta(conn, key, value)
 
-    def _set_meta(self, conn: Connection, key: str, value: str) -> None:
+    def _set_meta(self, conn: _Session, key: str, value: str) -> None:
         conn.execute(sa.delete(self.meta).where(self.meta.c.key == key))
         conn.execute(sa.insert(self.meta).values(key=key, value=value))
 
@@ -364,6 +434,7 @@ class Ledger:
         stats = WriteStats()
         self._services_this_batch = {}
         with self._tx() as conn:
+            self._prefetch_batch(conn, entries)
             dirty_services: set[str | None] = set()
             dirty_departments: set[str | None] = set()
             for entry in entries:
@@ -386,11 +457,72 @@ class Ledger:
                     self._write_vendor_account(conn, item, stats.vendors_to_recognize)
                 else:
                     self._write_invoice(conn, item, dirty_services)
+            dirty_services.update(self._revisit_headers(conn))
+            self._mark_paid_reports(conn, dirty_services)
             self._mark(conn, "service", dirty_services)
             self._mark(conn, "department", dirty_departments)
         return stats
 
-    def _mark(self, conn: Connection, kind: str, keys: Iterable[str | None]) -> None:
+    def _prefetch_batch(self, conn: _Session, entries: Sequence[Entry]) -> None:
+        """Load every row the batch will look up by key with a few `IN` queries per table."""
+        wanted: dict[str, set[tuple[tuple[str, Any], ...]]] = defaultdict(set)
+        for entry in entries:
+            if entry.service is not None:
+                wanted[self.services.name].add((("service_key", entry.service.key),))
+            for table, key in self._lookups(entry.item):
+                wanted[table.name].add(key)
+        tables = {t.name: t for t in self.metadata.tables.values()}
+        for name, keys in wanted.items():
+            self._prefetch(conn, tables[name], sorted(keys))
+        # Which of the batch's headers already have lines: only those need their lines revisited.
+        lines = self.lines
+        by_kind: dict[str, list[str]] = defaultdict(list)
+        for entry in entries:
+            if isinstance(entry.item, SpendHeaderItem):
+                by_kind[entry.item.kind.value].append(entry.item.recordno)
+        for kind, recordnos in by_kind.items():
+            conn.headers_checked.update((kind, recordno) for recordno in recordnos)
+            unique = sorted(set(recordnos))
+            for start in range(0, len(unique), _IN_CHUNK):
+                found = conn.execute(
+                    sa.select(lines.c.header_recordno)
+                    .where(
+                        lines.c.kind == kind,
+                        lines.c.header_recordno.in_(unique[start : start + _IN_CHUNK]),
+                    )
+                    .distinct()
+                ).scalars()
+                conn.headers_with_lines.update((kind, str(recordno)) for recordno in found)
+
+    def _lookups(self, item: Item) -> list[tuple[sa.Table, tuple[tuple[str, Any], ...]]]:
+        """The rows (table, primary key) that writing `item` reads by key."""
+        found: list[tuple[sa.Table, tuple[tuple[str, Any], ...]]] = []
+        vendor_id: str | None = None
+        if isinstance(item, SpendLineItem):
+            kind = item.kind.value
+            found.append((self.lines, (("kind", kind), ("recordno", item.recordno))))
+            found.append((self.headers, (("kind", kind), ("recordno", item.header_recordno))))
+            vendor_id = item.vendor_id
+        elif isinstance(item, SpendHeaderItem):
+            found.append((self.headers, (("kind", item.kind.value), ("recordno", item.recordno))))
+        elif isinstance(item, VendorItem):
+            vendor_id = item.vendor_id
+        elif isinstance(item, DepartmentItem) and item.department_id:
+            found.append((self.departments, (("department_id", item.department_id),)))
+        elif isinstance(item, ReimbursementItem):
+            found.append((self.reimbursements, (("recordno", item.recordno),)))
+        elif isinstance(item, VendorAccountItem):
+            found.append((self.vendor_accounts_table, (("recordno", item.recordno),)))
+        elif isinstance(item, InvoiceItem):
+            found.append(
+                (self.invoices, (("object", item.object.value), ("recordno", item.recordno)))
+            )
+            vendor_id = item.vendor_id
+        if vendor_id:
+            found.append((self.vendors, (("vendor_id", vendor_id),)))
+        return found
+
+    def _mark(self, conn: _Session, kind: str, keys: Iterable[str | None]) -> None:
         wanted = {key for key in keys if key}
         if not wanted:
             return
@@ -405,7 +537,7 @@ class Ledger:
         if rows:
             conn.execute(sa.insert(self.dirty), rows)
 
-    def _save_service(self, conn: Connection, service: ServiceInfo) -> None:
+    def _save_service(self, conn: _Session, service: ServiceInfo) -> None:
         if self._services_this_batch.get(service.key) == service:
             return
         self._services_this_batch[service.key] = service
@@ -424,9 +556,9 @@ class Ledger:
             self._mark(conn, "service", [service.key])
 
     def _upsert(
-        self, conn: Connection, table: sa.Table, keys: dict[str, Any], values: dict[str, Any]
-    ) -> sa.Row[Any] | None:
-        """Replace a row by its key; return the previous version."""
+        self, conn: _Session, table: sa.Table, keys: dict[str, Any], values: dict[str, Any]
+    ) -> Any:  # noqa: ANN401
+        """Replace a row by its key; return the previous version (a `_CachedRow`) or None."""
         previous = self._row(conn, table, keys)
         if previous is None:
             self._insert(conn, table, {**keys, **values})
@@ -436,7 +568,7 @@ class Ledger:
 
     def _write_vendor(
         self,
-        conn: Connection,
+        conn: _Session,
         item: VendorItem,
         service: ServiceInfo | None,
         dirty: set[str | None],
@@ -488,7 +620,7 @@ class Ledger:
             dirty.update({old_key, new_key})
 
     def _write_vendor_account(
-        self, conn: Connection, item: VendorAccountItem, changed: set[str]
+        self, conn: _Session, item: VendorAccountItem, changed: set[str]
     ) -> None:
         table = self.vendor_accounts_table
         keys = {"recordno": item.recordno}
@@ -527,7 +659,7 @@ class Ledger:
             changed.add(old_vendor)
 
     def _has_account(
-        self, conn: Connection, vendor_id: str, accountno: str, except_recordno: str | None
+        self, conn: _Session, vendor_id: str, accountno: str, except_recordno: str | None
     ) -> bool:
         table = self.vendor_accounts_table
         statement = self._statement(
@@ -546,7 +678,7 @@ class Ledger:
         params = {"vendor": vendor_id, "account": accountno, "except": except_recordno or ""}
         return conn.execute(statement, params).first() is not None
 
-    def _accounts(self, conn: Connection, vendor_id: str) -> set[str]:
+    def _accounts(self, conn: Connection | _Session, vendor_id: str) -> set[str]:
         table = self.vendor_accounts_table
         return {
             str(a)
@@ -688,7 +820,7 @@ class Ledger:
 
     def _write_department(
         self,
-        conn: Connection,
+        conn: _Session,
         item: DepartmentItem,
         dirty_services: set[str | None],
         dirty_departments: set[str | None],
@@ -732,7 +864,7 @@ class Ledger:
 
     def _write_header(
         self,
-        conn: Connection,
+        conn: _Session,
         item: SpendHeaderItem,
         service: ServiceInfo | None,
         dirty: set[str | None],
@@ -761,12 +893,13 @@ class Ledger:
                     "service_key": service.key if service else None,
                 },
             )
-        # Header changes (state, descriptor, deletion) change every line under it.
-        dirty.update(self._reattribute_header(conn, item.kind.value, item.recordno))
+        # Header changes (state, descriptor, deletion) change every line under it: revisited
+        # for the whole batch at its end (`_revisit_headers`), with the batch's final rows.
+        conn.headers_to_revisit.add((item.kind.value, item.recordno))
 
     def _write_line(
         self,
-        conn: Connection,
+        conn: _Session,
         item: SpendLineItem,
         service: ServiceInfo | None,
         dirty: set[str | None],
@@ -795,16 +928,18 @@ class Ledger:
             "deleted": False,
             "own_service_key": own,
             "service_key": resolved,
+            "seen_run": self.run_marker,
         }
         if previous is None:
             self._insert(conn, table, {**keys, **values})
         else:
             self._update(conn, table, keys, values)
+        conn.headers_with_lines.add((item.kind.value, item.header_recordno))
         dirty.add(resolved)
 
     def _resolve(
         self,
-        conn: Connection,
+        conn: _Session,
         kind: str,
         header_recordno: str,
         vendor_id: str | None,
@@ -821,7 +956,7 @@ class Ledger:
             return str(header.service_key) if header is not None and header.service_key else None
         return own_service_key
 
-    def _reattribute(self, conn: Connection, where: sa.ColumnElement[bool]) -> set[str | None]:
+    def _reattribute(self, conn: _Session, where: sa.ColumnElement[bool]) -> set[str | None]:
         """Recompute the attribution of the selected lines; return old and new service keys."""
         touched: set[str | None] = set()
         rows = conn.execute(
@@ -834,21 +969,57 @@ class Ledger:
                 self.lines.c.service_key,
             ).where(where)
         ).all()
+        # `_resolve` reads the lines' vendors and card headers: load them in bulk first.
+        self._prefetch(
+            conn, self.vendors, sorted({(("vendor_id", r.vendor_id),) for r in rows if r.vendor_id})
+        )
+        self._prefetch(
+            conn,
+            self.headers,
+            sorted(
+                {
+                    (("kind", r.kind), ("recordno", r.header_recordno))
+                    for r in rows
+                    if r.kind == SpendKind.CARD.value
+                }
+            ),
+        )
+        changes: list[tuple[dict[str, Any], dict[str, Any]]] = []
         for row in rows:
             resolved = self._resolve(
                 conn, row.kind, row.header_recordno, row.vendor_id, row.own_service_key
             )
             touched.update({row.service_key, resolved})
             if resolved != row.service_key:
-                self._update(
-                    conn,
-                    self.lines,
-                    {"kind": row.kind, "recordno": row.recordno},
-                    {"service_key": resolved},
+                changes.append(
+                    ({"kind": row.kind, "recordno": row.recordno}, {"service_key": resolved})
+                )
+        self._update_many(conn, self.lines, changes)
+        return touched
+
+    def _revisit_headers(self, conn: _Session) -> set[str | None]:
+        """Re-attribute the lines under the headers this batch wrote, a few queries for all."""
+        wanted: dict[str, list[str]] = defaultdict(list)
+        for kind, recordno in sorted(conn.headers_to_revisit):
+            if (kind, recordno) not in conn.headers_checked or (
+                kind,
+                recordno,
+            ) in conn.headers_with_lines:
+                wanted[kind].append(recordno)
+        conn.headers_to_revisit.clear()
+        touched: set[str | None] = set()
+        lines = self.lines
+        for kind, recordnos in wanted.items():
+            for start in range(0, len(recordnos), _IN_CHUNK):
+                chunk = recordnos[start : start + _IN_CHUNK]
+                touched.update(
+                    self._reattribute(
+                        conn, sa.and_(lines.c.kind == kind, lines.c.header_recordno.in_(chunk))
+                    )
                 )
         return touched
 
-    def _reattribute_header(self, conn: Connection, kind: str, recordno: str) -> set[str | None]:
+    def _reattribute_header(self, conn: _Session, kind: str, recordno: str) -> set[str | None]:
         lines = self.lines
         statement = self._statement(
             ("lines of header",),
@@ -857,30 +1028,30 @@ class Ledger:
                 lines.c.header_recordno == sa.bindparam("header"),
             ),
         )
-        if conn.execute(statement, {"kind": kind, "header": recordno}).first() is None:
+        if (kind, recordno) in conn.headers_checked:
+            if (kind, recordno) not in conn.headers_with_lines:
+                return set()  # the usual case: a header written before (or without) its lines
+        elif conn.execute(statement, {"kind": kind, "header": recordno}).first() is None:
             return set()  # the usual case: a header written before (or without) its lines
         return self._reattribute(
             conn, sa.and_(lines.c.kind == kind, lines.c.header_recordno == recordno)
         )
 
     def _write_reimbursement(
-        self, conn: Connection, item: ReimbursementItem, dirty: set[str | None]
+        self, conn: _Session, item: ReimbursementItem, dirty: set[str | None]
     ) -> None:
         table = self.reimbursements
-        previous = conn.execute(
-            sa.select(table).where(table.c.recordno == item.recordno)
-        ).one_or_none()
+        keys = {"recordno": item.recordno}
+        previous = self._row(conn, table, keys)
         reports = {previous.report_recordno if previous is not None else None}
         if item.deleted:
             if previous is not None:
-                conn.execute(
-                    sa.update(table).where(table.c.recordno == item.recordno).values(deleted=True)
-                )
+                self._update(conn, table, keys, {"deleted": True})
         else:
             self._upsert(
                 conn,
                 table,
-                {"recordno": item.recordno},
+                keys,
                 {
                     "report_recordno": item.report_recordno,
                     "state": item.state,
@@ -890,20 +1061,26 @@ class Ledger:
                 },
             )
             reports.add(item.report_recordno)
-        wanted = [report for report in reports if report]
-        if wanted:
+        # The services of these reports' lines are marked once per batch (`_mark_paid_reports`).
+        conn.reports_paid_or_unpaid.update(report for report in reports if report)
+
+    def _mark_paid_reports(self, conn: _Session, dirty: set[str | None]) -> None:
+        """Reports a reimbursement started or stopped paying: their lines' services change."""
+        wanted = sorted(conn.reports_paid_or_unpaid)
+        conn.reports_paid_or_unpaid.clear()
+        for start in range(0, len(wanted), _IN_CHUNK):
             dirty.update(
                 conn.execute(
                     sa.select(self.lines.c.service_key)
                     .where(
                         self.lines.c.kind == SpendKind.EXPENSE.value,
-                        self.lines.c.header_recordno.in_(wanted),
+                        self.lines.c.header_recordno.in_(wanted[start : start + _IN_CHUNK]),
                     )
                     .distinct()
                 ).scalars()
             )
 
-    def _write_invoice(self, conn: Connection, item: InvoiceItem, dirty: set[str | None]) -> None:
+    def _write_invoice(self, conn: _Session, item: InvoiceItem, dirty: set[str | None]) -> None:
         table = self.invoices
         keys = {"object": item.object.value, "recordno": item.recordno}
         previous = self._row(conn, table, keys)
@@ -987,17 +1164,18 @@ class Ledger:
             spend: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
             cost_total = Decimal(0)
             unconvertible: dict[str, Decimal] = defaultdict(Decimal)
-            for line in self._counting_lines(conn, service_key):
-                amount = Decimal(line.amount)
-                spend[(line.department_id or "", line.month, line.currency)] += amount
-                if not window.contains(line.month):
+            start, end = window.start_month, window.end_month
+            for group in self._counting_groups(conn, service_key):
+                amount = _exact_sum(group.amounts)
+                spend[(group.department_id or "", group.month, group.currency)] += amount
+                if not start <= group.month <= end:
                     continue
-                if line.currency == reporting_currency:
+                if group.currency == reporting_currency:
                     cost_total += amount
-                elif line.base_currency == reporting_currency:
-                    cost_total += Decimal(line.base_amount)
+                elif group.base_currency == reporting_currency:
+                    cost_total += _exact_sum(group.base_amounts)
                 else:
-                    unconvertible[line.currency] += amount
+                    unconvertible[group.currency] += amount
             known = set(
                 conn.execute(
                     sa.select(self.departments.c.department_id).where(
@@ -1051,33 +1229,46 @@ class Ledger:
             self.headers.c.recordno == self.lines.c.header_recordno,
         )
 
-    def _counting_lines(self, conn: Connection, service_key: str) -> list[sa.Row[Any]]:
-        """Lines of the service that are spend: alive, under a live header that made them spend."""
+    def _counting_groups(self, conn: Connection, service_key: str) -> list[sa.Row[Any]]:
+        """Spend of the service per (department, month, currency, base currency): lines that are
+        alive, under a live header that made them spend.
+
+        The database groups the lines and joins each group's exact decimal texts (`amounts`,
+        `base_amounts`, comma-separated); Python adds them as Decimal (`_exact_sum`). Neither
+        SQLite nor SQLAlchemy's SUM over text is exact, and Python then handles a row per group
+        instead of one per line. Expense lines keep their report in the group key, because a
+        report counts only once reimbursed."""
         lines, headers = self.lines, self.headers
+        report = sa.case(
+            (lines.c.kind == SpendKind.EXPENSE.value, lines.c.header_recordno), else_=""
+        ).label("report")
+        if self.engine.dialect.name == "postgresql":
+            amounts = sa.func.string_agg(lines.c.amount, ",")
+            base_amounts = sa.func.string_agg(lines.c.base_amount, ",")
+        else:
+            amounts = sa.func.group_concat(lines.c.amount, ",")
+            base_amounts = sa.func.group_concat(lines.c.base_amount, ",")
+        keys = [
+            lines.c.kind,
+            report,
+            headers.c.state,
+            lines.c.department_id,
+            lines.c.month,
+            lines.c.currency,
+            lines.c.base_currency,
+        ]
         rows = conn.execute(
-            sa.select(
-                lines.c.kind,
-                lines.c.header_recordno,
-                lines.c.department_id,
-                lines.c.month,
-                lines.c.amount,
-                lines.c.currency,
-                lines.c.base_amount,
-                lines.c.base_currency,
-                headers.c.state,
-            )
-            .join(
-                headers,
-                self._line_under_header,
-            )
+            sa.select(*keys, amounts.label("amounts"), base_amounts.label("base_amounts"))
+            .join(headers, self._line_under_header)
             .where(
                 lines.c.service_key == service_key,
                 lines.c.deleted.is_(False),
                 headers.c.deleted.is_(False),
             )
+            .group_by(*keys)
         ).all()
         reimbursed = self._reimbursed_reports(
-            conn, {r.header_recordno for r in rows if r.kind == SpendKind.EXPENSE.value}
+            conn, {r.report for r in rows if r.kind == SpendKind.EXPENSE.value}
         )
         counting = []
         for row in rows:
@@ -1085,7 +1276,7 @@ class Ledger:
             if row.kind == SpendKind.CARD.value:
                 if state in NON_SPEND_CARD_STATES:
                     continue
-            elif state not in PAID_REPORT_STATES and row.header_recordno not in reimbursed:
+            elif state not in PAID_REPORT_STATES and row.report not in reimbursed:
                 continue
             counting.append(row)
         return counting
@@ -1147,6 +1338,20 @@ class Ledger:
                 k: format(v, "f") for k, v in sorted(unattributed.items())
             },
         }
+
+    def unattributed_this_run(self) -> list[tuple[str, Decimal, str]]:
+        """(descriptor or memo, amount, currency) of the lines this run wrote that no service
+        claims; see `unattributed`."""
+        lines = self.lines
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(lines.c.kind, lines.c.recordno).where(
+                    lines.c.seen_run == self.run_marker,
+                    lines.c.deleted.is_(False),
+                    lines.c.service_key.is_(None),
+                )
+            ).all()
+        return self.unattributed((row.kind, row.recordno) for row in rows)
 
     def unattributed(self, keys: Iterable[tuple[str, str]]) -> list[tuple[str, Decimal, str]]:
         """(descriptor or memo, amount, currency) of the given lines that no service claims.
@@ -1223,9 +1428,17 @@ class Ledger:
         """LeanIX confirmed: remember what it now holds and clear the dirty marks, atomically."""
         table = self.published_items
         with self._tx() as conn:
-            for owner, item_key in [*removed, *((i.owner, i.item_key) for i in sent)]:
+            gone = [
+                {"b_owner": owner, "b_key": item_key}
+                for owner, item_key in [*removed, *((i.owner, i.item_key) for i in sent)]
+            ]
+            if gone:
                 conn.execute(
-                    sa.delete(table).where(table.c.owner == owner, table.c.item_key == item_key)
+                    sa.delete(table).where(
+                        table.c.owner == sa.bindparam("b_owner"),
+                        table.c.item_key == sa.bindparam("b_key"),
+                    ),
+                    gone,
                 )
             if sent:
                 conn.execute(
@@ -1240,10 +1453,96 @@ class Ledger:
                         for item in sent
                     ],
                 )
-            for kind, key in cleared:
+            if cleared:
                 conn.execute(
-                    sa.delete(self.dirty).where(self.dirty.c.kind == kind, self.dirty.c.key == key)
+                    sa.delete(self.dirty).where(
+                        self.dirty.c.kind == sa.bindparam("b_kind"),
+                        self.dirty.c.key == sa.bindparam("b_key"),
+                    ),
+                    [{"b_kind": kind, "b_key": key} for kind, key in cleared],
                 )
+
+
+_IN_CHUNK = 500  # keys per `IN (...)`: well below SQLite's and PostgreSQL's parameter limits
+
+
+class _CachedRow(dict[str, Any]):
+    """A row as a dict whose columns read as attributes, like `sa.Row`."""
+
+    def __getattr__(self, name: str) -> Any:  # noqa: ANN401
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+class _Session:
+    """One write transaction: rows read by primary key are cached, inserts are buffered and sent
+    as one executemany per table.
+
+    Every other statement goes through `execute`, which first sends the buffered inserts (so any
+    query sees them) and forgets the cached rows of a table it writes to. Per-record SELECT and
+    INSERT round trips through SQLAlchemy were most of the target's ledger time."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        # table name -> primary key as ((column, value), ...) -> row, or None for "no such row"
+        self._cache: dict[str, dict[tuple[tuple[str, Any], ...], _CachedRow | None]] = {}
+        self._pending: dict[str, tuple[sa.Table, list[dict[str, Any]]]] = {}
+        # (kind, header recordno) of headers known to have lines, for the headers in `checked`.
+        self.headers_with_lines: set[tuple[str, str]] = set()
+        self.headers_checked: set[tuple[str, str]] = set()
+        self.headers_to_revisit: set[tuple[str, str]] = set()
+        # Expense reports whose reimbursements changed in this batch.
+        self.reports_paid_or_unpaid: set[str] = set()
+
+    def execute(self, statement: Any, parameters: Any = None) -> sa.CursorResult[Any]:  # noqa: ANN401
+        self.flush()
+        if isinstance(statement, sa.Insert | sa.Update | sa.Delete):
+            self._forget(getattr(statement.table, "name", ""))
+        if parameters is None:
+            return self.conn.execute(statement)
+        return self.conn.execute(statement, parameters)
+
+    def insert(self, table: sa.Table, row: dict[str, Any]) -> None:
+        key = tuple((column.name, row[column.name]) for column in table.primary_key.columns)
+        self.rows(table.name)[key] = _CachedRow(row)
+        self._pending.setdefault(table.name, (table, []))[1].append(row)
+
+    def update(
+        self,
+        table: sa.Table,
+        changes: Sequence[tuple[dict[str, Any], dict[str, Any]]],
+        statement: Any,  # noqa: ANN401
+    ) -> None:
+        self.flush()
+        parameters = [
+            {**{f"k_{k}": v for k, v in keys.items()}, **{f"v_{c}": v for c, v in values.items()}}
+            for keys, values in changes
+        ]
+        self.conn.execute(statement, parameters[0] if len(parameters) == 1 else parameters)
+        cache = self.rows(table.name)
+        for keys, values in changes:
+            key = tuple(keys.items())
+            cached = cache.get(key)
+            if cached is not None:
+                # A new object: callers keep the previous version to compare against.
+                cache[key] = _CachedRow({**cached, **values})
+
+    def flush(self) -> None:
+        pending, self._pending = self._pending, {}
+        for table, rows in pending.values():
+            by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+            for row in rows:
+                by_columns[tuple(row)].append(row)
+            for same in by_columns.values():
+                self.conn.execute(table.insert(), same)
+
+    def rows(self, table_name: str) -> dict[tuple[tuple[str, Any], ...], _CachedRow | None]:
+        return self._cache.setdefault(table_name, {})
+
+    def _forget(self, table_name: str) -> None:
+        self._cache.pop(table_name, None)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:  # noqa: ANN401 - DB-API objects

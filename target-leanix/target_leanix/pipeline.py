@@ -1,7 +1,8 @@
 """One target run: settings, recognition, ledger writes, publication and the run summary.
 
 The SDK glue (`sinks.py`, `target.py`) hands each drained batch of mapped items to `Pipeline.ingest`,
-which returns only once the ledger committed the batch and LeanIX confirmed everything it made dirty.
+which commits it to the ledger with its dirty marks; `Pipeline.publish` (once per drain of all sinks,
+before any STATE goes out) returns only once LeanIX confirmed everything they made dirty.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from target_leanix.publisher import DryRunWriter, LeanIXWriter, Publisher, Publi
 from target_leanix.recognition import Match, RecognitionReport, RecognitionRules, Recognizer
 
 DEFAULT_LEDGER_PATH = "target-leanix-ledger.sqlite"
+MATCH_CACHE_LIMIT = 10_000  # recognition verdicts kept per run
 
 
 class SettingsError(ValueError):
@@ -202,7 +204,6 @@ class Pipeline:
         )
         self._match_cache: dict[tuple[str, str], Match] = {}
         self._vendor_matches: dict[str, tuple[str, Match]] = {}
-        self._lines_seen: set[tuple[str, str]] = set()
         self.spend_ingested: dict[str, Decimal] = defaultdict(Decimal)
         self.records_written: dict[str, int] = defaultdict(int)
         self.records_deleted: dict[str, int] = defaultdict(int)
@@ -210,8 +211,6 @@ class Pipeline:
         self.unknown_streams: set[str] = set()
         self._window_checked = False
         self._recognition_checked = False
-        # At the end of input every sink drains at once: write them all, then publish once.
-        self.defer_publication = False
 
     def _match(self, how: str, text: str) -> Match:
         key = (how, text.strip().lower())
@@ -221,6 +220,10 @@ class Pipeline:
                 cached = self.recognizer.match_descriptor(text)
             else:
                 cached = self.recognizer.match_text(text)
+            # Card descriptors carry store and order numbers, so nearly every one is new: a bound
+            # keeps memory flat however long the input (the recognizer keeps its own cache too).
+            if len(self._match_cache) >= MATCH_CACHE_LIMIT:
+                self._match_cache.clear()
             self._match_cache[key] = cached
         return cached
 
@@ -249,14 +252,14 @@ class Pipeline:
         return Entry(item)
 
     def ingest(self, items: Sequence[Item]) -> None:
-        """Write a batch to the ledger, then publish what it made dirty; return once LeanIX confirmed."""
+        """Write a batch to the ledger with the dirty marks it causes; `publish` sends them later.
+
+        The target publishes once per drain of all sinks (before it passes STATE on), so each
+        LeanIX publication covers every stream's batch instead of one sink's."""
         self.publisher.check_fresh_ledger()
         self._check_window()
         self._check_recognition()
         entries = [self._entry(item) for item in items]
-        for item in items:
-            if isinstance(item, SpendLineItem):
-                self._lines_seen.add((item.kind.value, item.recordno))
         stats = self.ledger.write(entries)
         for name, count in stats.written.items():
             self.records_written[name] += count
@@ -268,8 +271,6 @@ class Pipeline:
             if vendor is not None:
                 match = self._match_vendor(vendor_id, *vendor)
                 self.ledger.set_vendor_service(vendor_id, _service_info(match))
-        if not self.defer_publication:
-            self.publisher.publish()
 
     def publish(self) -> None:
         self.publisher.publish()
@@ -335,7 +336,7 @@ class Pipeline:
                 self.report.add_service(vendor_id, name, match)
             else:
                 self.report.add_ignored(vendor_id, name, match)
-        for descriptor, amount, currency in self.ledger.unattributed(self._lines_seen):
+        for descriptor, amount, currency in self.ledger.unattributed_this_run():
             self.report.add_unattributed(descriptor, amount, currency)
         pending = self.ledger.pending_summary()
         lines = [

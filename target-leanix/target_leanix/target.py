@@ -233,15 +233,20 @@ class TargetLeanIX(Target):
     def _publish_everything_read(self) -> None:
         """Drain every sink into the ledger, then publish once: one LeanIX run per max_items_per_run
         for all streams together, instead of one per stream."""
-        pipeline = self.pipeline()
-        pipeline.defer_publication = True
-        try:
-            for sink in self._our_sinks:
-                self.drain_one(sink)
-        finally:
-            pipeline.defer_publication = False
-        pipeline.publish()
+        for sink in self._our_sinks:
+            self.drain_one(sink)
+        self.pipeline().publish()
         self._records_since_checkpoint = 0
+
+    @override
+    def _write_state_message(self, state: dict[str, t.Any]) -> None:
+        # A drained sink batch only reaches the ledger (with its dirty marks); LeanIX hears of it
+        # once per drain of all sinks. Every STATE goes out through here (the SDK's drain_all and
+        # our checkpoints), so publishing first keeps STATE from running ahead of LeanIX while a
+        # publication costs what a whole drain changed, not what each sink batch did.
+        if self._pipeline is not None:
+            self._pipeline.publish()
+        super()._write_state_message(state)
 
     def on_bad_record(self, error: BadRecordError) -> None:
         if self.settings.on_bad_record == "fail":
@@ -268,9 +273,12 @@ class TargetLeanIX(Target):
     @override
     def process_endofpipe(self) -> None:
         pipeline = self.pipeline()
+        for sink in self._our_sinks:
+            self.drain_one(sink)
+        # One publication for everything read, and leftovers of an interrupted earlier run. The
+        # SDK's drain_all below then finds the sinks empty and writes STATE after our publication.
         pipeline.finish()
-        # The SDK's drain_all below then finds the sinks empty and writes STATE after our publication.
-        self._publish_everything_read()
+        self._records_since_checkpoint = 0
         super().process_endofpipe()
         pipeline.unknown_streams.update(self._unknown_streams)
         for line in pipeline.summary_lines():
