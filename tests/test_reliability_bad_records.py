@@ -127,25 +127,13 @@ def _drop(field: str) -> Callable[[dict[str, Any]], None]:
     return lambda record: record.pop(field, None)
 
 
-MISSING_KEY_BUG = (
-    "target-leanix bug: a record without its key property fails in singer-sdk's "
-    "Target._process_record_message (MissingKeyPropertiesError) before target-leanix sees it: the "
-    "last line lists every field but not the stream, and on_bad_record=skip does not apply"
-)
-
 # (case, stream, change, what the one-line error must also name)
 BAD_RECORDS = [
     ("amount not a number", "cc_transaction_entry", _set("TRX_AMOUNT", "ten"), "TRX_AMOUNT"),
     ("amount is a bool", "expense_report_item", _set("TRX_AMOUNT", True), "TRX_AMOUNT"),
     ("wrong type", "vendor", _set("NAME", {"nested": 1}), "NAME"),
     ("bad currency", "cc_transaction_entry", _set("CURRENCY", "dollars"), "CURRENCY"),
-    pytest.param(
-        "missing key",
-        "cc_transaction_entry",
-        _drop("RECORDNO"),
-        "RECORDNO",
-        marks=pytest.mark.xfail(strict=True, reason=MISSING_KEY_BUG),
-    ),
+    ("missing key", "cc_transaction_entry", _drop("RECORDNO"), "RECORDNO"),
 ]
 
 

@@ -221,24 +221,7 @@ def target_outcomes(leanix, workdir, singer_input) -> dict[str, list[Outcome]]:
 
 # Bugs found by these tests stay listed here as strict xfails until they are fixed.
 TAP_KNOWN_BUGS: dict[tuple[str, str], str] = {}
-TARGET_VALIDATION_BUG = (
-    "target-leanix bug: a config that fails the JSON schema ends with the SDK's bare 'Config "
-    "validation failed' line, which names no setting (target.py TargetLeanIX.invoke does not catch "
-    "singer_sdk ConfigValidationError)"
-)
-TARGET_KNOWN_BUGS: dict[str, str] = {
-    "company_key missing": TARGET_VALIDATION_BUG,
-    "batch_size_rows not a number": TARGET_VALIDATION_BUG,
-    "batch_size_rows negative": (
-        "target-leanix bug: batch_size_rows -1 is accepted (the SDK's built-in setting has no "
-        "minimum) and the run exits 0"
-    ),
-    "ledger_url malformed": (
-        "target-leanix bug: a ledger_url with an unknown SQLAlchemy driver raises "
-        "sqlalchemy.exc.NoSuchModuleError from ledger.Ledger.__init__ (create_engine), uncaught: "
-        "traceback"
-    ),
-}
+TARGET_KNOWN_BUGS: dict[str, str] = {}
 
 
 def _params(cases: list[Any], known_bugs: dict[Any, str], modes: tuple[str, ...]) -> list[Any]:

@@ -18,6 +18,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+
 from target_leanix.ldif import DEFAULT_RECORD_URL_TEMPLATE
 from target_leanix.leanix import LeanIXClient, RetryPolicy
 from target_leanix.ledger import CostWindow, Entry, Ledger, ServiceInfo
@@ -92,6 +94,9 @@ class Settings:
                 "setting intacct_record_url_template may only use {recordno}, {object}, "
                 f"{{object_lower}} and {{company}}: {error}"
             ) from None
+        batch_size = config.get("batch_size_rows")
+        if batch_size is not None and int(batch_size) < 1:
+            raise SettingsError(f"setting batch_size_rows must be at least 1, got {batch_size}")
         policy = str(config.get("on_bad_record") or "fail")
         unknown = str(config.get("on_unknown_stream") or "skip")
         if policy not in {"fail", "skip"} or unknown not in {"fail", "skip"}:
@@ -126,12 +131,29 @@ def _ledger_url(config: Mapping[str, Any], *, dry_run: bool) -> str:
     if ledger_url and ledger_path:
         raise SettingsError("set either ledger_url or ledger_path, not both")
     if ledger_url:
+        _check_ledger_url(ledger_url)
         return ledger_url
     if ledger_path:
         return f"sqlite:///{Path(ledger_path).expanduser().resolve()}"
     if dry_run:
         return "sqlite://"  # a dry run without a ledger starts from nothing
     return f"sqlite:///{Path(DEFAULT_LEDGER_PATH).resolve()}"
+
+
+def _check_ledger_url(url: str) -> None:
+    """Fail at start, naming the setting, when SQLAlchemy cannot use the URL (never echo a password)."""
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError:
+        raise SettingsError("setting ledger_url is not a SQLAlchemy database URL") from None
+    try:
+        parsed.get_dialect()
+    except (sa.exc.NoSuchModuleError, ImportError) as error:
+        shown = parsed.render_as_string(hide_password=True)
+        raise SettingsError(
+            f"setting ledger_url {shown!r} names a database driver that is not installed "
+            f"({type(error).__name__})"
+        ) from None
 
 
 def _window(config: Mapping[str, Any]) -> CostWindow:

@@ -161,6 +161,21 @@ class IntacctSink(BatchSink):
         )
 
     @override
+    def _singer_validate_message(self, record: dict[str, Any]) -> None:
+        # The SDK raises MissingKeyPropertiesError naming every field but not the stream, and
+        # before on_bad_record can apply: route a keyless record through the policy instead.
+        missing = [key for key in self.key_properties if record.get(key) is None]
+        if missing and BAD_RECORD_MARK not in record:
+            problem = BadRecordError(
+                self.stream_name,
+                "<no key>",
+                f"key property {', '.join(missing)} is missing",
+            )
+            if self.config.get("on_bad_record", "fail") != "skip":
+                raise problem
+            record[BAD_RECORD_MARK] = problem
+
+    @override
     def process_record(self, record: dict[str, Any], context: dict[str, Any]) -> None:
         problem = record.pop(BAD_RECORD_MARK, None)
         if isinstance(problem, BadRecordError):

@@ -8,7 +8,7 @@ import typing as t
 
 from singer_sdk import Target
 from singer_sdk import typing as th
-from singer_sdk.exceptions import FatalSyncError, InvalidJSONSchema
+from singer_sdk.exceptions import ConfigValidationError, FatalSyncError, InvalidJSONSchema
 from singer_sdk.sinks import Sink
 from typing_extensions import override
 
@@ -296,6 +296,12 @@ class TargetLeanIX(Target):
     ) -> None:
         try:
             super().invoke(about=about, about_format=about_format, **kwargs)
+        except ConfigValidationError as error:
+            cls.logger.error(  # noqa: TRY400 - one line is the point
+                "target-leanix failed: Config validation failed: %s",
+                "; ".join(error.errors) or _one_line(error),
+            )
+            sys.exit(1)
         except (*EXPECTED_ERRORS, UnknownStreamError) as error:
             cls.logger.error("target-leanix failed: %s", _one_line(error))  # noqa: TRY400
             sys.exit(1)
