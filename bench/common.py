@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.machine import run_child
+from sandboxes.intacct.state import Config as IntacctSandboxConfig
 
 REPO = Path(__file__).resolve().parent.parent
 BENCH = REPO / "bench"
@@ -21,12 +22,10 @@ GATEWAY_PATH = "/ia/xml/xmlgw.phtml"
 INTACCT_PAGE = 2000
 
 # The intacct sandbox's documented defaults (sandbox/sandboxes/intacct/README.md), not secrets.
+_SANDBOX_DEFAULTS = IntacctSandboxConfig()
 INTACCT_CREDENTIALS = {
-    "sender_id": "sandbox",
-    "sender_password": "sandbox",
-    "user_id": "admin",
-    "user_password": "admin",
-    "company_id": "SANDBOX",
+    name: getattr(_SANDBOX_DEFAULTS, name)
+    for name in ("sender_id", "sender_password", "user_id", "user_password", "company_id")
 }
 LEANIX_TOKEN = "sandbox-token"
 
