@@ -251,6 +251,10 @@ class Company:
 
     # ------------------------------------------------------------------ helpers
 
+    def _timeline(self, n: int, salt: int, block: tuple[int, int] | None) -> Callable[[int], int]:
+        """The WHENMODIFIED of header i of n, for one header object."""
+        return lambda i: self._linear_ts(i, n, salt, block)
+
     def _linear_ts(self, i: int, n: int, salt: int, block: tuple[int, int] | None) -> int:
         """Spread n rows over [T0, T1); a bulk block counts as one row that many rows share."""
         if block is not None:
@@ -320,35 +324,15 @@ class Company:
             sources[name] = _static_source(name, rows)
         header_entity = cycle_entity
         n_bill = self.headers["APBILL"]
-        bill_block = self._block("APBILL", n_bill)
-        cc_block = self._block("CCTRANSACTION", self.headers["CCTRANSACTION"])
-
-        def bill_ts(i: int) -> int:
-            return self._linear_ts(i, n_bill, 11, bill_block)
-
-        self.bill_ts = bill_ts
         n_cc = self.headers["CCTRANSACTION"]
-
-        def cc_ts(i: int) -> int:
-            return self._linear_ts(i, n_cc, 21, cc_block)
-
-        self.cc_ts = cc_ts
         n_ee = self.headers["EEXPENSES"]
-
-        def ee_ts(i: int) -> int:
-            return self._linear_ts(i, n_ee, 31, None)
-
-        self.ee_ts = ee_ts
         n_po = self.headers["PODOCUMENT"]
-
-        def po_ts(i: int) -> int:
-            return self._linear_ts(i, n_po, 41, None)
-
-        self.po_ts = po_ts
         n_rb = self.headers["APRECURBILL"]
-
-        def rb_ts(i: int) -> int:
-            return self._linear_ts(i, n_rb, 51, None)
+        bill_ts = self.bill_ts = self._timeline(n_bill, 11, self._block("APBILL", n_bill))
+        cc_ts = self.cc_ts = self._timeline(n_cc, 21, self._block("CCTRANSACTION", n_cc))
+        ee_ts = self.ee_ts = self._timeline(n_ee, 31, None)
+        po_ts = self.po_ts = self._timeline(n_po, 41, None)
+        rb_ts = self._timeline(n_rb, 51, None)
 
         def add(  # noqa: PLR0917 - a local table builder
             name: str,
