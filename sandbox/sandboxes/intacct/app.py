@@ -162,11 +162,15 @@ def gateway(state: IntacctState, request: Request, fault: str) -> Response:
             (name, cid, r if r.status == "failure" else Result("aborted", errors=[ROLLBACK]))
             for name, cid, r in results
         ]
-    body = "".join(result_block(r.status, name, cid, r.render_inner()) for name, cid, r in results)
-    return xml_response(
+    # Pages are already UTF-8 (render.py): the answer is joined as bytes, never re-encoded.
+    parts = [
         f"{XML_DECLARATION}<response>{control.render('success')}<operation>"
-        f"{auth_block(state, session)}{body}</operation></response>"
-    )
+        f"{auth_block(state, session)}".encode()
+    ]
+    for name, cid, r in results:
+        parts += result_block(r.status, name, cid, r.render_inner())
+    parts.append(b"</operation></response>")
+    return Response(200, b"".join(parts), {"Content-Type": CONTENT_TYPE})
 
 
 def authenticate(

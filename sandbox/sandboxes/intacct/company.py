@@ -10,7 +10,6 @@ i % 4), so header <-> line index mapping is O(1) and header totals are the exact
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -125,6 +124,12 @@ class Source:
     monotonic: bool
     #: entity(i) == entity_cycle[i % len] (used to count visible rows in O(1)).
     entity_cycle: tuple[int, ...] = ()
+    #: When set, `values(i)` is row i as a tuple in `layout` order (and `row(i)` the same values as a
+    #: dict): pages of many wide rows render from it without building a dict per row (render.py).
+    layout: tuple[str, ...] = ()
+    values: Callable[[int], tuple[str, ...]] | None = None
+    #: The first `constant_prefix` values are the same in every row (rendered once per template).
+    constant_prefix: int = 0
 
     def recordno(self, index: int) -> int:
         return self.base + index + 1
@@ -134,13 +139,19 @@ class Source:
         return index if 0 <= index < self.count else None
 
 
-def _mix(seed: int, salt: int, i: int) -> int:
-    x = (i * 0x9E3779B1 + salt * 0x85EBCA77 + seed * 0xC2B2AE3D + 0x165667B1) & 0xFFFFFFFF
-    x ^= x >> 16
-    x = (x * 0x7FEB352D) & 0xFFFFFFFF
-    x ^= x >> 15
-    x = (x * 0x846CA68B) & 0xFFFFFFFF
-    return x ^ (x >> 16)
+def _hasher(seed: int, salt: int) -> Callable[[int], int]:
+    # (seed, salt) folded into one constant: the hot generators hash several times a row
+    key = salt * 0x85EBCA77 + seed * 0xC2B2AE3D + 0x165667B1
+
+    def mix(i: int) -> int:
+        x = (i * 0x9E3779B1 + key) & 0xFFFFFFFF
+        x ^= x >> 16
+        x = (x * 0x7FEB352D) & 0xFFFFFFFF
+        x ^= x >> 15
+        x = (x * 0x846CA68B) & 0xFFFFFFFF
+        return x ^ (x >> 16)
+
+    return mix
 
 
 _CODE = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
@@ -155,6 +166,7 @@ RATES = {
     ("EUR", "GBP"): Decimal("0.8521987654"),
 }
 _FOREIGN = {"USD": ("EUR", "GBP"), "EUR": ("USD", "GBP"), "GBP": ("USD", "EUR")}
+_CURRENCY_SALT = {"APBILL": 12, "CCTRANSACTION": 22, "EEXPENSES": 32}
 ONE = Decimal(1)
 
 
@@ -178,8 +190,8 @@ class Company:
         timefmt: TimeFormat,
     ) -> None:
         self.seed = seed
-        #: h(salt, i): the deterministic hash every generated value derives from
-        self.h: Callable[[int, int], int] = functools.partial(_mix, seed)
+        self._hashers: dict[int, Callable[[int], int]] = {}
+        self._bill_hash = self.hasher(14)  # bill lines: hashed for every bill header and line
         self.catalog = catalog
         self.tf = timefmt
         self.wide_fields = [
@@ -204,7 +216,7 @@ class Company:
             )
             for n in range(1, vendor_extra + 1)
         ]
-        self._vendor_pick = self._vendor_weights()
+        self.vendor_pick = self._vendor_weights()
         self._line_cache: dict[tuple[str, int], list[Line]] = {}
         self.fanouts = {
             "APBILLITEM": Fanout(LINE_PATTERNS["APBILLITEM"], self.headers["APBILL"]),
@@ -252,24 +264,23 @@ class Company:
     # ------------------------------------------------------------------ helpers
 
     def _timeline(self, n: int, salt: int, block: tuple[int, int] | None) -> Callable[[int], int]:
-        """The WHENMODIFIED of header i of n, for one header object."""
-        return lambda i: self._linear_ts(i, n, salt, block)
+        """The WHENMODIFIED of header i of n, for one header object: n rows spread over [T0, T1);
+        a bulk block counts as one row that many rows share."""
+        start, size = block or (n, 1)
+        slots = max(n - (size - 1), 1)
+        span = T1 - T0
+        jitter = span // slots - 1  # a row moves inside its own slot only
+        h = self.hasher(salt)
 
-    def _linear_ts(self, i: int, n: int, salt: int, block: tuple[int, int] | None) -> int:
-        """Spread n rows over [T0, T1); a bulk block counts as one row that many rows share."""
-        if block is not None:
-            start, size = block
+        def ts(i: int) -> int:
             if i >= start + size:
                 i -= size - 1
             elif i >= start:
                 i = start
-            n -= size - 1
-        span = T1 - T0
-        gap = span // max(n, 1)
-        value = T0 + (i * span) // max(n, 1)
-        if gap > 2:
-            value += self.h(salt, i) % (gap - 1)
-        return value
+            value = T0 + (i * span) // slots
+            return value + h(i) % jitter if jitter > 1 else value
+
+        return ts
 
     def _block(self, name: str, n: int) -> tuple[int, int] | None:
         start, size = BULK_BLOCKS.get(name, (0, 0))
@@ -279,6 +290,17 @@ class Company:
         start = min(start, n - size)
         start -= start % 4  # keep the block aligned to whole line-pattern cycles
         return (start, size) if size > 0 else None
+
+    def hasher(self, salt: int) -> Callable[[int], int]:
+        """i -> h(salt, i), for loops that hash with one salt."""
+        got = self._hashers.get(salt)
+        if got is None:
+            got = self._hashers[salt] = _hasher(self.seed, salt)
+        return got
+
+    def h(self, salt: int, i: int) -> int:
+        """The deterministic hash every generated value derives from."""
+        return (self._hashers.get(salt) or self.hasher(salt))(i)
 
     def code(self, salt: int, i: int, length: int) -> str:
         value = self.h(salt, i)
@@ -291,7 +313,7 @@ class Company:
         return "".join(out)
 
     def vendor_index(self, salt: int, i: int) -> int:
-        return self._vendor_pick[self.h(salt, i) % len(self._vendor_pick)]
+        return self.vendor_pick[self.h(salt, i) % len(self.vendor_pick)]
 
     def vendor_id(self, index: int) -> str:
         return f"V-{index + 1:05d}"
@@ -332,7 +354,7 @@ class Company:
         cc_ts = self.cc_ts = self._timeline(n_cc, 21, self._block("CCTRANSACTION", n_cc))
         ee_ts = self.ee_ts = self._timeline(n_ee, 31, None)
         po_ts = self.po_ts = self._timeline(n_po, 41, None)
-        rb_ts = self._timeline(n_rb, 51, None)
+        rb_ts = self.rb_ts = self._timeline(n_rb, 51, None)
 
         def add(  # noqa: PLR0917 - a local table builder
             name: str,
@@ -357,6 +379,9 @@ class Company:
 
         gen = Generators(self)
         add("APBILL", n_bill, gen.apbill, bill_ts, header_entity, 10)
+        sources["APBILL"].layout = gen.apbill_layout
+        sources["APBILL"].values = gen.apbill_values
+        sources["APBILL"].constant_prefix = len(gen.apbill_constants)
         fan = self.fanouts["APBILLITEM"]
         add(
             "APBILLITEM",
@@ -444,13 +469,7 @@ class Company:
         if kind == "APBILL" and parent in (5, 8):
             base = ENTITIES[entity].currency
             return base, base, ONE
-        return self.currency_pair(
-            {"APBILL": 12, "CCTRANSACTION": 22, "EEXPENSES": 32}.get(kind, 42), parent, entity
-        )
-
-    @staticmethod
-    def header_rate(currency: str, base: str) -> Decimal:
-        return ONE if currency == base else RATES[(currency, base)]
+        return self.currency_pair(_CURRENCY_SALT.get(kind, 42), parent, entity)
 
     def _make_lines(self, kind: str, parent: int) -> list[Line]:
         entity = cycle_entity(parent)
@@ -461,12 +480,7 @@ class Company:
             count = BILL_LINES[parent % 4]
             vendor = self.vendors[self.vendor_index(13, parent)]
             for k in range(count):
-                hv = self.h(14, parent * 8 + k)
-                trx = vendor.price_cents * (1 + hv % 3) + (hv >> 8) % 100
-                if parent == 5:  # 0.10 + 0.20: a float sum would give 0.30000000000000004
-                    trx = (10, 20)[k]
-                elif parent == 8:  # beyond 2**53 cents-precision of a double
-                    trx = 9007199254740993
+                trx, hv = self._bill_line(parent, k, vendor.price_cents)
                 out.append(
                     Line(
                         trx,
@@ -527,6 +541,25 @@ class Company:
                     )
                 )
         return out
+
+    def _bill_line(self, parent: int, k: int, price_cents: int) -> tuple[int, int]:
+        """Line k of bill `parent`: its transaction cents and the hash its other fields derive from."""
+        hv = self._bill_hash(parent * 8 + k)
+        if parent == 5:  # 0.10 + 0.20: a float sum would give 0.30000000000000004
+            return (10, 20)[k], hv
+        if parent == 8:  # beyond 2**53 cents-precision of a double
+            return 9007199254740993, hv
+        return price_cents * (1 + hv % 3) + (hv >> 8) % 100, hv
+
+    def bill_totals(self, parent: int, price_cents: int, rate: Decimal) -> tuple[int, int]:
+        """(transaction, base) cents of bill `parent`: the sums of `lines("APBILL", parent)` without
+        building the lines (a header-only walk would otherwise build and cache them all)."""
+        line = self._bill_line
+        trx = [line(parent, k, price_cents)[0] for k in range(BILL_LINES[parent % 4])]
+        total = sum(trx)
+        if rate == 1:
+            return total, total
+        return total, sum(convert_cents(t, rate) for t in trx)
 
     def po_vendor(self, parent: int) -> int:
         return self.vendor_index(43, parent)

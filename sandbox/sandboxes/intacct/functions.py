@@ -39,12 +39,13 @@ DEFAULT_PAGESIZE = 100
 @dataclass
 class Result:
     status: str  # success | failure | aborted
-    inner: str = ""
+    inner: str | list[bytes] = ""  # list: UTF-8 pieces, records already encoded (render.py)
     errors: list[GatewayError] = field(default_factory=list)
     object_name: str = ""
 
-    def render_inner(self) -> str:
-        return errormessage(self.errors) if self.errors else self.inner
+    def render_inner(self) -> list[bytes]:
+        inner = errormessage(self.errors) if self.errors else self.inner
+        return inner if isinstance(inner, list) else [inner.encode()]
 
 
 class FunctionFailure(Exception):  # noqa: N818
@@ -181,13 +182,12 @@ def query(ctx: Context, body: etree._Element) -> Result:
         case_insensitive=case_insensitive,
         fields=tuple(fields),
     )
-    rows = _with_virtual(ctx, obj, tuple(fields), page.rows)
-    count = len(rows)
+    count = len(page.items)
     remaining = max(0, page.total - offset - count)
     attrs = f'listtype="{obj.name}" totalcount="{page.total}" offset="{offset}" count="{count}" numremaining="{remaining}"'
     return Result(
         "success",
-        _data(attrs, template(obj.name, tuple(fields)).render_many(rows)),
+        _data(attrs, _records(ctx, obj, obj.name, tuple(fields), page)),
         object_name=obj.name,
     )
 
@@ -221,8 +221,20 @@ def _run(  # noqa: PLR0917 - internal helper mirroring Store.query
         raise fail(str(exc)) from None
 
 
-def _data(attrs: str, records: str) -> str:
-    return f"<data {attrs}>{records}</data>" if records else f"<data {attrs}/>"
+def _data(attrs: str, records: list[bytes]) -> list[bytes]:
+    """The `<data>` element as UTF-8 pieces (a page of rows is copied once, into the answer)."""
+    if not any(records):
+        return [f"<data {attrs}/>".encode()]
+    return [f"<data {attrs}>".encode(), *records, b"</data>"]
+
+
+def _records(
+    ctx: Context, obj: ObjectDef, tag: str, fields: tuple[str, ...], page: Page
+) -> list[bytes]:
+    if "RECORD_URL" in fields:
+        rows = _with_virtual(ctx, obj, fields, page.rows)
+        return [template(tag, fields).render_many(rows).encode()]
+    return template(tag, fields).render_page(page.items, page.source)
 
 
 # ---------------------------------------------------------------------------------------------- readByQuery
@@ -298,8 +310,8 @@ def _cursor_page(ctx: Context, obj: ObjectDef, cursor: Cursor, token: str | None
         cursor.pagesize,
         fields=cursor.fields,
     )
-    rows = _with_virtual(ctx, obj, cursor.fields, page.rows)
-    cursor.delivered += len(rows)
+    count = len(page.items)
+    cursor.delivered += count
     remaining = max(0, page.total - cursor.delivered)
     if remaining and token is None:
         token = ctx.state.new_cursor(cursor)
@@ -309,13 +321,11 @@ def _cursor_page(ctx: Context, obj: ObjectDef, cursor: Cursor, token: str | None
         token = ""
     tag = obj.name.lower()
     attrs = (
-        f'listtype="{tag}" count="{len(rows)}" totalcount="{page.total}" '
+        f'listtype="{tag}" count="{count}" totalcount="{page.total}" '
         f'numremaining="{remaining}" resultId="{esc_attr(token or "")}"'
     )
     return Result(
-        "success",
-        _data(attrs, template(tag, cursor.fields).render_many(rows)),
-        object_name=obj.name,
+        "success", _data(attrs, _records(ctx, obj, tag, cursor.fields, page)), object_name=obj.name
     )
 
 
@@ -366,7 +376,9 @@ def _keyed(
     rows = _with_virtual(ctx, obj, fields, rows)
     attrs = f'listtype="{obj.name}" count="{len(rows)}"'
     return Result(
-        "success", _data(attrs, template(obj.name, fields).render_many(rows)), object_name=obj.name
+        "success",
+        _data(attrs, [template(obj.name, fields).render_many(rows).encode()]),
+        object_name=obj.name,
     )
 
 
@@ -388,7 +400,7 @@ def _userinfo(ctx: Context, keys: list[str]) -> Result:
     attrs = f'listtype="USERINFO" count="{len(rows)}"'
     return Result(
         "success",
-        _data(attrs, template("USERINFO", fields).render_many(rows)),
+        _data(attrs, [template("USERINFO", fields).render_many(rows).encode()]),
         object_name="USERINFO",
     )
 
@@ -424,7 +436,7 @@ def read_entity_details(ctx: Context, body: etree._Element) -> Result:
     )
     return Result(
         "success",
-        _data(f'listtype="entity" count="{len(entities)}"', records),
+        _data(f'listtype="entity" count="{len(entities)}"', [records.encode()]),
         object_name="ENTITY",
     )
 

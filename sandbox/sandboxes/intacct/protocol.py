@@ -206,8 +206,10 @@ def auth_failure(control: Control, userid: str, companyid: str, error: GatewayEr
     )
 
 
-def result_block(status: str, function: str, controlid: str, inner: str) -> str:
-    return (
+def result_block(status: str, function: str, controlid: str, inner: list[bytes]) -> list[bytes]:
+    """One `<result>` as UTF-8 pieces, for the caller's single join."""
+    head = (
         f"<result><status>{status}</status>{element('function', function)}"
-        f"{element('controlid', controlid)}{inner}</result>"
+        f"{element('controlid', controlid)}"
     )
+    return [head.encode(), *inner, b"</result>"]

@@ -17,6 +17,7 @@ from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from sandboxes.intacct.catalog import ObjectDef
@@ -48,7 +49,15 @@ class Order:
 @dataclass
 class Page:
     total: int
-    rows: list[Row]
+    #: The page in order: a row, or the index of a generated base row of `source`. Renderers read
+    #: indices straight from `source.values` (render.py); `rows` builds the dicts.
+    items: list[Row | int]
+    source: Source
+
+    @property
+    def rows(self) -> list[Row]:
+        row = self.source.row
+        return [item if isinstance(item, dict) else row(item) for item in self.items]
 
 
 @dataclass
@@ -182,8 +191,8 @@ class Store:
             else:
                 self._scan_cache.move_to_end(key)
             window = matches[offset : offset + limit]
-            rows = [row if row is not None else source.row(index) for index, row in window]
-            return Page(len(matches), rows)
+            items: list[Row | int] = [index if row is None else row for index, row in window]
+            return Page(len(matches), items, source)
 
     def _overlay_matches(
         self,
@@ -307,34 +316,37 @@ class Store:
         ordered = sorted(overlay_rows, key=lambda r: _layout_key(r, order_kind))
         positions = [base_rank(bound_of(row)) + n for n, row in enumerate(ordered)]
         total = base_total + len(ordered)
-        rows: list[Row] = []
+        items: list[Row | int] = []
         q = offset
         end = min(offset + limit, total)
-        hidden_set = set(hidden)
         cursor: Iterator[int] | None = None
         while q < end:
             spot = bisect_left(positions, q)
             if spot < len(positions) and positions[spot] == q:
-                rows.append(ordered[spot])
+                items.append(ordered[spot])
                 q += 1
                 continue
             if cursor is None:
-                cursor = self._walk(source, lo, hi, allowed, hidden_set, q - spot, hidden)
-            index = next(cursor, None)
-            if index is None:
+                cursor = self._walk(source, lo, hi, allowed, set(hidden), q - spot, hidden)
+            # base rows up to the next overlay row (or the end of the page) come in one run
+            upto = positions[spot] if spot < len(positions) else end
+            run = list(islice(cursor, min(upto, end) - q))
+            if not run:
                 break
-            if light:  # only keys selected: skip generating the whole row
-                ts = source.ts(index)
-                rows.append(
-                    {
-                        "RECORDNO": str(source.recordno(index)),
-                        "WHENMODIFIED": "" if ts is None else self.tf.timestamp(ts),
-                    }
-                )
-            else:
-                rows.append(source.row(index))
-            q += 1
-        return Page(total, rows)
+            items.extend(run)
+            q += len(run)
+        if light:  # only keys selected: skip generating the whole row
+            tf = self.tf
+            items = [
+                item
+                if isinstance(item, dict)
+                else {
+                    "RECORDNO": str(source.recordno(item)),
+                    "WHENMODIFIED": "" if (ts := source.ts(item)) is None else tf.timestamp(ts),
+                }
+                for item in items
+            ]
+        return Page(total, items, source)
 
     def _walk(  # noqa: PLR0917 - internal step of query()
         self,
