@@ -16,7 +16,8 @@ import logging
 import sys
 import threading
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -57,6 +58,15 @@ class EntityScope:
         return self.entity_id
 
 
+@dataclass(frozen=True)
+class FirstRequest:
+    """A stream's first request in a scope: its functions, and which results follow the main one."""
+
+    functions: tuple[str, ...]
+    created: bool
+    deletes: bool
+
+
 @dataclass(slots=True)
 class StreamMetadataWithObject(StreamMetadata):
     """Stream metadata that also names the Intacct object (`intacct-object` in the catalog)."""
@@ -94,6 +104,45 @@ class TapRuntime:
         #: None until probed; False once AUDITHISTORY was denied (deletes skipped for the run).
         self.audit_readable: bool | None = None
         self.denied_objects: set[str] = set()
+        #: (stream, entity) -> a first page requested ahead by the stream before it (streams.py).
+        self._first_pages: dict[
+            tuple[str, str], tuple[FirstRequest, Future[protocol.FetchedAnswer]]
+        ] = {}
+        self._first_page_pool: ThreadPoolExecutor | None = None
+
+    def prefetch_first_page(
+        self,
+        stream: str,
+        entity_id: str,
+        plan: FirstRequest,
+        fetch: Callable[[], protocol.FetchedAnswer],
+    ) -> None:
+        key = (stream, entity_id)
+        with self._lock:
+            if key in self._first_pages:
+                return
+            if self._first_page_pool is None:
+                self._first_page_pool = ThreadPoolExecutor(
+                    max_workers=self.max_concurrency, thread_name_prefix="prefetch-next-stream"
+                )
+            self._first_pages[key] = (plan, self._first_page_pool.submit(fetch))
+
+    def take_first_page(
+        self, stream: str, entity_id: str
+    ) -> tuple[FirstRequest, Future[protocol.FetchedAnswer]] | None:
+        with self._lock:
+            return self._first_pages.pop((stream, entity_id), None)
+
+    def close(self) -> None:
+        """Drop first pages nobody took (a stream that ended the run early)."""
+        with self._lock:
+            pending = list(self._first_pages.values())
+            self._first_pages.clear()
+            pool, self._first_page_pool = self._first_page_pool, None
+        for _plan, future in pending:
+            future.cancel()
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
 
     def log_totals(self) -> None:
         totals = self.stats.as_dict()
@@ -232,8 +281,8 @@ class IntacctStream(Stream):
         super().__init__(tap=tap, schema=schema, name=spec.stream_name)
         self.primary_keys = list(spec.key_properties)
         self.replication_key = spec.replication_key
-        self._fast_prefix: str | None = None
-        self._fast_suffix = ""
+        self._fast_prefix: bytes | None = None
+        self._fast_suffix = b""
         self._encode = simplejson.JSONEncoder(
             use_decimal=True, separators=(",", ":"), ensure_ascii=True
         ).encode
@@ -295,26 +344,36 @@ class IntacctStream(Stream):
             return
         extracted = datetime.now(UTC).isoformat()
         alias = self.stream_maps[0].stream_alias
-        self._fast_prefix = '{"type":"RECORD","stream":' + simplejson.dumps(alias) + ',"record":'
-        self._fast_suffix = ',"time_extracted":"' + extracted + '"}\n'
+        self._fast_prefix = (
+            b'{"type":"RECORD","stream":' + simplejson.dumps(alias).encode() + b',"record":'
+        )
+        self._fast_suffix = b',"time_extracted":"' + extracted.encode() + b'"}\n'
 
     @property
     def fast_path(self) -> bool:
         return self._fast_prefix is not None
 
-    def write_fast(self, records_json: list[str]) -> None:
-        """Write RECORD lines directly; the caller converted each row to JSON text already.
+    def write_fast(self, records_json: list[bytes]) -> None:
+        """Write RECORD lines directly; the caller converted each row to (ASCII) JSON text already.
 
         The SDK would re-walk all 120 fields in `conform_record_data_types`, call `utc_now()`, build
-        a message object and flush stdout for every record; here a page costs one timestamp, one
-        write, and the flush happens with the page's STATE message.
+        a message object and flush stdout for every record; here a page costs one timestamp and one
+        write of bytes (after what the SDK wrote is flushed, so the order holds), and the flush
+        happens with the page's STATE message.
         """
         limit = self.ABORT_AT_RECORD_COUNT
         if limit is not None and self.fast_records + len(records_json) > limit:
             records_json = records_json[: max(0, limit - self.fast_records)]
         if records_json:
-            prefix, suffix = self._fast_prefix or "", self._fast_suffix
-            sys.stdout.write("".join([prefix + r + suffix for r in records_json]))
+            prefix, suffix = self._fast_prefix or b"", self._fast_suffix
+            lines = [prefix, (suffix + prefix).join(records_json), suffix]
+            out = sys.stdout
+            binary = getattr(out, "buffer", None)
+            if binary is None:  # a text-only stdout (a test's StringIO)
+                out.write(b"".join(lines).decode("ascii"))
+            else:
+                out.flush()
+                binary.writelines(lines)
             self.fast_records += len(records_json)
             self.state_manager.is_flushed = False
         if limit is not None and self.fast_records >= limit:

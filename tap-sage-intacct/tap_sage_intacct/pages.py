@@ -4,6 +4,8 @@ A 2,000-row page of 120-field bills is ~9 MB of XML and ~50 MB as an lxml tree. 
 is the `protocol.RowSink` of the walk: it turns each row into its output (JSON text for the fast
 writer, or a dict for the SDK path) while `protocol.parse_xml_streaming` drops the row right after,
 and it keeps only the key texts the walk needs (the last row's keyset, natural ids for deletes).
+For the fast writer it takes the rows from the answer's bytes instead (`rawrows`), with lxml only
+for rows that are not plain.
 
 `raw_next_keyset` reads the next page's keyset from the answer's bytes before anything is parsed,
 so the next page can be requested while this one is converted. It is a guess, checked against the
@@ -14,11 +16,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from lxml import etree
 
 from tap_sage_intacct import protocol
+
+if TYPE_CHECKING:
+    from tap_sage_intacct.rawrows import RawRowReader, RowLayout
 
 _Item = TypeVar("_Item")
 
@@ -42,6 +47,7 @@ class PageCollector(Generic[_Item]):
         key_fields: tuple[str, str | None, str | None],
         keep_all_keys: bool,
         on_body: Callable[[bytes], None] | None = None,
+        reader: RawRowReader | None = None,
     ) -> None:
         self.row_tag = row_tag
         self.convert = convert
@@ -49,9 +55,12 @@ class PageCollector(Generic[_Item]):
         self.key_fields = key_fields
         self.keep_all_keys = keep_all_keys
         self.on_body = on_body
+        self.reader = reader
+        self.takes_raw_rows = reader is not None
         self.items: list[_Item] = []
         self.keys: list[RowKeys] = []
         self._last_row: etree._Element | None = None
+        self._last_fast: tuple[RowLayout, list[bytes], bool] | None = None
         self._last_keys: RowKeys | None = None
         self.error: protocol.IntacctError | None = None
 
@@ -59,6 +68,7 @@ class PageCollector(Generic[_Item]):
         self.items = []
         self.keys = []
         self._last_row = None
+        self._last_fast = None
         self._last_keys = None
         self.error = None
         if self.on_body is not None:
@@ -75,11 +85,21 @@ class PageCollector(Generic[_Item]):
             self.error = self.describe_error(element, exc)
             return
         self.items.append(item)
+        self._last_fast = None
         # The parser drops a row only when the next one ends, so the last row stays readable
         # through this reference; reading its keys once per page is cheaper than per row.
         self._last_row = element
         if self.keep_all_keys:
             self.keys.append(self._keys(element))
+
+    def raw_rows(self, body: bytes, start: int, end: int) -> bool:
+        """Rows straight from the answer's bytes (`rawrows`), when this page has a reader for them."""
+        return self.reader is not None and self.reader.read(body, start, end, self)  # type: ignore[arg-type]
+
+    def last_fast(self, layout: RowLayout, texts: list[bytes], entities: bool) -> None:  # noqa: FBT001
+        """The row just read from bytes is the last one so far; its keys are read only if it stays."""
+        self._last_fast = (layout, texts, entities)
+        self._last_row = None
 
     def _keys(self, element: etree._Element) -> RowKeys:
         recordno, stamp, natural = self.key_fields
@@ -95,6 +115,10 @@ class PageCollector(Generic[_Item]):
         if self._last_keys is None and self._last_row is not None:
             self._last_keys = self._keys(self._last_row)
             self._last_row = None
+        if self._last_keys is None and self._last_fast is not None:
+            layout, texts, entities = self._last_fast
+            self._last_keys = layout.row_keys(texts, entities)
+            self._last_fast = None
         return self._last_keys
 
     def raise_deferred(self) -> None:

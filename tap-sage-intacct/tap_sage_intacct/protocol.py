@@ -223,13 +223,10 @@ def _malformed(exc: etree.XMLSyntaxError) -> RetryableError:
 def parse_xml(body: bytes) -> etree._Element:
     """Parse one gateway answer. Raises RetryableError for HTML pages and truncated/garbled XML."""
     _precheck(body)
-    parser = getattr(_PARSERS, "parser", None)
-    if parser is None:
-        parser = _PARSERS.parser = _new_parser()
     try:
         # lxml releases the GIL while parsing from memory. huge_tree=False keeps libxml2's limits
         # on text size and nesting depth.
-        root = etree.fromstring(body, parser)
+        root = etree.fromstring(body, _parser())
     except etree.XMLSyntaxError as exc:
         raise _malformed(exc) from exc
     return _postcheck(root)
@@ -248,8 +245,74 @@ class RowSink(Protocol):
         """One complete row. It leaves the tree when the next row ends (or the answer does)."""
 
 
+class RawRowSink(RowSink, Protocol):
+    """A sink that may also take the rows straight from the bytes (`rawrows`)."""
+
+    #: False: this sink wants lxml elements only (the streaming parse).
+    takes_raw_rows: bool
+
+    def raw_rows(self, body: bytes, start: int, end: int) -> bool:
+        """Take the rows in body[start:end], the first result's `<data>` content; False declines."""
+
+
+_DATA_OPEN = re.compile(rb"<data(?:\s[^<>]*)?>")
+_DECLARED_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([^"']*)["']""")
+#: Stands in for the rows when the rest of the answer is parsed; not a name Intacct uses.
+_ROWS_MARK = "tap-sage-intacct-rows"
+
+
+def parse_row(row: bytes) -> etree._Element | None:
+    """One `<OBJECT>...</OBJECT>` row parsed on its own by the hardened parser; None if refused."""
+    try:
+        return etree.fromstring(row, _parser())
+    except etree.XMLSyntaxError:
+        return None
+
+
+def _parser() -> etree.XMLParser:
+    parser: etree.XMLParser | None = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = _PARSERS.parser = _new_parser()
+    return parser
+
+
+def _parse_raw_rows(body: bytes, sink: RawRowSink) -> etree._Element | None:
+    """The first result's rows from the bytes, the rest of the answer through lxml; None declines.
+
+    Only when the text before `<data>` holds no comment, CDATA or DOCTYPE (so that `<data` and
+    `</data>` are markup) and the answer is UTF-8. The rows are cut out and a mark put in their place;
+    the answer parsed without them must have that mark as the only child of its first result's
+    `<data>`, which proves the cut rows were exactly that `<data>`'s content.
+    """
+    opening = _DATA_OPEN.search(body)
+    if opening is None or body[opening.end() - 2 : opening.end()] == b"/>":
+        return None
+    head = body[: opening.start()]
+    declared = _DECLARED_ENCODING.match(head)
+    if b"<!" in head or (declared and declared.group(1).lower() not in (b"utf-8", b"utf8")):
+        return None
+    start = opening.end()
+    end = body.find(b"</data>", start)
+    if end == -1 or not sink.raw_rows(body, start, end):
+        return None
+    try:
+        root = etree.fromstring(body[:start] + f"<{_ROWS_MARK}/>".encode() + body[end:], _parser())
+    except etree.XMLSyntaxError:
+        return None  # the streaming parse reports it
+    _postcheck(root)
+    data = _first_result_data(root)
+    marks = list(root.iter(_ROWS_MARK))
+    if data is None or len(marks) != 1 or len(data) != 1 or data[0] is not marks[0]:
+        return None
+    del data[:]
+    return root
+
+
 def parse_xml_streaming(body: bytes, sink: RowSink) -> etree._Element:
     """As `parse_xml`, but the first result's rows go to `sink` as they end and are then dropped.
+
+    A sink that `takes_raw_rows` is first offered the rows as bytes (`_parse_raw_rows`); when it or
+    the answer's shape declines, the answer is parsed here from the start.
 
     A wide 2,000-row page costs ~50 MB as an lxml tree and well under 1 MB streamed. The returned
     tree is the whole answer minus those rows (control, authentication, every result's status and
@@ -259,6 +322,11 @@ def parse_xml_streaming(body: bytes, sink: RowSink) -> etree._Element:
     """
     _precheck(body)
     sink.begin(body)
+    if getattr(sink, "takes_raw_rows", False):
+        raw_root = _parse_raw_rows(body, sink)  # type: ignore[arg-type]
+        if raw_root is not None:
+            return raw_root
+        sink.begin(body)  # forget what the byte path took before it declined
     row_tag = sink.row_tag
     events = _row_events(body, row_tag)
     accepted: etree._Element | None = None

@@ -364,6 +364,7 @@ class RecordConverter:
 
     def __init__(self, field_types: Mapping[str, str], tz: timezone) -> None:
         self.fields: tuple[str, ...] = tuple(field_types)
+        self.datatypes: dict[str, str] = dict(field_types)
         self._template: dict[str, Any] = dict.fromkeys(self.fields)
         # One shared timestamp cache per stream: all TIMESTAMP fields use the same offset.
         timestamp = timestamp_converter(tz)

@@ -48,7 +48,7 @@ from lxml import etree
 from typing_extensions import override
 
 from tap_sage_intacct import protocol
-from tap_sage_intacct.client import EntityScope, IntacctStream
+from tap_sage_intacct.client import EntityScope, FirstRequest, IntacctStream
 from tap_sage_intacct.objects import (
     AUDIT_FIELDS,
     AUDIT_OBJECT,
@@ -56,6 +56,7 @@ from tap_sage_intacct.objects import (
     RECORDNO_KEY_SUFFIX,
 )
 from tap_sage_intacct.pages import PageCollector, RowKeys, raw_next_keyset
+from tap_sage_intacct.rawrows import RawRowReader
 from tap_sage_intacct.schema import (
     TIMESTAMP,
     ConversionError,
@@ -125,6 +126,9 @@ class PageProgress:
 
 class IntacctObjectStream(IntacctStream):
     """One Intacct object as one incremental Singer stream."""
+
+    #: The byte path's per-run state (field lists seen, date memos): set up by `get_records`.
+    _raw_reader: RawRowReader | None = None
 
     @override
     def get_replication_key_signpost(self, context: types.Context | None = None) -> None:
@@ -338,16 +342,28 @@ class IntacctObjectStream(IntacctStream):
 
     # -- the walk -------------------------------------------------------------------------------
 
-    @override
-    def get_records(self, context: types.Context | None) -> Iterator[dict[str, Any]]:
-        if self.spec.object_name in self.runtime.denied_objects:
-            return
+    def _emitted_and_queried(self) -> tuple[list[str], list[str]]:
         emitted = [f for f in self.selected_properties() if f != DELETED_AT]
         natural = self.spec.natural_id
         if natural in self.field_types and natural not in emitted:
             emitted.append(natural)
-        fields = self._query_fields(emitted)
+        return emitted, self._query_fields(emitted)
+
+    @override
+    def get_records(self, context: types.Context | None) -> Iterator[dict[str, Any]]:
+        if self.spec.object_name in self.runtime.denied_objects:
+            return
+        self._prefetch_next_streams()
+        emitted, fields = self._emitted_and_queried()
         converter = RecordConverter({f: self.field_types[f] for f in emitted}, self.runtime.tz)
+        natural_key = self.spec.natural_id if self.natural_keys is not None else None
+        self._raw_reader = RawRowReader(
+            self.spec.object_name,
+            converter.datatypes,
+            self.runtime.tz,
+            (RECORDNO, self.replication_field, natural_key),
+            protocol.parse_row,
+        )
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"prefetch-{self.name}")
         try:
             for index, scope in enumerate(self.runtime.scopes()):
@@ -358,15 +374,44 @@ class IntacctObjectStream(IntacctStream):
         finally:
             executor.shutdown(wait=False, cancel_futures=True)
 
-    def _sync_scope(
+    def _prefetch_next_streams(self) -> None:
+        """Request the next selected streams' first pages now, so that they travel while this
+        stream works: most streams fit in one page, and one at a time they would each pay the
+        gateway's latency (issue 7 §2). A request is the one that stream would send itself (it
+        reads that stream's own state only) and is held as bytes until that stream parses it.
+        As many streams ahead as requests may be in flight, so the limit stays full."""
+        ahead = self.runtime.max_concurrency - 1
+        order = [
+            s
+            for s in self._tap.streams.values()
+            if isinstance(s, IntacctObjectStream) and s.selected
+        ]
+        if ahead < 1 or self not in order:
+            return
+        scope = self.runtime.scopes()[0]
+        conn = self.runtime.connection(scope.entity_id)
+        start = order.index(self) + 1
+        for following in order[start : start + ahead]:
+            if following.spec.object_name in self.runtime.denied_objects:
+                continue
+            plan = following._first_request(
+                scope, reads_deletes=True, fields=following._emitted_and_queried()[1]
+            )
+            self.runtime.prefetch_first_page(
+                following.name,
+                scope.entity_id,
+                plan,
+                partial(conn.fetch, plan.functions, following._where(conn, "query")),
+            )
+
+    def _first_request(
         self,
         scope: EntityScope,
         reads_deletes: bool,  # noqa: FBT001
         fields: list[str],
-        converter: RecordConverter,
-        executor: ThreadPoolExecutor,
-    ) -> Iterator[dict[str, Any]]:
-        conn = self.runtime.connection(scope.entity_id)
+    ) -> FirstRequest:
+        """The main walk's first page, the created-stamp pass's first page and the first page of
+        deletes, as one request (module docstring)."""
         saved = self._entity_state(scope)
         rk = self.replication_field
         # Without a replication key (an extra object lacking WHENMODIFIED) the stream re-reads
@@ -380,17 +425,39 @@ class IntacctObjectStream(IntacctStream):
         if created_fn:
             functions.append(created_fn)
         # Deletes are company-wide in AUDITHISTORY: read them once per stream, in the first scope.
-        deletes_fn = None
-        if reads_deletes and self.runtime.audit_readable is not False:
+        deletes = reads_deletes and self.runtime.audit_readable is not False
+        if deletes:
             deleted_since = self._start_stamp(self.stream_state.get("deleted_at"))
-            deletes_fn = self._deletes_query(deleted_since, None)
-            functions.append(deletes_fn)
+            functions.append(self._deletes_query(deleted_since, None))
+        return FirstRequest(tuple(functions), created_fn is not None, deletes)
+
+    def _sync_scope(
+        self,
+        scope: EntityScope,
+        reads_deletes: bool,  # noqa: FBT001
+        fields: list[str],
+        converter: RecordConverter,
+        executor: ThreadPoolExecutor,
+    ) -> Iterator[dict[str, Any]]:
+        conn = self.runtime.connection(scope.entity_id)
+        saved = self._entity_state(scope)
         prefetcher = _Prefetcher(self, conn, fields, scope, executor)
         page = self._page_collector(converter, prefetcher)
-        results = self._call(conn, functions, "query", sink=page)
+        prefetched = self.runtime.take_first_page(self.name, scope.entity_id)
+        if prefetched is not None:
+            # Sent by the stream before this one, from this stream's own state (which only this
+            # stream changes); if AUDITHISTORY was found unreadable meanwhile, its denied result
+            # is handled as it would be in a request of our own.
+            plan, future = prefetched
+            answer = future.result()
+            self._count_call(list(plan.functions))
+            results = self._check_count(conn.complete(answer, page), plan.functions, answer.where)
+        else:
+            plan = self._first_request(scope, reads_deletes, fields)
+            results = self._call(conn, list(plan.functions), "query", sink=page)
         main_result = results[0]
-        created_result = results[1] if created_fn else None
-        deletes_result = results[-1] if deletes_fn else None
+        created_result = results[1] if plan.created else None
+        deletes_result = results[-1] if plan.deletes else None
 
         yield from self._walk_main(conn, scope, converter, prefetcher, main_result, page, saved)
         if created_result is not None:
@@ -416,9 +483,7 @@ class IntacctObjectStream(IntacctStream):
     ) -> PageCollector[Any]:
         """A fresh page: one `time_extracted`, rows converted for the writer that will take them."""
         self.begin_page()
-        convert: Any = (
-            partial(converter.to_json, encode=self._encode) if self.fast_path else converter.convert
-        )
+        convert: Any = partial(self._json_bytes, converter) if self.fast_path else converter.convert
         natural = self.spec.natural_id if self.natural_keys is not None else None
         return PageCollector(
             row_tag=self.spec.object_name,
@@ -427,7 +492,12 @@ class IntacctObjectStream(IntacctStream):
             key_fields=(RECORDNO, self.replication_field, natural),
             keep_all_keys=natural is not None,
             on_body=prefetcher.on_body if prefetcher is not None else None,
+            # JSON text straight from the bytes only for the fast writer; dicts come from lxml.
+            reader=self._raw_reader if self.fast_path else None,
         )
+
+    def _json_bytes(self, converter: RecordConverter, row: etree._Element) -> bytes:
+        return converter.to_json(row, self._encode).encode("ascii")
 
     def _conversion_error(
         self, converter: RecordConverter, row: etree._Element, exc: ValueError
@@ -532,9 +602,8 @@ class IntacctObjectStream(IntacctStream):
     ) -> Iterator[dict[str, Any]]:
         self.begin_page()
         if self.fast_path:
-            to_json, encode = converter.to_json, self._encode
             try:
-                lines = [to_json(row, encode) for row in rows]
+                lines = [self._json_bytes(converter, row) for row in rows]
             except ConversionError:
                 self._raise_conversion_error(rows, converter)
                 raise
@@ -563,7 +632,7 @@ class IntacctObjectStream(IntacctStream):
 
     def _emit_records(self, records: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         if self.fast_path:
-            self.write_fast([self._encode(record) for record in records])
+            self.write_fast([self._encode(record).encode("ascii") for record in records])
             return
         yield from records
 

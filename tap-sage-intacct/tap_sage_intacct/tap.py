@@ -247,7 +247,10 @@ class TapSageIntacct(Tap):
             )
             # Bad credentials surface here, as one line, not inside the first stream's sync.
             tap.runtime.first_connection()
-            tap.sync_all()
+            try:
+                tap.sync_all()
+            finally:
+                tap.runtime.close()
             tap.runtime.log_totals()
         except protocol.IntacctError as exc:
             _fail(exc.message)

@@ -1,6 +1,7 @@
 """Faults on PREFETCHED pages: the next page is downloaded (bytes only) while this one is converted,
 and parsed later in the walk. Whatever would be retried on a page requested in line is retried the
-same way there, and a multi-page walk gives the same records as a clean one, over real HTTP."""
+same way there, and a multi-page walk gives the same records as a clean one, over real HTTP. The
+next stream's first page is requested ahead too, and is exactly the request that stream would send."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 
 from sandboxes.common.process import SandboxProcess
+from tap_sage_intacct.client import TapRuntime
 
 from .conftest import discover, run_tap, select, tap_config
 
@@ -83,3 +85,32 @@ def test_without_prefetch_the_walk_gives_the_same_records(
     config = tap_config(sandbox, page_size=PAGE_SIZE, max_concurrent_requests=1)
     run = run_tap(config, catalog=catalog)
     assert run.records[STREAM] == clean_records
+
+
+def test_the_next_streams_first_page_is_requested_ahead_with_the_same_records(
+    sandbox: SandboxProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    streams = ["ap_payment", "department", "vendor"]
+    catalog = select(discover(tap_config(sandbox)), streams)
+    serial = run_tap(tap_config(sandbox, max_concurrent_requests=1), catalog=catalog)
+
+    taken: list[tuple[str, bool]] = []
+    take = TapRuntime.take_first_page
+
+    def spy(self: TapRuntime, stream: str, entity_id: str) -> Any:
+        found = take(self, stream, entity_id)
+        taken.append((stream, found is not None))
+        return found
+
+    monkeypatch.setattr(TapRuntime, "take_first_page", spy)
+    ahead = run_tap(tap_config(sandbox, max_concurrent_requests=2), catalog=catalog)
+    assert ahead.tap is not None
+    assert serial.tap is not None
+    # Every stream but the first found its first request already sent by the one before it...
+    assert [found for _, found in taken] == [False, True, True], taken
+    # ...and that is the request it would have sent: same records, same states, same cost.
+    for stream in streams:
+        assert ahead.records[stream] == serial.records[stream]
+    assert ahead.final_state == serial.final_state
+    costs = [run.tap.runtime.stats.as_dict()["requests"] for run in (ahead, serial)]
+    assert costs[0] == costs[1], costs
