@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from sandboxes.common.process import SandboxProcess
+from sandboxes.common.process import SandboxError, SandboxProcess
 from sandboxes.leanix.client import IA, LeanIXClient
 
 BINDING = {
@@ -191,6 +192,17 @@ def test_workspace_tokens_and_interrupted_runs_survive_a_restart(tmp_path: Path)
         assert sheets["app-1"]["name"] == "App One renamed"
         assert sheets["app-1"]["id"] == before["factSheets"][0]["id"]
         assert sheets["app-1"]["rev"] == 2
+
+
+def test_a_workspace_file_of_another_schema_is_refused(tmp_path: Path) -> None:
+    db = tmp_path / "old.sqlite"
+    with sqlite3.connect(db) as old:  # the first layout had no schema version
+        old.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    box = SandboxProcess("leanix-sandbox", ["--db", str(db)])
+    with pytest.raises(SandboxError):
+        box.start()
+    assert "another leanix-sandbox version" in box.output
+    assert "delete it or pass another --db" in box.output
 
 
 def test_rate_limit_answers_429_with_retry_after(

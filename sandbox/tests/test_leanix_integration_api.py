@@ -645,6 +645,59 @@ def test_metrics_points_overwrite_and_delete(sandbox: SandboxProcess, client: Le
     assert [p["tags"][0]["value"] for p in export(sandbox)["metrics"]] == ["fs-1"]
 
 
+def test_repeated_targets_within_one_run_see_each_other(
+    sandbox: SandboxProcess, client: LeanIXClient
+) -> None:
+    """A point or document named twice in one LDIF: the second item updates what the first wrote.
+
+    More items than one transaction chunk, so the repeats also straddle a chunk boundary.
+    """
+    metrics = sample("ia_processor_inbound_metrics.json")
+    client.put_configuration(config(*VENDOR_PROCESSORS, metrics))
+
+    def point(index: int, value: str) -> dict[str, Any]:
+        return {
+            "type": "Metrics",
+            "id": f"p-{index}",
+            "data": {
+                "measurement": "measurement",
+                "time": "2025-03-01T00:00:00Z",
+                "fieldKey": "amount",
+                "fieldValueNumber": Decimal(value),
+                "tagKey": "factSheetId",
+                "tagValue": f"fs-{index}",
+            },
+        }
+
+    def invoice(number: int, summary: str) -> dict[str, Any]:
+        return {
+            "type": "Invoice",
+            "id": f"inv-{number}",
+            "data": {
+                "vendorKey": "intacct:ACME:vendor:V100",
+                "name": f"Intacct APBILL {number}",
+                "url": f"https://example.intacct.com/bill/{number}",
+                "summary": summary,
+            },
+        }
+
+    points = [point(index, f"{index}.50") for index in range(1500)]
+    items = [VENDOR, *points, invoice(1, "first"), point(7, "99.99"), point(8, "8.50")]
+    run_id = run_ok(client, ldif(*items, invoice(1, "second"), invoice(2, "other")))
+    stats = client.request("GET", f"{IA}/synchronizationRuns/{run_id}/stats").json()
+    # 3 fact sheets + 1 relation; 1500 points + point 7 updated + point 8 unchanged; 2 documents
+    # created, the first one updated once.
+    assert (stats["created"], stats["updated"], stats["unchanged"]) == (3 + 1 + 1500 + 2, 2, 1)
+    state = export(sandbox)
+    amounts = {p["tags"][0]["value"]: p["fields"]["amount"] for p in state["metrics"]}
+    assert len(amounts) == 1500
+    assert (amounts["fs-7"], amounts["fs-8"], amounts["fs-1499"]) == ("99.99", "8.50", "1499.50")
+    assert [(d["name"], d["description"]) for d in state["documents"]] == [
+        ("Intacct APBILL 1", "second"),
+        ("Intacct APBILL 2", "other"),
+    ]
+
+
 def test_sequential_execution_stop_and_dry_run(
     sandbox: SandboxProcess, client: LeanIXClient
 ) -> None:

@@ -28,7 +28,8 @@ class Touched:
 
     fact_sheets: set[str] = field(default_factory=set)
     relations: set[str] = field(default_factory=set)
-    documents: set[str] = field(default_factory=set)
+    #: Documents by seq: they are deleted by it (their ids are not indexed).
+    documents: set[int] = field(default_factory=set)
 
 
 class ScopeError(ValueError):
@@ -165,20 +166,20 @@ class _Deleter:
             self.workspace.delete_relation(relation_id)
         self.outcome.deleted += len(doomed)
 
-    def documents(self, touched: set[str]) -> None:
+    def documents(self, touched: set[int]) -> None:
         """Documents whose names match one of `documentMatches` (whole-name Java regexes)."""
-        scoped: set[str] = set()
+        scoped: set[int] = set()
         for entry in self.spec.get("documents") or []:
             patterns = [str(p) for p in entry.get("documentMatches") or [".*"]]
             for sheet in self.in_scope(entry) or []:
                 scoped |= {
-                    document.id
+                    document.seq
                     for document in self.workspace.documents_of(sheet.id)
                     if any(re.fullmatch(pattern, document.name) for pattern in patterns)
                 }
         doomed = scoped - touched
         if not doomed or not self.allowed("documents", len(doomed), len(scoped)):
             return
-        for document_id in sorted(doomed):
-            self.workspace.delete_document(document_id)
+        for seq in sorted(doomed):
+            self.workspace.delete_document(seq)
         self.outcome.deleted += len(doomed)

@@ -189,6 +189,8 @@ class _Parser:
         return lambda ctx: -_number(operand(ctx))
 
     def postfix(self) -> Node:
+        # `a.b['c']` is one path node, not one closure per step: paths are what templates are made of.
+        path = [self.peek().text] if self.peek().kind == "id" else None
         node = self.primary()
         while True:
             if self.accept(".") is not None:
@@ -199,15 +201,31 @@ class _Parser:
                     raise JuelError(f"expected a property name in expression {self.source!r}")
                 name = name_token.text
                 if self.accept("(") is not None:
-                    node = _method_call(node, name, self.arguments(), self.source)
+                    node = _method_call(
+                        _path(path) if path else node, name, self.arguments(), self.source
+                    )
+                    path = None
+                elif path is not None:
+                    path.append(name)
                 else:
-                    node = _property(node, _constant(name))
+                    node = _attribute(node, name)
             elif self.accept("[") is not None:
-                key = self.ternary()
+                literal = self.peek()
+                if path is not None and literal.kind == "str" and self._next_is("]"):
+                    self.take()
+                    path.append(str(literal.value))
+                else:
+                    if path is not None:
+                        node, path = _path(path), None
+                    key = self.ternary()
+                    node = _property(node, key)
                 self.expect("]")
-                node = _property(node, key)
             else:
-                return node
+                return _path(path) if path else node
+
+    def _next_is(self, op: str) -> bool:
+        token = self.tokens[self.index + 1]
+        return token.kind == "op" and token.text == op
 
     def arguments(self) -> list[Node]:
         args: list[Node] = []
@@ -238,26 +256,54 @@ def _constant(value: object) -> Node:
     return lambda _ctx: value
 
 
+def _lookup(value: object, name: object) -> Any:  # noqa: ANN401
+    if value is None:
+        return None  # EL: a property of null is null
+    if isinstance(value, Mapping):
+        return value.get(str(name))
+    if isinstance(value, list):
+        try:
+            return value[int(name)]  # type: ignore[call-overload]
+        except (ValueError, IndexError):
+            return None
+    return None
+
+
 def _property(base: Node, key: Node) -> Node:
+    return lambda ctx: _lookup(base(ctx), key(ctx))
+
+
+def _attribute(base: Node, name: str) -> Node:
+    """`(expr).b`: the common case, a JSON object of the LDIF, costs one dict lookup."""
+
     def resolve(ctx: Mapping[str, Any]) -> Any:  # noqa: ANN401
         value = base(ctx)
-        name = key(ctx)
-        if value is None:
-            return None  # EL: a property of null is null
-        if isinstance(value, Mapping):
-            return value.get(str(name))
-        if isinstance(value, list):
-            try:
-                return value[int(name)]
-            except (ValueError, IndexError):
-                return None
-        return None
+        if type(value) is dict:
+            return value.get(name)
+        return _lookup(value, name)
+
+    return resolve
+
+
+def _path(names: list[str]) -> Node:
+    """`a.b.c` from the context in one call."""
+    first, rest = names[0], tuple(names[1:])
+    if not rest:
+        return lambda ctx: ctx.get(first)
+
+    def resolve(ctx: Mapping[str, Any]) -> Any:  # noqa: ANN401
+        value = ctx.get(first)
+        for name in rest:
+            value = value.get(name) if type(value) is dict else _lookup(value, name)
+        return value
 
     return resolve
 
 
 def _to_text(value: object) -> str:
     """How Java would print a value inside a template."""
+    if type(value) is str:
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -441,17 +487,9 @@ def _method_call(target: Node, name: str, args: list[Node], source: str) -> Node
     return lambda ctx: _call(target(ctx), name, [arg(ctx) for arg in args], source)
 
 
-_compiled: dict[str, Node] = {}
-
-
-def compile_expression(source: str) -> Node:
-    """Compile the inside of one `${...}`; cached because a run evaluates the same ones per item."""
-    node = _compiled.get(source)
-    if node is None:
-        node = _Parser(source).parse()
-        if len(_compiled) < 10_000:
-            _compiled[source] = node
-    return node
+def _compile_expression(source: str) -> Node:
+    """The inside of one `${...}`."""
+    return _Parser(source).parse()
 
 
 def _split_template(template: str) -> list[tuple[bool, str]]:
@@ -486,29 +524,50 @@ def _split_template(template: str) -> list[tuple[bool, str]]:
     return parts
 
 
+def compile_template(template: str) -> Node:
+    """A template as one callable; cached, because a run evaluates the same templates for every item.
+
+    A lone `${expr}` keeps its type (list, map, number); text around expressions makes a string.
+    JuelError on bad syntax.
+    """
+    node = _templates.get(template)
+    if node is None:
+        parts = _split_template(template)
+        if len(parts) == 1 and parts[0][0]:
+            node = _compile_expression(parts[0][1])
+        elif not any(is_expression for is_expression, _ in parts):
+            node = _constant(template)
+        else:
+            pieces = [
+                _compile_expression(text) if is_expression else _constant(text)
+                for is_expression, text in parts
+            ]
+            node = _joined(pieces)
+        if len(_templates) < 10_000:
+            _templates[template] = node
+    return node
+
+
+_templates: dict[str, Node] = {}
+
+
+def _joined(pieces: list[Node]) -> Node:
+    return lambda ctx: "".join([_to_text(piece(ctx)) for piece in pieces])
+
+
 def evaluate(template: str, context: Mapping[str, Any]) -> Any:  # noqa: ANN401
-    """Evaluate a template. A lone `${expr}` keeps its type (list, map, number); mixed text is a string."""
-    parts = _split_template(template)
-    if len(parts) == 1 and parts[0][0]:
-        return compile_expression(parts[0][1])(context)
-    if not any(is_expression for is_expression, _ in parts):
-        return template
-    return "".join(
-        _to_text(compile_expression(text)(context)) if is_expression else text
-        for is_expression, text in parts
-    )
+    """Evaluate a template (see `compile_template`)."""
+    return compile_template(template)(context)
 
 
 def check(template: str) -> None:
     """Parse every `${...}` of a template without evaluating it; JuelError on bad syntax."""
-    for is_expression, text in _split_template(template):
-        if is_expression:
-            compile_expression(text)
+    compile_template(template)
 
 
 def is_true(template: str, context: Mapping[str, Any]) -> bool:
     return _truthy(evaluate(template, context))
 
 
-def as_text(value: object) -> str:
-    return _to_text(value)
+#: How Java prints a value (None as ""); an alias, since it runs several times per item.
+as_text = _to_text

@@ -13,6 +13,7 @@ Semantics follow the Integration API documentation (leanix-api.md §3.2, DOCS-IN
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from sandboxes.leanix import juel
 from sandboxes.leanix.deletion import Touched
 from sandboxes.leanix.metamodel import (
     FACT_SHEET_TYPES,
+    RelationType,
     UnknownRelationError,
     relation_type,
 )
@@ -33,8 +35,10 @@ from sandboxes.leanix.updates import (
     CATEGORY_MISSING_VALUE,
     CATEGORY_NOT_FOUND,
     CATEGORY_VALIDATION,
+    CompiledUpdate,
     EvaluatedUpdate,
     ItemError,
+    compile_updates,
     evaluate_updates,
     template_value,
     text_of,
@@ -91,8 +95,9 @@ def _decimal(key: str, value: object) -> Decimal:
     return number
 
 
-def _normalise_time(value: object) -> str:
-    text = text_of(value).strip()
+@functools.lru_cache(maxsize=4096)
+def _normalise_time(text: str) -> str:
+    """Cached: a run's points share a few dozen instants (months)."""
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as error:
@@ -109,6 +114,57 @@ def _normalise_time(value: object) -> str:
 # -- the engine ------------------------------------------------------------------------------------
 
 
+@dataclass
+class Processor:
+    """One configured processor, compiled once per run: the parts read for every item are ready."""
+
+    index: int
+    spec: dict[str, Any]
+    kind: str
+    name: str
+    delete: bool
+    #: The filter without `exactType`, which the run level already dispatched on.
+    filter: dict[str, Any]
+    for_each: bool
+    updates: list[CompiledUpdate]
+
+    @classmethod
+    def compile(cls, index: int, spec: dict[str, Any]) -> Processor:
+        rest = dict(spec.get("filter") or {})
+        rest.pop("exactType", None)
+        return cls(
+            index=index,
+            spec=spec,
+            kind=str(spec.get("processorType")),
+            name=spec.get("processorName", ""),
+            delete=spec.get("mode") == "delete",
+            filter=rest,
+            for_each=bool(spec.get("forEach")),
+            updates=compile_updates(spec),
+        )
+
+
+class Level:
+    """The processors of one `run` level, in configuration order, with their `exactType` filters."""
+
+    def __init__(self, processors: list[Processor]) -> None:
+        self.processors = processors
+        self._by_type: dict[str, list[Processor]] = {}
+
+    def for_type(self, item_type: str) -> list[Processor]:
+        """The processors whose `exactType` (if any) is this item type: one dict lookup per item."""
+        found = self._by_type.get(item_type)
+        if found is None:
+            found = [
+                processor
+                for processor in self.processors
+                if "exactType" not in (processor.spec.get("filter") or {})
+                or processor.spec["filter"]["exactType"] == item_type
+            ]
+            self._by_type[item_type] = found
+        return found
+
+
 class Engine:
     """Executes one LDIF against one configuration."""
 
@@ -123,65 +179,74 @@ class Engine:
         self.config = config
         self.ldif = ldif
         self.now = now
+        #: The time written on what the current chunk changes (one clock read per chunk, not per item).
+        self.stamp = now()
         self.header = {key: value for key, value in ldif.items() if key != "content"}
         self.header.setdefault("customFields", {})
+        self.variables = config.get("variables") or {}
         self.content: list[dict[str, Any]] = list(ldif.get("content") or [])
         self.outcome = Outcome()
         #: Problems found while applying one processor to one item that did not stop it.
         self.pending: list[ItemError] = []
         #: What this run wrote or confirmed; a full-mode deletionScope spares these.
         self.touched = Touched()
+        #: Fact sheets by (type or None, externalId), valid inside one chunk (one transaction):
+        #: relation and document items name the same few fact sheets over and over.
+        self._sheets: dict[tuple[str | None, str], list[FactSheet]] = {}
+        self._relation_types: dict[str, RelationType] = {}
 
-    def levels(self) -> list[list[tuple[int, dict[str, Any]]]]:
+    def levels(self) -> list[Level]:
         enabled = [
-            (index, processor)
-            for index, processor in enumerate(self.config.get("processors", []))
-            if processor.get("enabled", True) is not False
+            Processor.compile(index, spec)
+            for index, spec in enumerate(self.config.get("processors", []))
+            if spec.get("enabled", True) is not False
         ]
-        runs = sorted({int(processor.get("run", 0)) for _, processor in enabled})
-        return [[(i, p) for i, p in enabled if int(p.get("run", 0)) == run] for run in runs]
+        runs = sorted({int(p.spec.get("run", 0)) for p in enabled})
+        return [Level([p for p in enabled if int(p.spec.get("run", 0)) == run]) for run in runs]
 
-    def process_item(
-        self, processors: list[tuple[int, dict[str, Any]]], item: dict[str, Any]
-    ) -> None:
+    def begin_chunk(self) -> None:
+        """A new transaction: forget what other API calls may have changed since the last one."""
+        self.stamp = self.now()
+        self._sheets.clear()
+
+    def process_item(self, level: Level, item: dict[str, Any]) -> None:
+        data = item.get("data")
         base = {
-            "content": {"id": item.get("id"), "type": item.get("type"), "data": item.get("data")},
-            "data": item.get("data") or {},
+            "content": {"id": item.get("id"), "type": item.get("type"), "data": data},
+            "data": data or {},
             "header": self.header,
             "integration": {},
-            "variables": self.config.get("variables") or {},
+            "variables": self.variables,
         }
-        for index, processor in processors:
+        for processor in level.for_type(text_of(item.get("type"))):
             try:
-                if not self._matches(processor.get("filter") or {}, item, base):
+                if processor.filter and not self._matches(processor.filter, item, base):
                     continue
-                for context in self._each(processor, base):
+                contexts = self._each(processor.spec, base) if processor.for_each else (base,)
+                for context in contexts:
                     self.pending = []
                     try:
                         self._apply(processor, context)
                     except ItemError as stopped:
                         self.pending.append(stopped)
                     for pending in self.pending:
-                        self._warn(index, processor, item, pending)
+                        self._warn(processor, item, pending)
             except ItemError as problem:
-                self._warn(index, processor, item, problem)
+                self._warn(processor, item, problem)
             except juel.JuelError as error:
                 self._warn(
-                    index,
                     processor,
                     item,
                     ItemError(str(error), category=CATEGORY_EXPRESSION, status="ERROR"),
                 )
         self.outcome.counters.processed_content += 1
 
-    def _warn(
-        self, index: int, processor: dict[str, Any], item: dict[str, Any], problem: ItemError
-    ) -> None:
+    def _warn(self, processor: Processor, item: dict[str, Any], problem: ItemError) -> None:
         if problem.status == "ERROR":
             self.outcome.counters.errors += 1
         self.outcome.warnings.append(
             {
-                "processor": {"name": processor.get("processorName", ""), "index": index},
+                "processor": {"name": processor.name, "index": processor.index},
                 "content": {"type": item.get("type"), "id": item.get("id")},
                 "message": problem.message,
                 "detail": problem.detail,
@@ -193,8 +258,6 @@ class Engine:
     @staticmethod
     def _matches(spec: dict[str, Any], item: dict[str, Any], context: dict[str, Any]) -> bool:
         item_type, item_id = text_of(item.get("type")), text_of(item.get("id"))
-        if "exactType" in spec and item_type != spec["exactType"]:
-            return False
         if "type" in spec and not juel.java_matches(item_type, str(spec["type"])):
             return False
         if "id" in spec and not juel.java_matches(item_id, str(spec["id"])):
@@ -238,16 +301,16 @@ class Engine:
                 continue
             yield context
 
-    def _apply(self, processor: dict[str, Any], context: dict[str, Any]) -> None:
-        kind = processor.get("processorType")
-        if kind == "inboundFactSheet":
-            self._fact_sheet(processor, context)
-        elif kind == "inboundRelation":
-            self._relation(processor, context)
+    def _apply(self, processor: Processor, context: dict[str, Any]) -> None:
+        kind = processor.kind
+        if kind == "inboundMetrics":
+            self._metrics(processor, context)
         elif kind == "inboundDocument":
             self._document(processor, context)
-        elif kind == "inboundMetrics":
-            self._metrics(processor, context)
+        elif kind == "inboundRelation":
+            self._relation(processor, context)
+        elif kind == "inboundFactSheet":
+            self._fact_sheet(processor, context)
         elif kind == "inboundTag":
             apply_tag_processor(self, processor, context)
 
@@ -295,9 +358,15 @@ class Engine:
 
     def by_external_id(self, fs_type: str | None, external_id: str, role: str) -> FactSheet | None:
         """The active fact sheet with this external id; without a type it must be unambiguous."""
-        if fs_type is not None:
-            return self.workspace.fact_sheet_by_external_id(fs_type, external_id)
-        found = self.workspace.fact_sheets_by_external_id(external_id)
+        key = (fs_type, external_id)
+        found = self._sheets.get(key)
+        if found is None:
+            if fs_type is not None:
+                sheet = self.workspace.fact_sheet_by_external_id(fs_type, external_id)
+                found = [sheet] if sheet is not None else []
+            else:
+                found = self.workspace.fact_sheets_by_external_id(external_id)
+            self._sheets[key] = found
         if len(found) > 1:
             raise ItemError(
                 f"The {role} external id '{external_id}' matches fact sheets of several types "
@@ -306,29 +375,48 @@ class Engine:
             )
         return found[0] if found else None
 
+    def save_fact_sheet(self, sheet: FactSheet, *, old_external_id: str | None) -> None:
+        """Write a fact sheet and drop what the lookup cache may know wrongly about it now."""
+        self.workspace.save_fact_sheet(sheet)
+        for external_id in {old_external_id, sheet.external_id}:
+            if external_id is not None:
+                self._sheets.pop((sheet.type, external_id), None)
+                self._sheets.pop((None, external_id), None)
+
+    def _relation_type(self, name: str) -> RelationType:
+        rel = self._relation_types.get(name)
+        if rel is None:
+            try:
+                rel = relation_type(name)
+            except UnknownRelationError as error:
+                raise ItemError(str(error), category=CATEGORY_VALIDATION, status="ERROR") from error
+            self._relation_types[name] = rel
+        return rel
+
     # -- inboundFactSheet ---------------------------------------------------------------------
 
-    def _fact_sheet(self, processor: dict[str, Any], context: dict[str, Any]) -> None:
-        fs_type = text_of(template_value(processor.get("type"), context))
+    def _fact_sheet(self, processor: Processor, context: dict[str, Any]) -> None:
+        spec = processor.spec
+        fs_type = text_of(template_value(spec.get("type"), context))
         if fs_type not in FACT_SHEET_TYPES:
             raise ItemError(
                 f"Fact sheet type '{fs_type}' does not exist in the data model",
                 category=CATEGORY_VALIDATION,
                 status="ERROR",
             )
-        sheet, external_id = self.identify(processor["identifier"], fs_type, context, "fact sheet")
+        sheet, external_id = self.identify(spec["identifier"], fs_type, context, "fact sheet")
         counters = self.outcome.counters
-        if processor.get("mode") == "delete":
+        if processor.delete:
             if sheet is not None:
                 sheet.status = ARCHIVED
                 sheet.rev += 1
-                sheet.updated_at = self.now()
-                self.workspace.save_fact_sheet(sheet)
+                sheet.updated_at = self.stamp
+                self.save_fact_sheet(sheet, old_external_id=sheet.external_id)
                 counters.deleted += 1
             return
-        updates = evaluate_updates(processor, context, self.pending)
+        updates = evaluate_updates(processor.updates, context, self.pending)
         if sheet is None:
-            names = [text_of(u.values[0]) for u in updates if u.key == "name"]
+            names = [text_of(values[0]) for key, values, _ in updates if key == "name"]
             if not names or not names[0].strip():
                 raise ItemError(
                     f"Fact Sheet of type '{fs_type}' with externalId '{external_id}' could not be "
@@ -336,17 +424,16 @@ class Engine:
                     category=CATEGORY_MISSING_VALUE,
                     status="ERROR",
                 )
-            now = self.now()
             sheet = FactSheet(
                 id=new_id(),
                 type=fs_type,
                 name=names[0],
                 external_id=external_id,
-                created_at=now,
-                updated_at=now,
+                created_at=self.stamp,
+                updated_at=self.stamp,
             )
             self._set_fact_sheet_fields(sheet, updates)
-            self.workspace.save_fact_sheet(sheet)
+            self.save_fact_sheet(sheet, old_external_id=None)
             self.touched.fact_sheets.add(sheet.id)
             counters.created += 1
             return
@@ -366,49 +453,47 @@ class Engine:
             counters.unchanged += 1
             return
         sheet.rev += 1
-        sheet.updated_at = self.now()
-        self.workspace.save_fact_sheet(sheet)
+        sheet.updated_at = self.stamp
+        self.save_fact_sheet(sheet, old_external_id=before[1])
         counters.updated += 1
 
     def _set_fact_sheet_fields(self, sheet: FactSheet, updates: list[EvaluatedUpdate]) -> None:
-        for update in updates:
-            first = update.values[0]
-            if update.key == "name":
+        for key, values, op in updates:
+            first = values[0]
+            if key == "name":
                 if text_of(first).strip():
                     sheet.name = text_of(first)
-            elif update.key == "externalId":
+            elif key == "externalId":
                 sheet.external_id = text_of(first) or sheet.external_id
-            elif update.key in {"description", "category", "alias", "release"}:
+            elif key in {"description", "category", "alias", "release"}:
                 text = text_of(first)
                 if text:
-                    sheet.attrs[update.key] = text
+                    sheet.attrs[key] = text
                 else:
-                    sheet.attrs.pop(update.key, None)
-            elif update.key == "lifecycle":
+                    sheet.attrs.pop(key, None)
+            elif key == "lifecycle":
                 try:
                     sheet.attrs["lifecycle"] = _merge_lifecycle(
-                        sheet.attrs.get("lifecycle"), update.values
+                        sheet.attrs.get("lifecycle"), values
                     )
                 except ItemError as problem:
                     self.pending.append(problem)
             else:
-                value: Any = first if len(update.values) == 1 else list(update.values)
-                existing = sheet.attrs.get(update.key)
-                if update.op == "add" and isinstance(existing, list):
+                value: Any = first if len(values) == 1 else list(values)
+                existing = sheet.attrs.get(key)
+                if op == "add" and isinstance(existing, list):
                     additions = value if isinstance(value, list) else [value]
                     value = existing + [item for item in additions if item not in existing]
-                sheet.attrs[update.key] = value
+                sheet.attrs[key] = value
 
     # -- inboundRelation ----------------------------------------------------------------------
 
-    def _relation(self, processor: dict[str, Any], context: dict[str, Any]) -> None:
-        name = text_of(template_value(processor.get("type"), context))
-        try:
-            rel = relation_type(name)
-        except UnknownRelationError as error:
-            raise ItemError(str(error), category=CATEGORY_VALIDATION, status="ERROR") from error
-        source, source_ext = self.identify(processor["from"], rel.from_type, context, "source")
-        target, target_ext = self.identify(processor["to"], rel.to_type, context, "target")
+    def _relation(self, processor: Processor, context: dict[str, Any]) -> None:
+        spec = processor.spec
+        name = text_of(template_value(spec.get("type"), context))
+        rel = self._relation_type(name)
+        source, source_ext = self.identify(spec["from"], rel.from_type, context, "source")
+        target, target_ext = self.identify(spec["to"], rel.to_type, context, "target")
         for sheet, ext, role, expected in (
             (source, source_ext, "source", rel.from_type),
             (target, target_ext, "target", rel.to_type),
@@ -425,24 +510,22 @@ class Engine:
         from_sheet, to_sheet = (target, source) if rel.swapped else (source, target)
         existing = self.workspace.relation(rel.canonical, from_sheet.id, to_sheet.id)
         counters = self.outcome.counters
-        if processor.get("mode") == "delete":
+        if processor.delete:
             if existing is not None:
                 self.workspace.delete_relation(existing.id)
                 counters.deleted += 1
             return
-        updates = evaluate_updates(processor, context, self.pending)
+        updates = evaluate_updates(processor.updates, context, self.pending)
         attrs = dict(existing.attrs) if existing else {}
-        for update in updates:
-            first = update.values[0]
-            if update.key in NUMERIC_RELATION_FIELDS:
-                attrs[update.key] = _decimal(update.key, first)
+        for key, values, _ in updates:
+            first = values[0]
+            if key in NUMERIC_RELATION_FIELDS:
+                attrs[key] = _decimal(key, first)
             elif isinstance(first, str | Decimal | int) and not text_of(first):
-                attrs.pop(update.key, None)
+                attrs.pop(key, None)
             else:
-                attrs[update.key] = (
-                    first if isinstance(first, Decimal | dict | list) else text_of(first)
-                )
-        now = self.now()
+                attrs[key] = first if isinstance(first, Decimal | dict | list) else text_of(first)
+        now = self.stamp
         if existing is None:
             relation = Relation(
                 new_id(), rel.canonical, from_sheet.id, to_sheet.id, attrs, now, now
@@ -462,9 +545,10 @@ class Engine:
 
     # -- inboundDocument ----------------------------------------------------------------------
 
-    def _document(self, processor: dict[str, Any], context: dict[str, Any]) -> None:
-        fs_type = text_of(template_value(processor.get("type"), context)) or None
-        sheet, external_id = self.identify(processor["identifier"], fs_type, context, "fact sheet")
+    def _document(self, processor: Processor, context: dict[str, Any]) -> None:
+        spec = processor.spec
+        fs_type = text_of(template_value(spec.get("type"), context)) or None
+        sheet, external_id = self.identify(spec["identifier"], fs_type, context, "fact sheet")
         if sheet is None:
             raise ItemError(
                 f"Document could not be attached: fact sheet with externalId '{external_id}' "
@@ -472,8 +556,8 @@ class Engine:
                 category=CATEGORY_NOT_FOUND,
             )
         updates = {
-            update.key: update.values[0]
-            for update in evaluate_updates(processor, context, self.pending)
+            key: values[0]
+            for key, values, _ in evaluate_updates(processor.updates, context, self.pending)
         }
         name = text_of(updates.get("name", "")).strip()
         if not name:
@@ -482,29 +566,32 @@ class Engine:
                 category=CATEGORY_MISSING_VALUE,
                 status="ERROR",
             )
-        existing = self.workspace.document(sheet.id, name)
         counters = self.outcome.counters
-        if processor.get("mode") == "delete":
-            if existing is not None:
-                self.workspace.delete_document(existing.id)
-                counters.deleted += 1
-            return
-        attrs = dict(existing.attrs) if existing else {}
+        changes: dict[str, str] = {}
         for key in ("description", "url", "origin", "documentType", "metadata"):
             if key not in updates:
                 continue
             value = updates[key]
             if key == "metadata" and not isinstance(value, str):
                 value = json.dumps(value, sort_keys=True, default=str)
-            attrs[key] = text_of(value)
-        now = self.now()
-        if existing is None:
-            document = Document(new_id(), sheet.id, name, attrs, now, now)
-            self.workspace.save_document(document)
-            self.touched.documents.add(document.id)
-            counters.created += 1
+            changes[key] = text_of(value)
+        now = self.stamp
+        if not processor.delete:
+            # Most documents of a run are new: try the insert first, read only when it exists.
+            document = Document(new_id(), sheet.id, name, changes, now, now)
+            if self.workspace.insert_document(document):
+                self.touched.documents.add(document.seq)
+                counters.created += 1
+                return
+        existing = self.workspace.document(sheet.id, name)
+        if processor.delete:
+            if existing is not None:
+                self.workspace.delete_document(existing.seq)
+                counters.deleted += 1
             return
-        self.touched.documents.add(existing.id)
+        assert existing is not None  # noqa: S101 - the insert just found it, inside this transaction
+        self.touched.documents.add(existing.seq)
+        attrs = {**existing.attrs, **changes}
         if attrs != existing.attrs:
             existing.attrs = attrs
             existing.updated_at = now
@@ -515,10 +602,10 @@ class Engine:
 
     # -- inboundMetrics -----------------------------------------------------------------------
 
-    def _metrics(self, processor: dict[str, Any], context: dict[str, Any]) -> None:
+    def _metrics(self, processor: Processor, context: dict[str, Any]) -> None:
         updates = {
-            update.key: update.values
-            for update in evaluate_updates(processor, context, self.pending)
+            key: values
+            for key, values, _ in evaluate_updates(processor.updates, context, self.pending)
         }
 
         def single(key: str) -> str:
@@ -532,17 +619,17 @@ class Engine:
                 category=CATEGORY_MISSING_VALUE,
                 status="ERROR",
             )
-        tags: list[dict[str, str]] = []
+        tags: list[tuple[str, str]] = []
         if single("tagKey"):
-            tags.append({"key": single("tagKey"), "value": single("tagValue")})
-        for tag in updates.get("tags", []):
-            if isinstance(tag, dict) and text_of(tag.get("key")):
-                entry = {"key": text_of(tag.get("key")), "value": text_of(tag.get("value"))}
+            tags.append((single("tagKey"), single("tagValue")))
+        for tag in updates.get("tags", ()):
+            if isinstance(tag, dict) and (key := text_of(tag.get("key"))):
+                entry = (key, text_of(tag.get("value")))
                 if entry not in tags:
                     tags.append(entry)
-        point = MetricPoint(measurement, _normalise_time(time), tags, {}, self.now())
+        point = MetricPoint(measurement, _normalise_time(time), tags, {}, self.stamp)
         counters = self.outcome.counters
-        if processor.get("mode") == "delete":
+        if processor.delete:
             if self.workspace.delete_metric_point(point.measurement, point.time, point.tags_key):
                 counters.deleted += 1
             return
@@ -555,17 +642,19 @@ class Engine:
                 status="ERROR",
             )
         number = _decimal("fieldValueNumber", values[0])
-        existing = self.workspace.metric_point(point.measurement, point.time, point.tags_key)
-        point.fields = dict(existing.fields) if existing else {}
-        if point.fields.get(field_key) == number and existing is not None:
+        point.fields = {field_key: number}
+        # Most points of a run are new: try the insert first, read only when the point exists.
+        if self.workspace.insert_metric_point(point):
+            counters.created += 1
+            return
+        existing = self.workspace.metric_fields(point.measurement, point.time, point.tags_key)
+        assert existing is not None  # noqa: S101 - the insert just found it, inside this transaction
+        if existing.get(field_key) == number:
             counters.unchanged += 1
             return
-        point.fields[field_key] = number
+        point.fields = {**existing, field_key: number}
         self.workspace.save_metric_point(point)
-        if existing is None:
-            counters.created += 1
-        else:
-            counters.updated += 1
+        counters.updated += 1
 
 
 _PHASE_ORDER = ("plan", "phaseIn", "active", "phaseOut", "endOfLife")

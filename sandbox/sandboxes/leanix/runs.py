@@ -34,7 +34,9 @@ STOPPED = "STOPPED"
 WAITING = (PENDING, SEQUENTIALIZED)
 ACTIVE_STATES = (PENDING, SEQUENTIALIZED, IN_PROGRESS)
 
-CHUNK_SIZE = 100
+#: Items per transaction: big enough that commits cost little, small enough that status polls,
+#: GraphQL reads and stop requests wait only a few milliseconds for the lock.
+CHUNK_SIZE = 1000
 
 #: What a run started while a `run_failed` fault fires reports (wording modelled on LeanIX's run errors).
 INJECTED_FAILURE = (
@@ -64,12 +66,14 @@ class RunManager:
         self._stop_requested: set[str] = set()
         self._doomed: set[str] = set()
         self._armed_failures = 0
+        self._ldifs: dict[str, dict[str, Any]] = {}
         self._requeue_interrupted()
         threading.Thread(target=self._work, name="leanix-run-worker", daemon=True).start()
 
     # -- API ----------------------------------------------------------------------------------
 
-    def create(self, ldif: dict[str, Any], *, start: bool, test: bool) -> Run:
+    def create(self, ldif: dict[str, Any], body: bytes, *, start: bool, test: bool) -> Run:
+        """A new run of `ldif`, parsed from `body` (kept as sent, so a restart can run it again)."""
         run = Run(
             id=new_id(),
             binding=binding_of(ldif),
@@ -83,8 +87,11 @@ class RunManager:
         )
         with self.workspace.transaction():
             self.workspace.save_run(run)
-            self.workspace.save_run_ldif(run.id, ldif)
+            self.workspace.save_run_body(run.id, body)
         if start:
+            with self._lock:
+                # The worker takes it from here instead of parsing the stored body again.
+                self._ldifs[run.id] = ldif
             self.start(run.id, test=test)
         return run
 
@@ -160,9 +167,9 @@ class RunManager:
     def get(self, run_id: str) -> Run:
         return self._get(run_id)
 
-    def execute_now(self, ldif: dict[str, Any], *, test: bool) -> Run:
+    def execute_now(self, ldif: dict[str, Any], body: bytes, *, test: bool) -> Run:
         """`fastSynchronizationRuns`: run synchronously in the calling thread."""
-        run = self.create(ldif, start=False, test=test)
+        run = self.create(ldif, body, start=False, test=test)
         with self.workspace.lock:
             self._transition(run, PENDING)
             self._transition(run, IN_PROGRESS)
@@ -205,10 +212,13 @@ class RunManager:
                 self._seen_in_progress[run_id] = event
                 doomed = run_id in self._doomed
                 self._doomed.discard(run_id)
+                ldif = self._ldifs.pop(run_id, None)
             with self.workspace.lock:
-                run = self.workspace.run(run_id, with_ldif=True)
+                run = self.workspace.run(run_id, with_ldif=ldif is None)
                 if run is None or run.status not in WAITING:
                     continue
+                if ldif is not None:
+                    run.ldif = ldif
                 self._transition(run, IN_PROGRESS)
             try:
                 self._execute(run, doomed=doomed, event=event)
@@ -302,7 +312,7 @@ class RunManager:
     def _levels(self, run: Run, engine: Engine, *, persist: bool) -> bool:
         """Apply every run level; True when a stop request cut the run short."""
         content = engine.content
-        for level_index, processors in enumerate(engine.levels()):
+        for level_index, level in enumerate(engine.levels()):
             engine.outcome.counters.run_level_index = level_index
             engine.outcome.counters.processed_content = 0
             for start in range(0, len(content), CHUNK_SIZE):
@@ -310,9 +320,10 @@ class RunManager:
                     if run.id in self._stop_requested:
                         return True
                 with self.workspace.transaction():
+                    engine.begin_chunk()
                     first_warning = len(engine.outcome.warnings)
                     for item in content[start : start + CHUNK_SIZE]:
-                        engine.process_item(processors, item)
+                        engine.process_item(level, item)
                     if not persist:
                         continue
                     self.workspace.add_warnings(run.id, engine.outcome.warnings[first_warning:])

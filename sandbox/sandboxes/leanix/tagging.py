@@ -25,13 +25,15 @@ from sandboxes.leanix.updates import (
 from sandboxes.leanix.workspace import FactSheet, Tag, TagGroup, new_id
 
 if TYPE_CHECKING:
-    from sandboxes.leanix.processors import Engine
+    from sandboxes.leanix.processors import Engine, Processor
 
 _GROUP_KEYS = ("shortName", "description", "mode", "restrictToFactSheetTypes")
 
 
-def apply_tag_processor(engine: Engine, processor: dict[str, Any], context: dict[str, Any]) -> None:
-    values = {u.key: u.values for u in evaluate_updates(processor, context, engine.pending)}
+def apply_tag_processor(engine: Engine, processor: Processor, context: dict[str, Any]) -> None:
+    values = {
+        key: found for key, found, _ in evaluate_updates(processor.updates, context, engine.pending)
+    }
 
     def single(key: str) -> str:
         found = values.get(key)
@@ -43,8 +45,8 @@ def apply_tag_processor(engine: Engine, processor: dict[str, Any], context: dict
     if not name:
         return
     tag = _tag(engine, group, name, values, read_only=read_only)
-    delete = processor.get("mode") == "delete"
-    for sheet in _fact_sheets(engine, processor, context):
+    delete = processor.delete
+    for sheet in _fact_sheets(engine, processor.spec, context):
         restrict = group.attrs.get("restrictToFactSheetTypes") if group else None
         if restrict and sheet.type not in restrict:
             raise ItemError(

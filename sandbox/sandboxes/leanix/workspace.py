@@ -9,10 +9,11 @@ Money and other numbers keep their exact digits: JSON columns use the tagged sto
 
 from __future__ import annotations
 
+import functools
 import json
+import random
 import sqlite3
 import threading
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,39 +21,42 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sandboxes.leanix.exactjson import from_storage, to_plain, to_storage
+from sandboxes.leanix import exactjson
+from sandboxes.leanix.exactjson import decimal_text, from_storage, to_plain, to_storage
 
+#: Bumped whenever a table changes; a file from another version is refused rather than misread.
+SCHEMA_VERSION = "2"
+
+# `seq` (insertion order, what lists are sorted by) is the rowid of the big tables, so ordering and
+# writes need no separate seq index. Documents are only ever found by fact sheet and name, so their
+# random ids are not indexed either. A metric point is keyed by its tags before its time: a run writes
+# the months of one service after another, so its inserts land next to each other in the key order.
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS fact_sheets (
-    id TEXT PRIMARY KEY, seq INTEGER NOT NULL, type TEXT NOT NULL, name TEXT NOT NULL,
+    seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, type TEXT NOT NULL, name TEXT NOT NULL,
     status TEXT NOT NULL, external_id TEXT, attrs TEXT NOT NULL, rev INTEGER NOT NULL,
     created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS fact_sheets_external ON fact_sheets (external_id, type, status);
 CREATE TABLE IF NOT EXISTS relations (
-    id TEXT PRIMARY KEY, seq INTEGER NOT NULL, type TEXT NOT NULL, from_id TEXT NOT NULL,
+    seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, type TEXT NOT NULL, from_id TEXT NOT NULL,
     to_id TEXT NOT NULL, attrs TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
     UNIQUE (type, from_id, to_id));
 CREATE INDEX IF NOT EXISTS relations_to ON relations (to_id);
+CREATE INDEX IF NOT EXISTS relations_from ON relations (from_id);
 CREATE TABLE IF NOT EXISTS documents (
-    id TEXT PRIMARY KEY, seq INTEGER NOT NULL, fact_sheet_id TEXT NOT NULL, name TEXT NOT NULL,
-    attrs TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+    seq INTEGER PRIMARY KEY, id TEXT NOT NULL, fact_sheet_id TEXT NOT NULL,
+    name TEXT NOT NULL, attrs TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
     UNIQUE (fact_sheet_id, name));
 CREATE TABLE IF NOT EXISTS metric_points (
-    measurement TEXT NOT NULL, time TEXT NOT NULL, tags_key TEXT NOT NULL, seq INTEGER NOT NULL,
-    tags TEXT NOT NULL, fields TEXT NOT NULL, updated_at TEXT NOT NULL,
-    PRIMARY KEY (measurement, time, tags_key));
+    measurement TEXT NOT NULL, tags TEXT NOT NULL, time TEXT NOT NULL, fields TEXT NOT NULL,
+    updated_at TEXT NOT NULL, PRIMARY KEY (measurement, tags, time)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS configurations (
     binding TEXT PRIMARY KEY, seq INTEGER NOT NULL, body TEXT NOT NULL, updated_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS runs (
     id TEXT PRIMARY KEY, seq INTEGER NOT NULL, binding TEXT NOT NULL, content_count INTEGER NOT NULL,
     status TEXT NOT NULL, test INTEGER NOT NULL, description TEXT, message TEXT,
     history TEXT NOT NULL, progress TEXT NOT NULL, created_at TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS fact_sheets_seq ON fact_sheets (seq);
-CREATE INDEX IF NOT EXISTS relations_seq ON relations (seq);
-CREATE INDEX IF NOT EXISTS relations_from ON relations (from_id);
-CREATE INDEX IF NOT EXISTS documents_seq ON documents (seq);
-CREATE INDEX IF NOT EXISTS metric_points_seq ON metric_points (seq);
 CREATE INDEX IF NOT EXISTS runs_seq ON runs (seq);
 CREATE TABLE IF NOT EXISTS tag_groups (
     id TEXT PRIMARY KEY, seq INTEGER NOT NULL, name TEXT NOT NULL UNIQUE, attrs TEXT NOT NULL);
@@ -61,10 +65,33 @@ CREATE TABLE IF NOT EXISTS tags (
     attrs TEXT NOT NULL, UNIQUE (group_id, name));
 CREATE TABLE IF NOT EXISTS fact_sheet_tags (
     fact_sheet_id TEXT NOT NULL, tag_id TEXT NOT NULL, PRIMARY KEY (fact_sheet_id, tag_id));
-CREATE TABLE IF NOT EXISTS run_ldifs (run_id TEXT PRIMARY KEY, ldif TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS run_bodies (run_id TEXT PRIMARY KEY, body BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS warnings (
     run_id TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (run_id, seq));
 """
+
+
+class WorkspaceError(Exception):
+    """The --db file cannot hold this sandbox's workspace."""
+
+
+def _upsert(table: str, columns: str) -> str:
+    """A new row is inserted, a known one (same seq) updated in place: INSERT OR REPLACE would
+    delete and re-insert it in every index."""
+    names = columns.split()
+    marks = ", ".join("?" for _ in names)
+    changes = ", ".join(f"{name} = excluded.{name}" for name in names if name != "seq")
+    return (
+        f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks}) "  # noqa: S608 - fixed names
+        f"ON CONFLICT (seq) DO UPDATE SET {changes}"
+    )
+
+
+_SAVE_FACT_SHEET = _upsert(
+    "fact_sheets", "seq id type name status external_id attrs rev created_at updated_at"
+)
+_SAVE_RELATION = _upsert("relations", "seq id type from_id to_id attrs created_at updated_at")
+_SAVE_DOCUMENT = _upsert("documents", "seq id fact_sheet_id name attrs created_at updated_at")
 
 #: The five keys that bind an LDIF to a processor configuration (leanix-api.md §3: "need to match exactly").
 BINDING_KEYS = (
@@ -77,6 +104,9 @@ BINDING_KEYS = (
 
 #: Fact sheet attributes shown as top-level fields; every other update key is a generic field.
 STANDARD_ATTRIBUTES = ("description", "category", "alias", "release", "lifecycle")
+
+_json_text = json.encoder.encode_basestring_ascii
+_FIELDS = json.JSONDecoder(parse_float=Decimal, parse_int=Decimal)
 
 ACTIVE = "ACTIVE"
 ARCHIVED = "ARCHIVED"
@@ -97,8 +127,22 @@ def timestamp(moment: datetime) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+@functools.lru_cache(maxsize=4096)  # the points of a run share a few hundred tag sets
+def _tags_key(tags: tuple[tuple[str, str], ...]) -> str:
+    pairs = ", ".join([f"[{_json_text(k)}, {_json_text(v)}]" for k, v in sorted(tags)])
+    return f"[{pairs}]"
+
+
 def new_id() -> str:
-    return str(uuid.uuid4())
+    """A random (version 4) UUID, as LeanIX ids are; not a secret, so the fast generator will do."""
+    bits = random.getrandbits(128) & ~_UUID_VERSION_MASK | _UUID_VERSION_4
+    text = f"{bits:032x}"
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+#: The version nibble and variant bits of a UUID (RFC 4122 §4.1.1, §4.1.3), as one mask and value.
+_UUID_VERSION_MASK = (0xF000 << 64) | (0xC000 << 48)
+_UUID_VERSION_4 = (0x4000 << 64) | (0x8000 << 48)
 
 
 @dataclass
@@ -167,20 +211,29 @@ class Document:
 class MetricPoint:
     measurement: str
     time: str
-    tags: list[dict[str, str]]
+    #: (key, value) pairs.
+    tags: list[tuple[str, str]]
     fields: dict[str, Decimal]
     updated_at: str = ""
+    #: The tags as stored: JSON of the sorted pairs, part of the point's identity.
+    tags_key: str = field(init=False, repr=False)
 
-    @property
-    def tags_key(self) -> str:
-        return json.dumps(sorted((tag["key"], tag["value"]) for tag in self.tags))
+    # The stored forms are written out by hand (the same text `json.dumps` would give): with one
+    # point per item, the set-up cost of the generic encoder is what a run would spend its time on.
+    def __post_init__(self) -> None:
+        self.tags_key = _tags_key(tuple(self.tags))
+
+    def fields_text(self) -> str:
+        """The fields as stored: a JSON object of exact numbers (every field is a Decimal)."""
+        fields = ", ".join([f"{_json_text(k)}: {decimal_text(v)}" for k, v in self.fields.items()])
+        return f"{{{fields}}}"
 
     def export(self) -> dict[str, Any]:
         exported: dict[str, Any] = to_plain(
             {
                 "measurement": self.measurement,
                 "time": self.time,
-                "tags": sorted(self.tags, key=lambda tag: (tag["key"], tag["value"])),
+                "tags": [{"key": key, "value": value} for key, value in sorted(self.tags)],
                 "fields": dict(sorted(self.fields.items())),
                 "updatedAt": self.updated_at,
             }
@@ -228,12 +281,27 @@ class Workspace:
     def __init__(self, path: str) -> None:
         self.lock = threading.RLock()
         self._depth = 0
+        self._seqs: dict[str, int] = {}
         self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._conn.row_factory = sqlite3.Row
         if path != ":memory:":
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
+        tables = {row[0] for row in self._conn.execute("SELECT name FROM sqlite_master")}
+        version = (
+            self._conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+            if "meta" in tables
+            else None
+        )
+        if tables and (version is None or version[0] != SCHEMA_VERSION):
+            self._conn.close()
+            raise WorkspaceError(
+                f"{path} holds a workspace of another leanix-sandbox version (schema "
+                f"{version[0] if version else 1}, this one uses {SCHEMA_VERSION}); "
+                "delete it or pass another --db"
+            )
         self._conn.executescript(_SCHEMA)
+        self.set_meta("schema", SCHEMA_VERSION)
 
     def close(self) -> None:
         with self.lock:
@@ -286,8 +354,14 @@ class Workspace:
             self._conn.execute(sql, args)
 
     def _next_seq(self, table: str) -> int:
-        row = self._one(f"SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM {table}")  # noqa: S608
-        return int(row["next"]) if row else 1
+        """Insertion order; counted in memory since this connection is the file's only writer."""
+        with self.lock:
+            last = self._seqs.get(table)
+            if last is None:
+                row = self._one(f"SELECT COALESCE(MAX(seq), 0) AS last FROM {table}")  # noqa: S608
+                last = int(row["last"]) if row else 0
+            self._seqs[table] = last + 1
+            return last + 1
 
     # -- meta ---------------------------------------------------------------------------------
     def meta(self, key: str, default: str) -> str:
@@ -366,10 +440,9 @@ class Workspace:
             if not sheet.seq:
                 sheet.seq = self._next_seq("fact_sheets")
             self._run(
-                "INSERT OR REPLACE INTO fact_sheets (id, seq, type, name, status, external_id, attrs, "
-                "rev, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                sheet.id,
+                _SAVE_FACT_SHEET,
                 sheet.seq,
+                sheet.id,
                 sheet.type,
                 sheet.name,
                 sheet.status,
@@ -423,10 +496,9 @@ class Workspace:
             if not relation.seq:
                 relation.seq = self._next_seq("relations")
             self._run(
-                "INSERT OR REPLACE INTO relations (id, seq, type, from_id, to_id, attrs, created_at, "
-                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                relation.id,
+                _SAVE_RELATION,
                 relation.seq,
+                relation.id,
                 relation.type,
                 relation.from_id,
                 relation.to_id,
@@ -471,10 +543,9 @@ class Workspace:
             if not document.seq:
                 document.seq = self._next_seq("documents")
             self._run(
-                "INSERT OR REPLACE INTO documents (id, seq, fact_sheet_id, name, attrs, created_at, "
-                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                document.id,
+                _SAVE_DOCUMENT,
                 document.seq,
+                document.id,
                 document.fact_sheet_id,
                 document.name,
                 to_storage(document.attrs),
@@ -482,8 +553,31 @@ class Workspace:
                 document.updated_at,
             )
 
-    def delete_document(self, document_id: str) -> None:
-        self._run("DELETE FROM documents WHERE id = ?", document_id)
+    def insert_document(self, document: Document) -> bool:
+        """Store a new document; False (and nothing written) when its fact sheet has one of that
+        name already."""
+        with self.lock:
+            seq = self._next_seq("documents")
+            cursor = self._conn.execute(
+                "INSERT INTO documents (seq, id, fact_sheet_id, name, attrs, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (
+                    seq,
+                    document.id,
+                    document.fact_sheet_id,
+                    document.name,
+                    to_storage(document.attrs),
+                    document.created_at,
+                    document.updated_at,
+                ),
+            )
+            if cursor.rowcount <= 0:
+                return False
+            document.seq = seq
+            return True
+
+    def delete_document(self, seq: int) -> None:
+        self._run("DELETE FROM documents WHERE seq = ?", seq)
 
     # -- metrics ------------------------------------------------------------------------------
     @staticmethod
@@ -491,55 +585,63 @@ class Workspace:
         return MetricPoint(
             measurement=row["measurement"],
             time=row["time"],
-            tags=from_storage(row["tags"]),
-            fields=from_storage(row["fields"]),
+            tags=[(key, value) for key, value in json.loads(row["tags"])],
+            fields=_FIELDS.decode(row["fields"]),
             updated_at=row["updated_at"],
         )
 
-    def metric_point(self, measurement: str, time: str, tags_key: str) -> MetricPoint | None:
+    def metric_fields(self, measurement: str, time: str, tags_key: str) -> dict[str, Any] | None:
+        """The fields of a stored point, or None when there is no such point."""
         row = self._one(
-            "SELECT * FROM metric_points WHERE measurement = ? AND time = ? AND tags_key = ?",
+            "SELECT fields FROM metric_points WHERE measurement = ? AND tags = ? AND time = ?",
             measurement,
-            time,
             tags_key,
+            time,
         )
-        return self._point(row) if row else None
+        return _FIELDS.decode(row["fields"]) if row else None
+
+    def insert_metric_point(self, point: MetricPoint) -> bool:
+        """Store a new point; False (and nothing written) when the point exists already."""
+        with self.lock:
+            cursor = self._conn.execute(
+                "INSERT INTO metric_points (measurement, tags, time, fields, updated_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (
+                    point.measurement,
+                    point.tags_key,
+                    point.time,
+                    point.fields_text(),
+                    point.updated_at,
+                ),
+            )
+            return cursor.rowcount > 0
 
     def save_metric_point(self, point: MetricPoint) -> None:
-        with self.lock:
-            existing = self._one(
-                "SELECT seq FROM metric_points WHERE measurement = ? AND time = ? AND tags_key = ?",
-                point.measurement,
-                point.time,
-                point.tags_key,
-            )
-            seq = int(existing["seq"]) if existing else self._next_seq("metric_points")
-            self._run(
-                "INSERT OR REPLACE INTO metric_points (measurement, time, tags_key, seq, tags, fields, "
-                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                point.measurement,
-                point.time,
-                point.tags_key,
-                seq,
-                to_storage(point.tags),
-                to_storage(point.fields),
-                point.updated_at,
-            )
+        self._run(
+            "INSERT INTO metric_points (measurement, tags, time, fields, updated_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (measurement, tags, time) "
+            "DO UPDATE SET fields = excluded.fields, updated_at = excluded.updated_at",
+            point.measurement,
+            point.tags_key,
+            point.time,
+            point.fields_text(),
+            point.updated_at,
+        )
 
     def delete_metric_point(self, measurement: str, time: str, tags_key: str) -> bool:
         with self.lock:
             cursor = self._conn.execute(
-                "DELETE FROM metric_points WHERE measurement = ? AND time = ? AND tags_key = ?",
-                (measurement, time, tags_key),
+                "DELETE FROM metric_points WHERE measurement = ? AND tags = ? AND time = ?",
+                (measurement, tags_key, time),
             )
             return cursor.rowcount > 0
 
     def metric_points(self, measurement: str | None = None) -> list[MetricPoint]:
         if measurement is None:
-            rows = self._all("SELECT * FROM metric_points ORDER BY measurement, time, tags_key")
+            rows = self._all("SELECT * FROM metric_points ORDER BY measurement, time, tags")
         else:
             rows = self._all(
-                "SELECT * FROM metric_points WHERE measurement = ? ORDER BY time, tags_key",
+                "SELECT * FROM metric_points WHERE measurement = ? ORDER BY time, tags",
                 measurement,
             )
         return [self._point(row) for row in rows]
@@ -684,12 +786,9 @@ class Workspace:
                 run.created_at,
             )
 
-    def save_run_ldif(self, run_id: str, ldif: dict[str, Any]) -> None:
-        self._run(
-            "INSERT OR REPLACE INTO run_ldifs (run_id, ldif) VALUES (?, ?)",
-            run_id,
-            to_storage(ldif),
-        )
+    def save_run_body(self, run_id: str, body: bytes) -> None:
+        """The LDIF as the client sent it: exact JSON already, so it is kept without re-encoding."""
+        self._run("INSERT OR REPLACE INTO run_bodies (run_id, body) VALUES (?, ?)", run_id, body)
 
     def run(self, run_id: str, *, with_ldif: bool = False) -> Run | None:
         row = self._one("SELECT * FROM runs WHERE id = ?", run_id)
@@ -697,8 +796,8 @@ class Workspace:
             return None
         run = self._run_row(row)
         if with_ldif:
-            stored = self._one("SELECT ldif FROM run_ldifs WHERE run_id = ?", run_id)
-            run.ldif = from_storage(stored["ldif"]) if stored else {}
+            stored = self._one("SELECT body FROM run_bodies WHERE run_id = ?", run_id)
+            run.ldif = exactjson.loads(stored["body"]) if stored else {}
         return run
 
     def runs(self, statuses: tuple[str, ...] = ()) -> list[Run]:
@@ -750,10 +849,11 @@ class Workspace:
                 "metric_points",
                 "configurations",
                 "runs",
-                "run_ldifs",
+                "run_bodies",
                 "tag_groups",
                 "tags",
                 "fact_sheet_tags",
                 "warnings",
             ):
                 self._run(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+            self._seqs.clear()
