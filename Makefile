@@ -15,7 +15,7 @@ venv: $(STAMP)
 # Meltano installs the plugins into .meltano/ with uv, exactly as a user's `meltano install` would.
 plugins: $(MELTANO_STAMP)
 
-$(MELTANO_STAMP): $(STAMP) meltano.yml
+$(MELTANO_STAMP): $(STAMP) meltano.yml $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 	$(BIN)/meltano install
 	touch $(MELTANO_STAMP)
 

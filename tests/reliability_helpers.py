@@ -238,11 +238,19 @@ class PipeRunner:
         tap, target, paths = self.start()
         return self.finish(tap, target, paths, started=started)
 
-    def run_and_kill(self, delay: float) -> PipeResult:
-        """Start the pair, SIGKILL its whole process group after `delay` seconds (if still alive)."""
+    def run_and_kill(self, delay: float, *, after_states: int = 0) -> PipeResult:
+        """Start the pair; once the target has passed `after_states` states on, wait `delay`
+        seconds more and SIGKILL its whole process group (if still alive).
+
+        Counting states rather than seconds from the start keeps the kill points spread over the
+        run however fast the pair is and however loaded the machine (start-up dominates a short
+        run, so a delay drawn from an uninterrupted run's duration mostly lands before the first
+        checkpoint)."""
         started = time.monotonic()
         tap, target, paths = self.start()
-        deadline = started + delay
+        while target.poll() is None and _states_written(paths["state_out"]) < after_states:
+            time.sleep(0.005)
+        deadline = time.monotonic() + delay
         while time.monotonic() < deadline and target.poll() is None:
             time.sleep(0.01)
         killed = target.poll() is None or tap.poll() is None
@@ -252,6 +260,15 @@ class PipeRunner:
             except ProcessLookupError:
                 killed = False
         return self.finish(tap, target, paths, killed=killed, started=started)
+
+
+def _states_written(path: Path) -> int:
+    """Complete state lines in a target's stdout so far (see `last_state`)."""
+    try:
+        text = path.read_bytes()
+    except FileNotFoundError:
+        return 0
+    return sum(1 for line in text.split(b"\n")[:-1] if b"bookmarks" in line)
 
 
 def wait_runs_settled(leanix: SandboxProcess, timeout: float = 60.0) -> None:

@@ -2,10 +2,11 @@
 
 Each trial is one company (its own company key, ledger and state) in a shared LeanIX sandbox. The pair
 `tap-sage-intacct | target-leanix` runs as real processes over HTTP in a process group of its own and is
-killed with SIGKILL at a delay the trial's seed picks within the measured duration of an uninterrupted
-run; the rerun gets the last STATE the target had written (what Meltano's state backend would hold).
-After the rerun the company's workspace must equal that of the uninterrupted run, field by field:
-no record lost, no amount counted twice. Two trials go through `meltano run` itself.
+killed with SIGKILL at a point the trial's seed picks: after some number of the target's checkpoints
+(none to all but the last of an uninterrupted run's), plus up to 0.3 s. The rerun gets the last STATE
+the target had written (what Meltano's state backend would hold). After the rerun the company's
+workspace must equal that of the uninterrupted run, field by field: no record lost, no amount counted
+twice. Two trials go through `meltano run` itself.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ class Baseline:
     content: dict[str, dict[str, object]]
     seconds: float
     catalog: dict[str, object]
+    states: int  # state lines the uninterrupted target passed on
 
 
 @pytest.fixture(scope="module")
@@ -85,12 +87,15 @@ def baseline(intacct, leanix, tmp_path_factory) -> Baseline:
     content = normalised_workspace(leanix.admin("GET", "/admin/export"), "BASELINE")
     assert content["metrics"], "the baseline must publish spend"
     assert content["documents"], "the baseline must publish invoices"
-    return Baseline(content, result.seconds, catalog)
+    states = sum(1 for line in result.state_out.splitlines() if "bookmarks" in line)
+    assert states >= 4, f"the baseline must checkpoint several times, got {states} states"
+    return Baseline(content, result.seconds, catalog, states)
 
 
 @dataclass
 class Trial:
     seed: int
+    after_states: int
     delay: float
     killed: bool
     state_before_rerun: bool
@@ -100,7 +105,9 @@ class Trial:
 
 def pipe_trial(seed: int, intacct, leanix, baseline: Baseline, root: Path) -> Trial:
     rng = random.Random(seed)  # noqa: S311 - reproducible kill points
-    delay = rng.uniform(0.05, 1.0) * baseline.seconds
+    # After 0 .. all-but-the-last checkpoints, then a little later: start-up, mid-batch, mid-publish.
+    after_states = rng.randrange(baseline.states)
+    delay = rng.uniform(0.0, 0.3)
     company = f"CRASH{seed:02d}X"
     workdir = root / company
     runner = PipeRunner(
@@ -109,14 +116,14 @@ def pipe_trial(seed: int, intacct, leanix, baseline: Baseline, root: Path) -> Tr
         target_config(leanix, company, workdir / "ledger.sqlite", batch_size_rows=BATCH_ROWS),
         baseline.catalog,
     )
-    killed = runner.run_and_kill(delay)
+    killed = runner.run_and_kill(delay, after_states=after_states)
     had_state = runner.state is not None
     rerun = runner.run()
     assert rerun.ok, f"seed {seed}: rerun failed\n{rerun.describe()}"
     wait_runs_settled(leanix)
     content = normalised_workspace(leanix.admin("GET", "/admin/export"), company)
     diff = compare(baseline.content, content)
-    return Trial(seed, delay, killed.killed, had_state, diff.count, str(diff))
+    return Trial(seed, after_states, delay, killed.killed, had_state, diff.count, str(diff))
 
 
 def test_sigkill_at_random_points_then_rerun_equals_uninterrupted_run(
@@ -131,7 +138,7 @@ def test_sigkill_at_random_points_then_rerun_equals_uninterrupted_run(
             )
         )
     report = "\n".join(
-        f"seed {t.seed:2d}: kill at {t.delay:5.2f}s killed={t.killed} resumed_from_state="
+        f"seed {t.seed:2d}: kill {t.delay:4.2f}s after state {t.after_states:3d} killed={t.killed} resumed_from_state="
         f"{t.state_before_rerun} differences={t.differences}"
         for t in trials
     )

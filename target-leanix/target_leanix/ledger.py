@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import typing as t
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -434,10 +435,14 @@ class Ledger:
         stats = WriteStats()
         self._services_this_batch = {}
         with self._tx() as conn:
-            self._prefetch_batch(conn, entries)
             dirty_services: set[str | None] = set()
             dirty_departments: set[str | None] = set()
-            for entry in entries:
+            fresh = self._write_fresh_lines(
+                conn, entries, stats, dirty_services
+            ) or self._write_fresh_headers(conn, entries, stats)
+            if not fresh:
+                self._prefetch_batch(conn, entries)
+            for entry in () if fresh else entries:
                 item = entry.item
                 if entry.service is not None:
                     self._save_service(conn, entry.service)
@@ -463,6 +468,152 @@ class Ledger:
             self._mark(conn, "department", dirty_departments)
         return stats
 
+    def _write_fresh_lines(
+        self,
+        conn: _Session,
+        entries: Sequence[Entry],
+        stats: WriteStats,
+        dirty: set[str | None],
+    ) -> bool:
+        """The usual batch, spend lines the ledger has never seen, in bulk: a few `IN` queries for
+        their vendors and card headers, one executemany. It writes what `_write_line` would, line by
+        line. False (nothing written) for any other batch, which takes the general path."""
+        items: list[SpendLineItem] = []
+        keys: set[tuple[str, str]] = set()
+        for entry in entries:
+            item = entry.item
+            if not isinstance(item, SpendLineItem) or item.deleted:
+                return False
+            keys.add((item.kind.value, item.recordno))
+            items.append(item)
+        if not items or len(keys) != len(items):
+            return False  # a line twice in one batch: the general path keeps the order of events
+        if self._any_exists(conn, self.lines, keys):
+            return False  # re-sent lines replace earlier versions: the general path
+        vendors = self._vendor_services(conn, {item.vendor_id for item in items if item.vendor_id})
+        header_services = self._card_header_services(
+            conn, {item.header_recordno for item in items if item.kind is SpendKind.CARD}
+        )
+        rows = []
+        for entry, item in zip(entries, items, strict=True):
+            own = entry.service.key if entry.service is not None else None
+            if entry.service is not None:
+                self._save_service(conn, entry.service)
+            # `_resolve`: the line's vendor if it is a service, else its card's descriptor, else
+            # (expense lines) its own text.
+            resolved = vendors.get(item.vendor_id or "")
+            if resolved is None:
+                if item.kind is SpendKind.CARD:
+                    resolved = header_services.get(item.header_recordno)
+                else:
+                    resolved = own
+            dirty.add(resolved)
+            rows.append(
+                {
+                    "kind": item.kind.value,
+                    "recordno": item.recordno,
+                    "header_recordno": item.header_recordno,
+                    "department_id": item.department_id,
+                    "vendor_id": item.vendor_id,
+                    "description": item.description,
+                    "amount": _money(item.amount),
+                    "currency": item.currency,
+                    "base_amount": _money(item.base_amount),
+                    "base_currency": item.base_currency,
+                    "month": item.month,
+                    "deleted": False,
+                    "own_service_key": own,
+                    "service_key": resolved,
+                    "seen_run": self.run_marker,
+                }
+            )
+        conn.flush()
+        conn.insert_many(self.lines, rows)
+        stats.written[SpendLineItem.__name__] += len(rows)
+        return True
+
+    def _write_fresh_headers(
+        self, conn: _Session, entries: Sequence[Entry], stats: WriteStats
+    ) -> bool:
+        """A batch of card transactions or expense reports the ledger has never seen, in bulk, as
+        `_write_header` would write them; their lines (if any came first) are revisited at the end
+        of the batch as usual. False (nothing written) for any other batch."""
+        keys: set[tuple[str, str]] = set()
+        for entry in entries:
+            item = entry.item
+            if not isinstance(item, SpendHeaderItem) or item.deleted:
+                return False
+            keys.add((item.kind.value, item.recordno))
+        if not keys or len(keys) != len(entries):
+            return False
+        if self._any_exists(conn, self.headers, keys):
+            return False
+        rows = []
+        for entry in entries:
+            item = t.cast("SpendHeaderItem", entry.item)
+            if entry.service is not None:
+                self._save_service(conn, entry.service)
+            rows.append(
+                {
+                    "kind": item.kind.value,
+                    "recordno": item.recordno,
+                    "descriptor": item.descriptor,
+                    "state": item.state,
+                    "deleted": False,
+                    "service_key": entry.service.key if entry.service is not None else None,
+                }
+            )
+        self._check_headers_have_lines(conn, keys)
+        conn.headers_to_revisit.update(keys)
+        conn.flush()
+        conn.insert_many(self.headers, rows)
+        stats.written[SpendHeaderItem.__name__] += len(rows)
+        return True
+
+    def _any_exists(self, conn: _Session, table: sa.Table, keys: Iterable[tuple[str, str]]) -> bool:
+        """Whether `table` (keyed by kind and recordno) holds any of these keys."""
+        by_kind: dict[str, list[str]] = defaultdict(list)
+        for kind, recordno in keys:
+            by_kind[kind].append(recordno)
+        for kind, recordnos in by_kind.items():
+            for chunk in _chunks(sorted(recordnos)):
+                query = sa.select(table.c.recordno).where(
+                    table.c.kind == kind, table.c.recordno.in_(chunk)
+                )
+                if conn.execute(query.limit(1)).first() is not None:
+                    return True
+        return False
+
+    def _vendor_services(self, conn: _Session, vendor_ids: Iterable[str]) -> dict[str, str]:
+        """vendor_id -> service of the live vendors among these that are a service."""
+        table = self.vendors
+        found: dict[str, str] = {}
+        for chunk in _chunks(sorted(vendor_ids)):
+            for row in conn.execute(
+                sa.select(table.c.vendor_id, table.c.service_key).where(
+                    table.c.vendor_id.in_(chunk),
+                    table.c.deleted.is_(False),
+                )
+            ):
+                if row.service_key:
+                    found[row.vendor_id] = str(row.service_key)
+        return found
+
+    def _card_header_services(
+        self, conn: _Session, recordnos: Iterable[str]
+    ) -> dict[str, str | None]:
+        """recordno -> service of the card transactions among these that the ledger holds."""
+        table = self.headers
+        found: dict[str, str | None] = {}
+        for chunk in _chunks(sorted(recordnos)):
+            for row in conn.execute(
+                sa.select(table.c.recordno, table.c.service_key).where(
+                    table.c.kind == SpendKind.CARD.value, table.c.recordno.in_(chunk)
+                )
+            ):
+                found[row.recordno] = str(row.service_key) if row.service_key else None
+        return found
+
     def _prefetch_batch(self, conn: _Session, entries: Sequence[Entry]) -> None:
         """Load every row the batch will look up by key with a few `IN` queries per table."""
         wanted: dict[str, set[tuple[tuple[str, Any], ...]]] = defaultdict(set)
@@ -474,25 +625,37 @@ class Ledger:
         tables = {t.name: t for t in self.metadata.tables.values()}
         for name, keys in wanted.items():
             self._prefetch(conn, tables[name], sorted(keys))
-        # Which of the batch's headers already have lines: only those need their lines revisited.
+        self._check_headers_have_lines(
+            conn,
+            [
+                (entry.item.kind.value, entry.item.recordno)
+                for entry in entries
+                if isinstance(entry.item, SpendHeaderItem)
+            ],
+        )
+
+    def _check_headers_have_lines(self, conn: _Session, keys: Iterable[tuple[str, str]]) -> None:
+        """Which of the batch's headers already have lines: only those need their lines revisited."""
         lines = self.lines
-        by_kind: dict[str, list[str]] = defaultdict(list)
-        for entry in entries:
-            if isinstance(entry.item, SpendHeaderItem):
-                by_kind[entry.item.kind.value].append(entry.item.recordno)
-        for kind, recordnos in by_kind.items():
-            conn.headers_checked.update((kind, recordno) for recordno in recordnos)
-            unique = sorted(set(recordnos))
-            for start in range(0, len(unique), _IN_CHUNK):
-                found = conn.execute(
-                    sa.select(lines.c.header_recordno)
-                    .where(
-                        lines.c.kind == kind,
-                        lines.c.header_recordno.in_(unique[start : start + _IN_CHUNK]),
-                    )
-                    .distinct()
-                ).scalars()
-                conn.headers_with_lines.update((kind, str(recordno)) for recordno in found)
+        wanted = set(keys)
+        conn.headers_checked.update(wanted)
+        for chunk in _chunks(sorted({recordno for _kind, recordno in wanted})):
+            for row in conn.execute(
+                sa.select(lines.c.kind, lines.c.header_recordno)
+                .where(self._by_header(chunk))
+                .distinct()
+            ):
+                key = (row.kind, str(row.header_recordno))
+                if key in wanted:
+                    conn.headers_with_lines.add(key)
+
+    def _by_header(self, recordnos: Sequence[str]) -> sa.ColumnElement[bool]:
+        """Lines under these header recordnos, of any kind: callers keep the kind they want.
+
+        With `kind = ?` beside a long `IN`, SQLite prefers the primary key (kind, recordno) to the
+        header_recordno index and reads every line of the kind, per query: a batch then cost time
+        in proportion to the whole ledger."""
+        return self.lines.c.header_recordno.in_(recordnos)
 
     def _lookups(self, item: Item) -> list[tuple[sa.Table, tuple[tuple[str, Any], ...]]]:
         """The rows (table, primary key) that writing `item` reads by key."""
@@ -956,19 +1119,26 @@ class Ledger:
             return str(header.service_key) if header is not None and header.service_key else None
         return own_service_key
 
-    def _reattribute(self, conn: _Session, where: sa.ColumnElement[bool]) -> set[str | None]:
-        """Recompute the attribution of the selected lines; return old and new service keys."""
+    def _reattribute(
+        self, conn: _Session, where: sa.ColumnElement[bool], kind: str | None = None
+    ) -> set[str | None]:
+        """Recompute the attribution of the selected lines (of `kind`, when given: see
+        `_by_header`); return old and new service keys."""
         touched: set[str | None] = set()
-        rows = conn.execute(
-            sa.select(
-                self.lines.c.kind,
-                self.lines.c.recordno,
-                self.lines.c.header_recordno,
-                self.lines.c.vendor_id,
-                self.lines.c.own_service_key,
-                self.lines.c.service_key,
-            ).where(where)
-        ).all()
+        rows = [
+            row
+            for row in conn.execute(
+                sa.select(
+                    self.lines.c.kind,
+                    self.lines.c.recordno,
+                    self.lines.c.header_recordno,
+                    self.lines.c.vendor_id,
+                    self.lines.c.own_service_key,
+                    self.lines.c.service_key,
+                ).where(where)
+            )
+            if kind is None or row.kind == kind
+        ]
         # `_resolve` reads the lines' vendors and card headers: load them in bulk first.
         self._prefetch(
             conn, self.vendors, sorted({(("vendor_id", r.vendor_id),) for r in rows if r.vendor_id})
@@ -1008,15 +1178,10 @@ class Ledger:
                 wanted[kind].append(recordno)
         conn.headers_to_revisit.clear()
         touched: set[str | None] = set()
-        lines = self.lines
         for kind, recordnos in wanted.items():
             for start in range(0, len(recordnos), _IN_CHUNK):
                 chunk = recordnos[start : start + _IN_CHUNK]
-                touched.update(
-                    self._reattribute(
-                        conn, sa.and_(lines.c.kind == kind, lines.c.header_recordno.in_(chunk))
-                    )
-                )
+                touched.update(self._reattribute(conn, self._by_header(chunk), kind))
         return touched
 
     def _reattribute_header(self, conn: _Session, kind: str, recordno: str) -> set[str | None]:
@@ -1070,14 +1235,13 @@ class Ledger:
         conn.reports_paid_or_unpaid.clear()
         for start in range(0, len(wanted), _IN_CHUNK):
             dirty.update(
-                conn.execute(
-                    sa.select(self.lines.c.service_key)
-                    .where(
-                        self.lines.c.kind == SpendKind.EXPENSE.value,
-                        self.lines.c.header_recordno.in_(wanted[start : start + _IN_CHUNK]),
-                    )
+                row.service_key
+                for row in conn.execute(
+                    sa.select(self.lines.c.kind, self.lines.c.service_key)
+                    .where(self._by_header(wanted[start : start + _IN_CHUNK]))
                     .distinct()
-                ).scalars()
+                )
+                if row.kind == SpendKind.EXPENSE.value
             )
 
     def _write_invoice(self, conn: _Session, item: InvoiceItem, dirty: set[str | None]) -> None:
@@ -1339,19 +1503,31 @@ class Ledger:
             },
         }
 
-    def unattributed_this_run(self) -> list[tuple[str, Decimal, str]]:
+    def unattributed_this_run(self) -> Iterator[tuple[str, Decimal, str]]:
         """(descriptor or memo, amount, currency) of the lines this run wrote that no service
-        claims; see `unattributed`."""
-        lines = self.lines
+        claims, as `unattributed` gives them; streamed, so memory does not grow with the run."""
+        lines, headers = self.lines, self.headers
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                sa.select(lines.c.kind, lines.c.recordno).where(
+            rows = conn.execution_options(stream_results=True, yield_per=2000).execute(
+                sa.select(
+                    lines.c.kind,
+                    lines.c.description,
+                    lines.c.amount,
+                    lines.c.currency,
+                    headers.c.descriptor,
+                )
+                .join(headers, self._line_under_header)
+                .where(
                     lines.c.seen_run == self.run_marker,
                     lines.c.deleted.is_(False),
+                    headers.c.deleted.is_(False),
                     lines.c.service_key.is_(None),
                 )
-            ).all()
-        return self.unattributed((row.kind, row.recordno) for row in rows)
+                .order_by(lines.c.kind, lines.c.recordno)
+            )
+            for row in rows:
+                text = row.descriptor if row.kind == SpendKind.CARD.value else row.description
+                yield text or row.description or "(no text)", Decimal(row.amount), row.currency
 
     def unattributed(self, keys: Iterable[tuple[str, str]]) -> list[tuple[str, Decimal, str]]:
         """(descriptor or memo, amount, currency) of the given lines that no service claims.
@@ -1466,6 +1642,11 @@ class Ledger:
 _IN_CHUNK = 500  # keys per `IN (...)`: well below SQLite's and PostgreSQL's parameter limits
 
 
+def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(values), _IN_CHUNK):
+        yield values[start : start + _IN_CHUNK]
+
+
 class _CachedRow(dict[str, Any]):
     """A row as a dict whose columns read as attributes, like `sa.Row`."""
 
@@ -1535,8 +1716,35 @@ class _Session:
             by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
             for row in rows:
                 by_columns[tuple(row)].append(row)
-            for same in by_columns.values():
-                self.conn.execute(table.insert(), same)
+            for columns, same in by_columns.items():
+                self.insert_many(table, same, columns)
+
+    def insert_many(
+        self, table: sa.Table, rows: list[dict[str, Any]], columns: Sequence[str] | None = None
+    ) -> None:
+        """One executemany straight to the driver: SQLAlchemy's per-row parameter processing cost
+        more than SQLite's insert itself. Named-parameter drivers (psycopg2) take the dicts."""
+        if not rows:
+            return
+        dialect = self.conn.dialect
+        columns = list(rows[0]) if columns is None else list(columns)
+        compiled = table.insert().compile(dialect=dialect, column_keys=columns)
+        if not compiled.positional or compiled.positiontup is None:
+            self.conn.execute(table.insert(), rows)
+            return
+        order = list(compiled.positiontup)
+        processors = [
+            (index, process)
+            for index, name in enumerate(order)
+            if (process := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
+        ]
+        parameters = []
+        for row in rows:
+            values = [row[name] for name in order]
+            for index, process in processors:
+                values[index] = process(values[index])
+            parameters.append(tuple(values))
+        self.conn.exec_driver_sql(str(compiled), parameters)
 
     def rows(self, table_name: str) -> dict[tuple[tuple[str, Any], ...], _CachedRow | None]:
         return self._cache.setdefault(table_name, {})

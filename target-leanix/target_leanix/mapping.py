@@ -163,6 +163,25 @@ USED_STREAMS = frozenset(
         BILL_LINE_STREAM,
     }
 )
+# The order the target writes a drained batch of each stream in: what others refer to first.
+DRAIN_ORDER = {
+    stream: index
+    for index, stream in enumerate(
+        (
+            VENDOR_STREAM,
+            DEPARTMENT_STREAM,
+            BILL_LINE_STREAM,
+            CARD_HEADER_STREAM,
+            EXPENSE_HEADER_STREAM,
+            REIMBURSEMENT_STREAM,
+            CARD_LINE_STREAM,
+            EXPENSE_LINE_STREAM,
+            BILL_STREAM,
+            PAYMENT_STREAM,
+            PURCHASE_ORDER_STREAM,
+        )
+    )
+}
 # Streams of the tap that carry nothing the LeanIX model needs: accepted silently.
 IGNORED_TAP_STREAMS = frozenset(
     {

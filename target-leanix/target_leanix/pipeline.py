@@ -34,7 +34,7 @@ from target_leanix.publisher import DryRunWriter, LeanIXWriter, Publisher, Publi
 from target_leanix.recognition import Match, RecognitionReport, RecognitionRules, Recognizer
 
 DEFAULT_LEDGER_PATH = "target-leanix-ledger.sqlite"
-MATCH_CACHE_LIMIT = 10_000  # recognition verdicts kept per run
+MATCH_CACHE_LIMIT = 4_000  # recognition verdicts kept per run
 
 
 class SettingsError(ValueError):

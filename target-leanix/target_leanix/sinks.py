@@ -20,6 +20,7 @@ from singer_sdk.sinks.core import BaseJSONSchemaValidator, JSONSchemaValidator
 from typing_extensions import override
 
 from target_leanix.mapping import USED_FIELDS, BadRecordError, to_item
+from target_leanix.reader import RecordDecoder
 
 if t.TYPE_CHECKING:
     from singer_sdk import Target
@@ -117,6 +118,14 @@ class IntacctSink(BatchSink):
             },
             "additionalProperties": True,
         }
+        # The target's fast reader decodes this stream's records with this (see reader.py).
+        self.fast_decoder = RecordDecoder(
+            stream_name,
+            self.schema,
+            list(self.key_properties),
+            USED_FIELDS,
+            check_types=self.validate_schema,
+        )
 
     @override
     def _add_sdc_metadata_to_record(
@@ -201,6 +210,25 @@ class IgnoredStreamSink(BatchSink):
     """A stream the target reads but does not use (known tap streams, or unknown ones in `skip` mode)."""
 
     MAX_SIZE_DEFAULT = 5000
+
+    def __init__(
+        self,
+        target: Target,
+        stream_name: str,
+        schema: dict[str, Any],
+        key_properties: t.Sequence[str] | None,
+    ) -> None:
+        super().__init__(target, stream_name, schema, key_properties)
+        # The fast reader still checks what the SDK would for a dropped record: its JSON, its key
+        # properties and its date fields (see reader.py).
+        dates = [
+            name
+            for name, spec in self.schema.get("properties", {}).items()
+            if isinstance(spec, dict) and get_datelike_property_type(spec)
+        ]
+        self.fast_decoder = RecordDecoder(
+            stream_name, self.schema, list(self.key_properties), dates, check_types=False
+        )
 
     @override
     def get_validator(self) -> BaseJSONSchemaValidator | None:

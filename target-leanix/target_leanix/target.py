@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import gc
 import sys
 import typing as t
 
@@ -14,9 +15,16 @@ from typing_extensions import override
 
 from target_leanix.leanix import LeanIXError
 from target_leanix.ledger import LedgerError
-from target_leanix.mapping import IGNORED_TAP_STREAMS, USED_STREAMS, BadRecordError
+from target_leanix.mapping import (
+    DRAIN_ORDER,
+    IGNORED_TAP_STREAMS,
+    USED_STREAMS,
+    BadRecordError,
+    to_item,
+)
 from target_leanix.pipeline import Pipeline, Settings, SettingsError
 from target_leanix.publisher import LedgerMissingError
+from target_leanix.reader import FastSingerReader, identity_maps
 from target_leanix.recognition import (
     RECOGNITION_CONFIG_SCHEMA,
     RecognitionConfigError,
@@ -188,6 +196,9 @@ class TargetLeanIX(Target):
         setup_mapper: bool = True,
         message_reader: GenericSingerReader[t.Any] | None = None,
     ) -> None:
+        fast_reader = FastSingerReader() if message_reader is None else None
+        if fast_reader is not None:
+            message_reader = fast_reader
         super().__init__(
             config=config,
             parse_env_config=parse_env_config,
@@ -207,10 +218,65 @@ class TargetLeanIX(Target):
         self._checkpoint_rows = int(
             self.config.get("batch_size_rows") or IntacctSink.MAX_SIZE_DEFAULT
         )
+        # Streams whose records reach their sink unchanged, by sink (see `fast_record`).
+        self._fast_sinks: dict[str, IntacctSink | IgnoredStreamSink] = {}
+        if fast_reader is not None:
+            fast_reader.attach(self)
+
+    def fast_path_allowed(self) -> bool:
+        """Stream maps and flattening change records on the SDK's path: then it reads everything."""
+        return not (
+            self.config.get("stream_maps")
+            or self.config.get("stream_map_config")
+            or self.config.get("flattening_enabled")
+        )
+
+    def fast_record(self, stream: str, line: str) -> bool:
+        """Take a RECORD line of a known stream past the SDK's per-record path (reader.py); False
+        when the line must go the SDK's way (bad or unusual records, streams not set up yet)."""
+        sink = self._sinks_active.get(stream)
+        if not isinstance(sink, IntacctSink | IgnoredStreamSink):
+            return False
+        if self._fast_sinks.get(stream) is not sink:
+            if not identity_maps(self, stream):
+                return False
+            self._fast_sinks[stream] = sink
+        record = sink.fast_decoder.decode(line)
+        if record is None:
+            return False
+        if isinstance(sink, IntacctSink):
+            try:
+                item = to_item(stream, record)
+            except BadRecordError:
+                return False  # the SDK's path reports it under on_bad_record
+            context = sink._get_context(record)
+            if item is not None:
+                context.setdefault("records", []).append(item)
+            self._records_since_checkpoint += 1
+        sink.tally_record_read()
+        sink.record_counter_metric.increment()
+        if sink.is_full:
+            if isinstance(sink, IntacctSink):
+                self._drain_ours()
+            else:
+                self.drain_one(sink)
+        self._handle_max_record_age()
+        return True
+
+    def _drain_ours(self) -> None:
+        """Drain every stream the target uses, parents first: a tap sends a header before its lines,
+        so lines then find their header (and vendor) in the ledger instead of being attributed once
+        without it and again when it arrives (`Ledger._revisit_headers`)."""
+        for sink in sorted(self._our_sinks, key=lambda s: DRAIN_ORDER.get(s.stream_name, 99)):
+            self.drain_one(sink)
 
     def pipeline(self) -> Pipeline:
         if self._pipeline is None:
             self._pipeline = Pipeline(self.settings, self.logger, self.recognition_rules)
+            # Everything loaded by now (singer-sdk, SQLAlchemy, the recognition catalog) lives as
+            # long as the process: keep it out of the garbage collections that a run's millions of
+            # short-lived records trigger, each of which would otherwise scan it again.
+            gc.freeze()
         return self._pipeline
 
     def register_sink(self, sink: IntacctSink) -> None:
@@ -233,8 +299,7 @@ class TargetLeanIX(Target):
     def _publish_everything_read(self) -> None:
         """Drain every sink into the ledger, then publish once: one LeanIX run per max_items_per_run
         for all streams together, instead of one per stream."""
-        for sink in self._our_sinks:
-            self.drain_one(sink)
+        self._drain_ours()
         self.pipeline().publish()
         self._records_since_checkpoint = 0
 
@@ -273,8 +338,7 @@ class TargetLeanIX(Target):
     @override
     def process_endofpipe(self) -> None:
         pipeline = self.pipeline()
-        for sink in self._our_sinks:
-            self.drain_one(sink)
+        self._drain_ours()
         # One publication for everything read, and leftovers of an interrupted earlier run. The
         # SDK's drain_all below then finds the sinks empty and writes STATE after our publication.
         pipeline.finish()

@@ -124,6 +124,13 @@ def _state(ledger: Ledger) -> dict[str, object]:
     }
 
 
+def _general_path_only(ledger: Ledger, monkeypatch) -> Ledger:
+    """The reference: every record through the general path, never the bulk ones."""
+    monkeypatch.setattr(ledger, "_write_fresh_lines", lambda *_args: False)
+    monkeypatch.setattr(ledger, "_write_fresh_headers", lambda *_args: False)
+    return ledger
+
+
 def _new_ledger(dialect: str, tmp_path, name: str) -> Ledger:
     if dialect == "postgres":
         reason = _postgres_answers()
@@ -141,10 +148,10 @@ def _new_ledger(dialect: str, tmp_path, name: str) -> Ledger:
     "dialect", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 )
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_one_batch_equals_one_record_at_a_time(dialect, seed, tmp_path):
+def test_one_batch_equals_one_record_at_a_time(dialect, seed, tmp_path, monkeypatch):
     ops = _operations(seed)
     bulk = _new_ledger(dialect, tmp_path, "bulk.sqlite")
-    single = _new_ledger(dialect, tmp_path, "single.sqlite")
+    single = _general_path_only(_new_ledger(dialect, tmp_path, "single.sqlite"), monkeypatch)
     try:
         # The same history in batches of 150 (with repeats of keys inside a batch) and one by one.
         for start in range(0, len(ops), 150):
@@ -180,5 +187,83 @@ def test_an_older_ledger_gains_the_run_column(tmp_path):
     assert snapshot is not None
     assert snapshot.cost_total == Decimal("10.00")
     # Only this run's lines are this run's: line 3 waits for its header, line 2 is Jira's.
-    assert upgraded.unattributed_this_run() == []
+    assert list(upgraded.unattributed_this_run()) == []
     upgraded.close()
+
+
+@pytest.mark.parametrize(
+    "dialect", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def test_batches_of_fresh_lines_equal_one_record_at_a_time(dialect, tmp_path, monkeypatch):
+    """Batches of one stream, as the target drains them: batches of new lines or new headers take
+    the bulk paths (late headers revisit the lines that came before them)."""
+    rng = random.Random(11)  # noqa: S311 - test data, not secrets
+    services = [JIRA, ZOOM, SLACK, None]
+    setup = [
+        vendor("V-01", "Vendor one", SLACK),
+        vendor("V-02", "Vendor two", None),
+        vendor("V-03", "Vendor three", ZOOM),
+        vendor("V-03", "Vendor three", ZOOM, deleted=True),
+        *(card(str(h), "DESCRIPTOR", rng.choice(services)) for h in range(1, 20)),
+        *(report(str(h), state="Paid") for h in range(20, 30)),
+    ]
+
+    def lines(first: int, count: int) -> list[Entry]:
+        made = []
+        for number in range(first, first + count):
+            if rng.random() < 0.6:
+                made.append(
+                    card_line(
+                        str(number),
+                        str(rng.randint(1, 25)),  # 20..25: no such card header (yet)
+                        f"{rng.randint(-500, 90000) / 100:.2f}",
+                        vendor_id=rng.choice([None, None, "V-01", "V-02", "V-03", "V-09"]),
+                        month=f"2025-{rng.randint(1, 12):02d}",
+                    )
+                )
+            else:
+                made.append(
+                    expense_line(
+                        str(number),
+                        str(rng.randint(20, 29)),
+                        f"{rng.randint(1, 90000) / 1000:.3f}",
+                        "memo",
+                        rng.choice(services),
+                    )
+                )
+        return made
+
+    first_lines, more_lines = lines(1, 120), lines(121, 80)
+    resent = [*lines(1, 10), *lines(500, 5)]  # re-sent keys: the general path
+    late_headers = [card(str(h), "LATE", rng.choice(services)) for h in range(20, 26)]
+    batches = [setup, first_lines, more_lines, late_headers, resent]
+    taken: list[str] = []
+    fresh_lines, fresh_headers = Ledger._write_fresh_lines, Ledger._write_fresh_headers
+
+    def spy_lines(self, *args, **kwargs):
+        done = fresh_lines(self, *args, **kwargs)
+        taken.append("lines" if done else "-")
+        return done
+
+    def spy_headers(self, *args, **kwargs):
+        done = fresh_headers(self, *args, **kwargs)
+        taken[-1] = "headers" if done else "general"
+        return done
+
+    bulk = _new_ledger(dialect, tmp_path, "bulk.sqlite")
+    single = _general_path_only(_new_ledger(dialect, tmp_path, "single.sqlite"), monkeypatch)
+    try:
+        monkeypatch.setattr(Ledger, "_write_fresh_lines", spy_lines)
+        monkeypatch.setattr(Ledger, "_write_fresh_headers", spy_headers)
+        for batch in batches:
+            bulk.write(batch)
+        assert taken == ["general", "lines", "lines", "headers", "general"]
+        for batch in batches:
+            for op in batch:
+                single.write([op])
+        assert _state(bulk) == _state(single)
+        assert list(bulk.unattributed_this_run()) == list(single.unattributed_this_run())
+    finally:
+        for ledger in (bulk, single):
+            ledger.metadata.drop_all(ledger.engine)
+            ledger.close()

@@ -52,7 +52,9 @@ CONFIDENCE_MEMO_VETO = 0.9
 UNCATEGORISED = "Uncategorized"
 
 _MIN_FUZZY_LEN = 6
-_CACHE_LIMIT = 500_000
+# Entries per cache: card descriptors carry store and order numbers, so a long feed is mostly new
+# strings; a bound keeps memory flat however long the input (repeats are cached again at once).
+_CACHE_LIMIT = 4_000
 # "Mango Technologies, Inc. dba ClickUp": the trading name after "dba" is what the catalog knows.
 _DBA_RE = re.compile(r"\s+(?:d/?b/?a|t/a|trading as|doing business as)\.?\s+", re.IGNORECASE)
 _SLUG_RE = re.compile(r"[^a-z0-9]+")
