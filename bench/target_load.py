@@ -83,14 +83,21 @@ def run(sizes: list[int], *, profile_target: bool) -> BenchResult:
             posted = int(stats["calls"].get("ia POST /synchronizationRuns", 0))
             if profile_target and index == 0 and profile.available():
                 box.admin("POST", "/admin/reset")
+                server_raw = work / "leanix-sandbox.pyspy.raw"
+                server = profile.record(box.pid, server_raw, seconds=target.seconds * 1.5 + 2)
                 _, raw = _target(box.url, work, singer, "p", profiled=True)
-                out = PROFILES / "target-leanix.txt"
-                out.write_text(
-                    profile.summarize(
-                        raw, title=f"target-leanix, {lines:,} cost lines, py-spy 100 Hz", top=30
+                server.wait()
+                for source, name, title in (
+                    (raw, "target-leanix.txt", "target-leanix"),
+                    (server_raw, "leanix-sandbox.txt", "leanix-sandbox serving the target"),
+                ):
+                    out = PROFILES / name
+                    out.write_text(
+                        profile.summarize(
+                            source, title=f"{title}, {lines:,} cost lines, py-spy 100 Hz", top=30
+                        )
                     )
-                )
-                result.profiles.append(out)
+                    result.profiles.append(out)
         runs = [int(n) for n in RUN_STARTED.findall(target.stderr)]
         rss[lines] = target.peak_rss_mb
         case = f"{lines:,} cost lines ({records:,} records)"

@@ -83,6 +83,13 @@ class SandboxProcess:
         self.url = line_holder[0].strip().split()[-1].rstrip("/")
         return self
 
+    @property
+    def pid(self) -> int:
+        """The server's process id (benchmarks sample it with py-spy)."""
+        if self._process is None:
+            raise RuntimeError(f"{self.command} is not running")
+        return self._process.pid
+
     def _drain(self, stream: Any) -> None:  # noqa: ANN401 - a text pipe
         for line in stream:
             self._stderr.append(line)
