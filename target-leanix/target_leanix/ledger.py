@@ -577,10 +577,7 @@ class Ledger:
             by_kind[kind].append(recordno)
         for kind, recordnos in by_kind.items():
             for chunk in _chunks(sorted(recordnos)):
-                query = sa.select(table.c.recordno).where(
-                    table.c.kind == kind, table.c.recordno.in_(chunk)
-                )
-                if conn.execute(query.limit(1)).first() is not None:
+                if conn.select_in(table, ["recordno"], {"kind": kind}, "recordno", chunk):
                     return True
         return False
 
@@ -606,12 +603,14 @@ class Ledger:
         table = self.headers
         found: dict[str, str | None] = {}
         for chunk in _chunks(sorted(recordnos)):
-            for row in conn.execute(
-                sa.select(table.c.recordno, table.c.service_key).where(
-                    table.c.kind == SpendKind.CARD.value, table.c.recordno.in_(chunk)
-                )
+            for recordno, service_key in conn.select_in(
+                table,
+                ["recordno", "service_key"],
+                {"kind": SpendKind.CARD.value},
+                "recordno",
+                chunk,
             ):
-                found[row.recordno] = str(row.service_key) if row.service_key else None
+                found[recordno] = str(service_key) if service_key else None
         return found
 
     def _prefetch_batch(self, conn: _Session, entries: Sequence[Entry]) -> None:
@@ -640,12 +639,11 @@ class Ledger:
         wanted = set(keys)
         conn.headers_checked.update(wanted)
         for chunk in _chunks(sorted({recordno for _kind, recordno in wanted})):
-            for row in conn.execute(
-                sa.select(lines.c.kind, lines.c.header_recordno)
-                .where(self._by_header(chunk))
-                .distinct()
+            # Any kind (see `_by_header`): the kind is checked here.
+            for kind, header_recordno in conn.select_in(
+                lines, ["kind", "header_recordno"], {}, "header_recordno", chunk, distinct=True
             ):
-                key = (row.kind, str(row.header_recordno))
+                key = (kind, str(header_recordno))
                 if key in wanted:
                     conn.headers_with_lines.add(key)
 
@@ -1684,6 +1682,40 @@ class _Session:
         if parameters is None:
             return self.conn.execute(statement)
         return self.conn.execute(statement, parameters)
+
+    def select_in(
+        self,
+        table: sa.Table,
+        columns: Sequence[str],
+        equal: dict[str, str],
+        column: str,
+        values: Sequence[str],
+        *,
+        distinct: bool = False,
+    ) -> list[tuple[Any, ...]]:
+        """`SELECT columns FROM table WHERE equal AND column IN values` on text columns, as plain
+        SQL to the driver: SQLAlchemy's per-execution expansion of a long `IN` cost more than the
+        query. Drivers with other parameter styles take the SQLAlchemy path."""
+        self.flush()
+        dialect = self.conn.dialect
+        mark = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(dialect.paramstyle)
+        if mark is None:
+            c = table.c
+            query = sa.select(*[c[name] for name in columns]).where(
+                *[c[name] == value for name, value in equal.items()], c[column].in_(values)
+            )
+            return [
+                tuple(row) for row in self.conn.execute(query.distinct() if distinct else query)
+            ]
+        quote = dialect.identifier_preparer.quote
+        conditions = [f"{quote(name)} = {mark}" for name in equal]
+        conditions.append(f"{quote(column)} IN ({', '.join([mark] * len(values))})")
+        selected = ("DISTINCT " if distinct else "") + ", ".join(map(quote, columns))
+        source = dialect.identifier_preparer.format_table(table)
+        # Names are quoted by the dialect; every value is a bound parameter.
+        sql = f"SELECT {selected} FROM {source} WHERE {' AND '.join(conditions)}"  # noqa: S608
+        parameters = (*equal.values(), *values)
+        return [tuple(row) for row in self.conn.exec_driver_sql(sql, parameters)]
 
     def insert(self, table: sa.Table, row: dict[str, Any]) -> None:
         key = tuple((column.name, row[column.name]) for column in table.primary_key.columns)

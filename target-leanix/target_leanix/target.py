@@ -50,6 +50,9 @@ EXPECTED_ERRORS = (
 )
 
 
+GC_YOUNG_THRESHOLD = 20_000
+
+
 class UnknownStreamError(ValueError):
     pass
 
@@ -277,6 +280,11 @@ class TargetLeanIX(Target):
             # long as the process: keep it out of the garbage collections that a run's millions of
             # short-lived records trigger, each of which would otherwise scan it again.
             gc.freeze()
+            # A drained batch holds thousands of records alive, which the default thresholds (700
+            # allocations) scanned again every few hundred records: 0.5 s of a 100k-line run in
+            # collections, 0.2 s with these. Records are freed by reference counting, not by the
+            # collector (no cycles), so memory stays flat.
+            gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 20)
         return self._pipeline
 
     def register_sink(self, sink: IntacctSink) -> None:

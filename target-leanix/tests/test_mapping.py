@@ -188,3 +188,52 @@ def test_unused_stream_maps_to_nothing():
 def test_slug():
     assert slug("Atlassian Pty Ltd.") == "atlassian-pty-ltd"
     assert slug("***") == "unnamed"
+
+
+def test_decoded_values_map_as_their_text_would():
+    """The reader hands over int keys, Decimal amounts and padded strings; each maps exactly as the
+    same record in text form does (the mapper's fast paths must not change a digit or a key)."""
+    decoded = {
+        "RECORDNO": 300000001,
+        "RECORDKEY": 100000001,
+        "DEPARTMENTID": " ENG ",
+        "DESCRIPTION": "  ZOOM.US 888-799-9666 CA ",
+        "AMOUNT": Decimal("108.70"),
+        "TRX_AMOUNT": Decimal("-0.10"),
+        "CURRENCY": " eur",
+        "BASECURR": "USD",
+        "ENTRY_DATE": dt.date(2025, 3, 31),
+    }
+    as_text = {
+        **decoded,
+        "RECORDNO": "300000001",
+        "RECORDKEY": "100000001",
+        "AMOUNT": "108.70",
+        "TRX_AMOUNT": "-0.10",
+    }
+    fast, general = to_item("expense_report_item", decoded), to_item("expense_report_item", as_text)
+    assert fast == general
+    assert fast is not None
+    assert (str(fast.amount), str(fast.base_amount)) == ("-0.10", "108.70")
+    assert (fast.recordno, fast.header_recordno, fast.department_id) == (
+        "300000001",
+        "100000001",
+        "ENG",
+    )
+    assert (fast.currency, fast.description) == ("EUR", "ZOOM.US 888-799-9666 CA")
+
+
+@pytest.mark.parametrize("amount", [Decimal("NaN"), Decimal("Infinity"), Decimal("-sNaN")])
+def test_a_decoded_amount_that_is_no_finite_number_is_bad_and_named(amount):
+    record = {
+        "RECORDNO": 7,
+        "RECORDKEY": 8,
+        "AMOUNT": amount,
+        "CURRENCY": "USD",
+        "ENTRY_DATE": dt.date(2025, 1, 1),
+    }
+    with pytest.raises(BadRecordError) as caught:
+        to_item("cc_transaction_entry", record)
+    message = str(caught.value)
+    assert message.startswith("stream 'cc_transaction_entry' record RECORDNO=7: amount AMOUNT")
+    assert "finite" in message

@@ -24,6 +24,9 @@ class _Unattributed:
     lines: int = 0
 
 
+_GROUP_CACHE_LIMIT = 4_000
+
+
 def _reason_kind(reason: str) -> str:
     """Group ignored vendors by the rule that ignored them, for a one-line summary."""
     if reason.startswith("user rule: "):
@@ -46,6 +49,9 @@ class RecognitionReport:
         self._services: dict[str, _ServiceEntry] = {}
         self._ignored: list[dict[str, Any]] = []
         self._unattributed: dict[tuple[str, str], _Unattributed] = {}
+        # descriptor -> its group: the lines of one card transaction or expense report share their
+        # text, and normalising it again for each line was most of the report's cost.
+        self._groups: dict[str, str] = {}
 
     def add_service(self, vendor_id: str, vendor_name: str, match: Match) -> None:
         if match.service is None:
@@ -76,7 +82,12 @@ class RecognitionReport:
             raise TypeError(
                 f"unattributed {descriptor!r}: amount must be Decimal, got {type(amount).__name__}"
             )
-        group = normalize_descriptor(descriptor) or clean_descriptor(descriptor)
+        group = self._groups.get(descriptor)
+        if group is None:
+            group = normalize_descriptor(descriptor) or clean_descriptor(descriptor)
+            if len(self._groups) >= _GROUP_CACHE_LIMIT:
+                self._groups.clear()  # descriptors are mostly unique: keep memory flat
+            self._groups[descriptor] = group
         key = (currency.upper(), group)
         entry = self._unattributed.get(key)
         if entry is None:
