@@ -512,19 +512,7 @@ class Ledger:
                 {
                     "kind": item.kind.value,
                     "recordno": item.recordno,
-                    "header_recordno": item.header_recordno,
-                    "department_id": item.department_id,
-                    "vendor_id": item.vendor_id,
-                    "description": item.description,
-                    "amount": _money(item.amount),
-                    "currency": item.currency,
-                    "base_amount": _money(item.base_amount),
-                    "base_currency": item.base_currency,
-                    "month": item.month,
-                    "deleted": False,
-                    "own_service_key": own,
-                    "service_key": resolved,
-                    "seen_run": self.run_marker,
+                    **self._line_values(item, own, resolved),
                 }
             )
         conn.flush()
@@ -1076,7 +1064,19 @@ class Ledger:
             return
         own = service.key if service else None
         resolved = self._resolve(conn, item.kind.value, item.header_recordno, item.vendor_id, own)
-        values = {
+        values = self._line_values(item, own, resolved)
+        if previous is None:
+            self._insert(conn, table, {**keys, **values})
+        else:
+            self._update(conn, table, keys, values)
+        conn.headers_with_lines.add((item.kind.value, item.header_recordno))
+        dirty.add(resolved)
+
+    def _line_values(
+        self, item: SpendLineItem, own: str | None, resolved: str | None
+    ) -> dict[str, Any]:
+        """A live line's columns besides its key, as the bulk and the general path both write them."""
+        return {
             "header_recordno": item.header_recordno,
             "department_id": item.department_id,
             "vendor_id": item.vendor_id,
@@ -1091,12 +1091,6 @@ class Ledger:
             "service_key": resolved,
             "seen_run": self.run_marker,
         }
-        if previous is None:
-            self._insert(conn, table, {**keys, **values})
-        else:
-            self._update(conn, table, keys, values)
-        conn.headers_with_lines.add((item.kind.value, item.header_recordno))
-        dirty.add(resolved)
 
     def _resolve(
         self,

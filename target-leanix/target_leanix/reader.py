@@ -33,7 +33,8 @@ if t.TYPE_CHECKING:
 
 _RECORD_PREFIX = '{"type": "RECORD", "stream": "'
 
-_JSON_TYPES: dict[str, tuple[type, ...]] = {
+#: Python types of each JSON Schema type, as decoded (before any date string is parsed).
+JSON_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
     "number": (int, float, Decimal),
     "integer": (int,),
@@ -99,7 +100,7 @@ class RecordDecoder:
             if isinstance(spec, dict):
                 if check_types and "type" in spec:
                     kinds = [spec["type"]] if isinstance(spec["type"], str) else list(spec["type"])
-                    python = tuple(p for n in kinds for p in _JSON_TYPES.get(n, (object,)))
+                    python = tuple(p for n in kinds for p in JSON_TYPES.get(n, (object,)))
                     # The validator's test (isinstance, bool apart from int) over the exact types
                     # msgspec can give: a set lookup per value instead of two isinstance calls.
                     allowed = frozenset(

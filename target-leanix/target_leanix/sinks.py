@@ -10,7 +10,6 @@ STATE that singer-sdk writes at the end of `drain_all` never runs ahead of LeanI
 from __future__ import annotations
 
 import typing as t
-from decimal import Decimal
 from typing import Any
 
 from singer_sdk.helpers._typing import get_datelike_property_type
@@ -20,7 +19,7 @@ from singer_sdk.sinks.core import BaseJSONSchemaValidator, JSONSchemaValidator
 from typing_extensions import override
 
 from target_leanix.mapping import USED_FIELDS, BadRecordError, to_item
-from target_leanix.reader import RecordDecoder
+from target_leanix.reader import JSON_TYPES, RecordDecoder
 
 if t.TYPE_CHECKING:
     from singer_sdk import Target
@@ -42,17 +41,6 @@ class PipelineHost(t.Protocol):
     def note_record(self) -> None: ...
 
 
-_JSON_TYPES: dict[str, tuple[type, ...]] = {
-    "string": (str,),  # validation runs before the SDK parses date strings
-    "number": (int, float, Decimal),
-    "integer": (int,),
-    "boolean": (bool,),
-    "null": (type(None),),
-    "object": (dict,),
-    "array": (list,),
-}
-
-
 class _UsedFieldsValidator(BaseJSONSchemaValidator):
     """Checks the JSON types of the fields the target reads (mapping.USED_FIELDS), and names the
     stream and record key when one is wrong.
@@ -72,7 +60,7 @@ class _UsedFieldsValidator(BaseJSONSchemaValidator):
             if name not in USED_FIELDS or not isinstance(spec, dict) or "type" not in spec:
                 continue
             names = [spec["type"]] if isinstance(spec["type"], str) else list(spec["type"])
-            python = tuple(t for n in names for t in _JSON_TYPES.get(n, (object,)))
+            python = tuple(t for n in names for t in JSON_TYPES.get(n, (object,)))
             self.allowed[name] = (python, ", ".join(repr(n) for n in names))
 
     @override
