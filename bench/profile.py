@@ -96,3 +96,9 @@ def summarize(raw: Path, *, top: int = 20, title: str = "") -> str:
 
 if __name__ == "__main__":
     print(summarize(Path(sys.argv[1]), top=int(sys.argv[2]) if len(sys.argv) > 2 else 20))
+
+
+def save(raw: Path, out: Path, *, title: str, top: int = 20) -> Path:
+    """Summarise `raw` into `out` (a profile file the report links to)."""
+    out.write_text(summarize(raw, title=title, top=top))
+    return out

@@ -104,17 +104,17 @@ def run(sizes: list[int], *, profile_tap: bool, fetch_only: bool = True) -> Benc
                     cwd=work,
                 )
                 server.wait()
-                for source, name, title in (
-                    (raw, "tap-wide-apbill.txt", "tap-sage-intacct"),
-                    (server_raw, "intacct-sandbox-wide.txt", "intacct-sandbox serving the tap"),
-                ):
-                    out = PROFILES / name
-                    out.write_text(
-                        profile.summarize(
-                            source, title=f"{title}, {rows:,} wide APBILL rows, py-spy 100 Hz"
-                        )
-                    )
-                    result.profiles.append(out)
+                case = f"{rows:,} wide APBILL rows, py-spy 100 Hz"
+                result.profiles += [
+                    profile.save(
+                        raw, PROFILES / "tap-wide-apbill.txt", title=f"tap-sage-intacct, {case}"
+                    ),
+                    profile.save(
+                        server_raw,
+                        PROFILES / "intacct-sandbox-wide.txt",
+                        title=f"intacct-sandbox serving the tap, {case}",
+                    ),
+                ]
 
         rss[rows] = tap.peak_rss_mb
         case = f"{rows:,} wide rows ({len(fields)} fields)"

@@ -87,17 +87,18 @@ def run(sizes: list[int], *, profile_target: bool) -> BenchResult:
                 server = profile.record(box.pid, server_raw, seconds=target.seconds * 1.5 + 2)
                 _, raw = _target(box.url, work, singer, "p", profiled=True)
                 server.wait()
-                for source, name, title in (
-                    (raw, "target-leanix.txt", "target-leanix"),
-                    (server_raw, "leanix-sandbox.txt", "leanix-sandbox serving the target"),
-                ):
-                    out = PROFILES / name
-                    out.write_text(
-                        profile.summarize(
-                            source, title=f"{title}, {lines:,} cost lines, py-spy 100 Hz", top=30
-                        )
-                    )
-                    result.profiles.append(out)
+                case = f"{lines:,} cost lines, py-spy 100 Hz"
+                result.profiles += [
+                    profile.save(
+                        raw, PROFILES / "target-leanix.txt", title=f"target-leanix, {case}", top=30
+                    ),
+                    profile.save(
+                        server_raw,
+                        PROFILES / "leanix-sandbox.txt",
+                        title=f"leanix-sandbox serving the target, {case}",
+                        top=30,
+                    ),
+                ]
         runs = [int(n) for n in RUN_STARTED.findall(target.stderr)]
         rss[lines] = target.peak_rss_mb
         case = f"{lines:,} cost lines ({records:,} records)"
