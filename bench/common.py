@@ -66,6 +66,21 @@ class BenchResult:
         print(f"  [{self.name}] {text}", flush=True)
         self.notes.append(text)
 
+    def add_rss_growth(self, rss: dict[int, float], unit: str) -> None:
+        """The 'flat memory' figure: peak RSS at the largest size over the smallest."""
+        if len(rss) < 2:
+            return
+        smallest, largest = min(rss), max(rss)
+        growth = rss[largest] / rss[smallest]
+        self.add(
+            f"peak RSS growth {smallest:,} -> {largest:,} {unit}",
+            f"{mb(rss[smallest])} -> {mb(rss[largest])}",
+            "",
+            f"x{growth:.2f}",
+            "flat (<= x1.2)",
+            growth <= 1.2,
+        )
+
 
 def workdir(name: str) -> Path:
     path = WORK / name

@@ -179,17 +179,7 @@ def run(sizes: list[int], *, profile_tap: bool, fetch_only: bool = True) -> Benc
                 f"generating and rendering {len(fields)}-field rows in pure Python is the ceiling "
                 f"both the loop and the tap run into."
             )
-    if len(rss) > 1:
-        smallest, largest = min(rss), max(rss)
-        growth = rss[largest] / rss[smallest]
-        result.add(
-            f"peak RSS growth {smallest:,} -> {largest:,} rows",
-            f"{mb(rss[smallest])} -> {mb(rss[largest])}",
-            "",
-            f"x{growth:.2f}",
-            "flat (<= x1.2)",
-            growth <= 1.2,
-        )
+    result.add_rss_growth(rss, "rows")
     return result
 
 

@@ -124,15 +124,5 @@ def run(sizes: list[int], *, profile_target: bool) -> BenchResult:
             f"({rate(records, target.seconds)} records), {target.cpu_seconds:.1f}s target CPU, "
             f"{target.peak_rss_mb:.0f} MB peak; runs: {runs}"
         )
-    if len(rss) > 1:
-        smallest, largest = min(rss), max(rss)
-        growth = rss[largest] / rss[smallest]
-        result.add(
-            f"peak RSS growth {smallest:,} -> {largest:,} lines",
-            f"{mb(rss[smallest])} -> {mb(rss[largest])}",
-            "",
-            f"x{growth:.2f}",
-            "flat (<= x1.2)",
-            growth <= 1.2,
-        )
+    result.add_rss_growth(rss, "lines")
     return result
