@@ -153,38 +153,29 @@ def classify_errors(level: str, errors: Sequence[ErrorDetail], where: str) -> In
 _DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
 
 
+#: No DTD, no entity resolution, no network, no huge trees: a hostile or broken gateway answer
+#: cannot expand entities, read local files or exhaust memory. Comments are dropped so that
+#: iterating a record's children yields fields only. Shared by the whole-page and the row parser.
+_HARDENED: dict[str, Any] = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "dtd_validation": False,
+    "huge_tree": False,
+    "remove_comments": True,
+    "remove_pis": True,
+    "collect_ids": False,
+}
+
+
 def _new_parser() -> etree.XMLParser:
-    # No DTD, no entity resolution, no network, no huge trees: a hostile or broken gateway answer
-    # cannot expand entities, read local files or exhaust memory. Comments are dropped so that
-    # iterating a record's children yields fields only.
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-        collect_ids=False,
-    )
+    return etree.XMLParser(**_HARDENED)
 
 
 def _row_events(body: bytes, row_tag: str) -> etree.iterparse[tuple[str, etree._Element]]:
-    # Exactly the options of `_new_parser`; only row ends reach Python (lxml filters the tag in C
-    # and reads the body in small pieces, so the page is never one tree).
-    return etree.iterparse(
-        io.BytesIO(body),
-        events=("end",),
-        tag=row_tag,
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-        collect_ids=False,
-    )
+    # Only row ends reach Python (lxml filters the tag in C and reads the body in small pieces, so
+    # the page is never one tree).
+    return etree.iterparse(io.BytesIO(body), events=("end",), tag=row_tag, **_HARDENED)
 
 
 _PARSERS = threading.local()
