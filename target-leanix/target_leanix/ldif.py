@@ -314,17 +314,46 @@ def _update(key: str, value_expr: str) -> dict[str, Any]:
     return {"key": _expr(key), "values": [_expr(value_expr)]}
 
 
+def _processor(
+    processor_type: str,
+    name: str,
+    filter_type: str,
+    updates: list[Any],
+    *,
+    of_type: str | None = None,
+    where: dict[str, Any] | None = None,
+    run: int = 1,
+    delete: bool = False,
+) -> dict[str, Any]:
+    """One processor entry: `of_type` is the fact sheet or relation type, `where` its identifier
+    (or from/to), `run` its stage (fact sheets before what refers to them)."""
+    processor: dict[str, Any] = {"processorType": processor_type, "processorName": name}
+    if of_type is not None:
+        processor["type"] = of_type
+    processor.update(
+        {
+            "filter": {"exactType": filter_type},
+            **(where or {}),
+            "run": run,
+            "updates": updates,
+            "logLevel": "warning",
+        }
+    )
+    if delete:
+        processor["mode"] = "delete"
+    return processor
+
+
 def _fact_sheet(name: str, fs_type: str, filter_type: str, id_expr: str, updates: list[Any]) -> Any:  # noqa: ANN401
-    return {
-        "processorType": "inboundFactSheet",
-        "processorName": name,
-        "type": fs_type,
-        "filter": {"exactType": filter_type},
-        "identifier": _external(id_expr),
-        "run": 0,
-        "updates": updates,
-        "logLevel": "warning",
-    }
+    return _processor(
+        "inboundFactSheet",
+        name,
+        filter_type,
+        updates,
+        of_type=fs_type,
+        where={"identifier": _external(id_expr)},
+        run=0,
+    )
 
 
 def _relation(
@@ -337,20 +366,15 @@ def _relation(
     updates: list[Any] | None = None,
     delete: bool = False,
 ) -> dict[str, Any]:
-    processor: dict[str, Any] = {
-        "processorType": "inboundRelation",
-        "processorName": name,
-        "type": rel_type,
-        "filter": {"exactType": filter_type},
-        "from": _external(from_expr),
-        "to": _external(to_expr),
-        "run": 1,
-        "updates": updates or [],
-        "logLevel": "warning",
-    }
-    if delete:
-        processor["mode"] = "delete"
-    return processor
+    return _processor(
+        "inboundRelation",
+        name,
+        filter_type,
+        updates or [],
+        of_type=rel_type,
+        where={"from": _external(from_expr), "to": _external(to_expr)},
+        delete=delete,
+    )
 
 
 def _document(name: str, filter_type: str, *, delete: bool = False) -> dict[str, Any]:
@@ -363,18 +387,14 @@ def _document(name: str, filter_type: str, *, delete: bool = False) -> dict[str,
             _update("origin", "CUSTOM_LINK"),
             _update("metadata", "${data.metadata}"),
         ]
-    processor: dict[str, Any] = {
-        "processorType": "inboundDocument",
-        "processorName": name,
-        "filter": {"exactType": filter_type},
-        "identifier": _external("${data.serviceId}"),
-        "run": 1,
-        "updates": updates,
-        "logLevel": "warning",
-    }
-    if delete:
-        processor["mode"] = "delete"
-    return processor
+    return _processor(
+        "inboundDocument",
+        name,
+        filter_type,
+        updates,
+        where={"identifier": _external("${data.serviceId}")},
+        delete=delete,
+    )
 
 
 def _metrics(name: str, filter_type: str, *, delete: bool = False) -> dict[str, Any]:
@@ -390,17 +410,7 @@ def _metrics(name: str, filter_type: str, *, delete: bool = False) -> dict[str, 
     ]
     if not delete:
         updates += [_update("fieldKey", "amount"), _update("fieldValueNumber", "${data.value}")]
-    processor: dict[str, Any] = {
-        "processorType": "inboundMetrics",
-        "processorName": name,
-        "filter": {"exactType": filter_type},
-        "run": 1,
-        "updates": updates,
-        "logLevel": "warning",
-    }
-    if delete:
-        processor["mode"] = "delete"
-    return processor
+    return _processor("inboundMetrics", name, filter_type, updates, delete=delete)
 
 
 def binding(company: str) -> dict[str, str]:
