@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import shutil
-from pathlib import Path
 
 from bench.common import (
     BIN,
@@ -22,21 +21,8 @@ from bench.common import (
     workdir,
 )
 from bench.machine import run_child
+from sandboxes.common.meltano import private_sys_dir
 from sandboxes.common.process import SandboxProcess
-
-
-def private_sys_dir(work: Path) -> Path:
-    """A `.meltano` of our own that shares the installed plugins (as tests/conftest.py does): Meltano
-    writes each run's catalog under `.meltano/run/<plugin>/`, and a test or demo running at the same
-    time in the project's own `.meltano` would overwrite it mid-run."""
-    sys_dir = work / ".meltano"
-    sys_dir.mkdir(exist_ok=True)
-    for plugin_type in ("extractors", "loaders"):
-        link = sys_dir / plugin_type
-        if not link.exists():
-            link.symlink_to(REPO / ".meltano" / plugin_type, target_is_directory=True)
-    return sys_dir
-
 
 RUNS = re.compile(r"summary: LeanIX runs \((\d+), (\d+) items\)")
 
@@ -55,7 +41,7 @@ def run(scales: list[float]) -> BenchResult:
         ):
             rows = sum(intacct.admin("GET", "/admin/objects").values())
             env = {
-                "MELTANO_SYS_DIR_ROOT": str(private_sys_dir(work)),
+                "MELTANO_SYS_DIR_ROOT": str(private_sys_dir(work, REPO)),
                 "MELTANO_STATE_BACKEND_URI": (work / "state").as_uri(),
                 "MELTANO_ENVIRONMENT": "sandbox",
                 "MELTANO_DATABASE_URI": f"sqlite:///{work / 'meltano.db'}",

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from sandboxes.common.meltano import private_sys_dir
 from sandboxes.common.process import SandboxProcess
 
 REPO = Path(__file__).resolve().parent.parent
@@ -70,22 +71,6 @@ def leanix(tmp_path: Path) -> Iterator[SandboxProcess]:
         yield sandbox
 
 
-def private_sys_dir(tmp_path: Path) -> Path:
-    """A `.meltano` of the test's own that shares the installed plugins.
-
-    Meltano writes each run's catalog and config under `.meltano/run/<plugin>/`: two runs at once in one
-    project overwrite each other's files. The plugin virtualenvs are read-only at run time, so they are
-    linked from the project's `.meltano` (installed once by `make plugins`).
-    """
-    sys_dir = tmp_path / ".meltano"
-    sys_dir.mkdir(exist_ok=True)
-    for plugin_type in ("extractors", "loaders"):
-        link = sys_dir / plugin_type
-        if not link.exists():
-            link.symlink_to(REPO / ".meltano" / plugin_type, target_is_directory=True)
-    return sys_dir
-
-
 def meltano_project(
     tmp_path: Path,
     intacct: SandboxProcess | None,
@@ -96,7 +81,7 @@ def meltano_project(
     state = state_dir or tmp_path / "state"
     state.mkdir(parents=True, exist_ok=True)
     env = {
-        "MELTANO_SYS_DIR_ROOT": str(private_sys_dir(tmp_path)),
+        "MELTANO_SYS_DIR_ROOT": str(private_sys_dir(tmp_path, REPO)),
         "MELTANO_ENVIRONMENT": "sandbox",
         "MELTANO_DATABASE_URI": f"sqlite:///{tmp_path / 'meltano.db'}",
         "MELTANO_STATE_BACKEND_URI": state.as_uri(),
