@@ -85,23 +85,13 @@ def _json_escape_non_ascii(exc: UnicodeError) -> tuple[str, int]:
 codecs.register_error("tap_sage_intacct_json", _json_escape_non_ascii)
 
 
-def _unescape(text: bytes) -> bytes:
-    # Only the five predefined entities can be here (_OTHER_AMP); `&amp;` last, so `&amp;lt;` stays.
+def _unescape(text: bytes, quote: bytes = b'"') -> bytes:
+    """Decode XML's five predefined entities (only they can be here, _OTHER_AMP); inside JSON
+    text pass `quote=b'\\"'`. `&amp;` goes last, so `&amp;lt;` stays `&lt;`."""
     return (
         text.replace(b"&lt;", b"<")
         .replace(b"&gt;", b">")
-        .replace(b"&quot;", b'"')
-        .replace(b"&apos;", b"'")
-        .replace(b"&amp;", b"&")
-    )
-
-
-def _unescape_json(row: bytes) -> bytes:
-    """As `_unescape`, inside JSON text: a quote becomes `\\"`."""
-    return (
-        row.replace(b"&lt;", b"<")
-        .replace(b"&gt;", b">")
-        .replace(b"&quot;", b'\\"')
+        .replace(b"&quot;", quote)
         .replace(b"&apos;", b"'")
         .replace(b"&amp;", b"&")
     )
@@ -379,7 +369,7 @@ class RawRowReader:
         line = (layout.templates.get(mask) or layout.template(mask)) % tuple(texts)
         if odd:
             if entities:
-                line = _unescape_json(line)
+                line = _unescape(line, quote=b'\\"')
             if not line.isascii():
                 line = line.decode("utf-8").encode("ascii", "tap_sage_intacct_json")
         items.append(line)
