@@ -542,16 +542,7 @@ class Workspace:
         with self.lock:
             if not document.seq:
                 document.seq = self._next_seq("documents")
-            self._run(
-                _SAVE_DOCUMENT,
-                document.seq,
-                document.id,
-                document.fact_sheet_id,
-                document.name,
-                to_storage(document.attrs),
-                document.created_at,
-                document.updated_at,
-            )
+            self._run(_SAVE_DOCUMENT, *_document_row(document.seq, document))
 
     def insert_document(self, document: Document) -> bool:
         """Store a new document; False (and nothing written) when its fact sheet has one of that
@@ -561,15 +552,7 @@ class Workspace:
             cursor = self._conn.execute(
                 "INSERT INTO documents (seq, id, fact_sheet_id, name, attrs, created_at, updated_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                (
-                    seq,
-                    document.id,
-                    document.fact_sheet_id,
-                    document.name,
-                    to_storage(document.attrs),
-                    document.created_at,
-                    document.updated_at,
-                ),
+                _document_row(seq, document),
             )
             if cursor.rowcount <= 0:
                 return False
@@ -857,3 +840,17 @@ class Workspace:
             ):
                 self._run(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
             self._seqs.clear()
+
+
+def _document_row(seq: int, document: Document) -> tuple[Any, ...]:
+    """A document's columns in table order (seq, id, fact_sheet_id, name, attrs, created_at,
+    updated_at), as both the upsert and the insert write them."""
+    return (
+        seq,
+        document.id,
+        document.fact_sheet_id,
+        document.name,
+        to_storage(document.attrs),
+        document.created_at,
+        document.updated_at,
+    )
