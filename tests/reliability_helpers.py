@@ -48,6 +48,8 @@ STREAMS = (
 )
 #: A small company: a few hundred records, yet every stream spans several pages.
 SMALL_COMPANY = ("--seed", "7", "--scale", "0.01")
+#: A LeanIX sandbox shared by a module's trials: in memory, runs held IN_PROGRESS only briefly.
+SHARED_LEANIX = ("--db", ":memory:", "--in-progress-hold-seconds", "0.05")
 
 FACT_SHEET_VOLATILE = {"id", "rev", "createdAt", "updatedAt"}
 RELATION_VOLATILE = {"id", "createdAt", "updatedAt"}

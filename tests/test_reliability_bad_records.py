@@ -23,6 +23,7 @@ import pytest
 from sandboxes.common.process import SandboxProcess
 
 from .reliability_helpers import (
+    SHARED_LEANIX,
     SMALL_COMPANY,
     TAP,
     TARGET,
@@ -53,9 +54,7 @@ class TargetRun:
 
 @pytest.fixture(scope="module")
 def leanix() -> Iterator[SandboxProcess]:
-    with SandboxProcess(
-        "leanix-sandbox", ["--db", ":memory:", "--in-progress-hold-seconds", "0.05"]
-    ) as sandbox:
+    with SandboxProcess("leanix-sandbox", list(SHARED_LEANIX)) as sandbox:
         yield sandbox
 
 

@@ -28,6 +28,7 @@ from sandboxes.common.process import SandboxProcess
 
 from .conftest import MELTANO, REPO, meltano_project
 from .reliability_helpers import (
+    SHARED_LEANIX,
     SMALL_COMPANY,
     STREAMS,
     PipeRunner,
@@ -65,9 +66,7 @@ def intacct() -> Iterator[SandboxProcess]:
 
 @pytest.fixture(scope="module")
 def leanix() -> Iterator[SandboxProcess]:
-    with SandboxProcess(
-        "leanix-sandbox", ["--db", ":memory:", "--in-progress-hold-seconds", "0.05"]
-    ) as sandbox:
+    with SandboxProcess("leanix-sandbox", list(SHARED_LEANIX)) as sandbox:
         yield sandbox
 
 

@@ -19,6 +19,7 @@ from sandboxes.common.process import SandboxProcess
 from .conftest import meltano_project
 from .reliability_helpers import (
     RUNS_PATH,
+    SHARED_LEANIX,
     SMALL_COMPANY,
     STREAMS,
     TOKEN_PATH,
@@ -78,9 +79,7 @@ def intacct() -> Iterator[SandboxProcess]:
 
 @pytest.fixture(scope="module")
 def leanix() -> Iterator[SandboxProcess]:
-    with SandboxProcess(
-        "leanix-sandbox", ["--db", ":memory:", "--in-progress-hold-seconds", "0.05"]
-    ) as sandbox:
+    with SandboxProcess("leanix-sandbox", list(SHARED_LEANIX)) as sandbox:
         yield sandbox
 
 
