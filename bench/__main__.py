@@ -1,4 +1,4 @@
-"""`make bench`: every benchmark of issue 7, each figure beside its reference, appended to RESULTS.md.
+"""`make bench`: every benchmark, each figure beside its reference, appended to RESULTS.md.
 
 .venv/bin/python -m bench                       # the full run (sizes of the issue; ~30+ min)
 .venv/bin/python -m bench --quick               # a small smoke run of every bench

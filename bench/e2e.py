@@ -1,4 +1,4 @@
-"""Issue 7 §4: `meltano run tap-sage-intacct target-leanix`, as `make demo` runs it, at given scales.
+"""End to end: `meltano run tap-sage-intacct target-leanix`, as `make demo` runs it, at given scales.
 
 Both sandboxes are fresh per scale; Meltano gets its own SQLite system database and the target its
 own ledger under `bench/.work/`, so nothing carries over between scales or from the demo.

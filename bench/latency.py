@@ -1,4 +1,4 @@
-"""Issue 7 §2: extraction of the streams LeanIX needs when every gateway call takes 300 ms.
+"""Latency: extraction of the streams LeanIX needs when every gateway call takes 300 ms.
 
 The sandbox adds `--latency-ms` to each gateway call. A tap that sends one request at a time pays
 pages x latency per stream plus its logins: that is the serial-page bound, computed here from the row

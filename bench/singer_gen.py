@@ -5,7 +5,7 @@ departments and reimbursements come on top, as a real extraction would send them
 card statements (a merchant, a store or reference number, a city), so the recognizer sees the repetition
 and the noise of a real feed. Amounts are written as exact JSON number text, never through float.
 
-Run alone: .venv/bin/python -m bench.singer_gen --lines 100000 --out /tmp/costs.singer
+Run alone: .venv/bin/python -m bench.singer_gen --lines 100000 --out costs.singer
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 7 §1: the tap on wide APBILL rows, side by side with the limit loop, in the same run.
+"""Throughput: the tap on wide APBILL rows, side by side with the limit loop, in the same run.
 
 Per size: one intacct-sandbox (`--wide`, APBILL = N rows), then, each as a child process measured by
 wait4: the limit loop (HTTP + lxml + json.dumps per record over the same keyset pages), the tap with

@@ -1,4 +1,4 @@
-"""Issue 7 §3: cost lines through target-leanix into the LeanIX sandbox.
+"""Target load: cost lines through target-leanix into the LeanIX sandbox.
 
 `singer_gen` writes card transactions and expense reports (with their headers, vendors, departments
 and reimbursements) to a temp file; the target then reads it from stdin as a child process measured

@@ -1,4 +1,4 @@
-"""Every real response in intacct-samples/ against the sandbox's answer to the same call.
+"""Every Intacct sample answer in tests/fixtures/intacct/ against the sandbox's answer to the same call.
 
 The comparison is structural: the set of element paths with their attribute names (values ignored,
 repeated records collapsed). Two documented tolerances: samples 04 and 05 omit `authentication/locationid`
@@ -16,12 +16,11 @@ from lxml import etree
 from sandboxes.common.process import SandboxProcess
 from sandboxes.intacct.client import GatewayClient, Reply
 
-SAMPLES = Path("/work/shared/reference/intacct-samples")
+# The repository's vendor sample answers; tests/fixtures/SOURCES.md says where each comes from.
+SAMPLES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "intacct"
 AUTH = "response/operation/authentication"
 OPTIONAL = {f"{AUTH}/locationid", f"{AUTH}/sessiontimeout"}
 PARSER = etree.XMLParser(remove_comments=True, resolve_entities=False, no_network=True)
-
-pytestmark = pytest.mark.skipif(not SAMPLES.is_dir(), reason="reference samples not present")
 
 
 def signature(root: etree._Element, prefix: str = "") -> set[str]:

@@ -20,7 +20,8 @@ import pytest
 from sandboxes.common.process import SandboxProcess
 from sandboxes.leanix.client import IA, LeanIXClient
 
-SAMPLES = Path("/work/shared/reference/leanix-samples")
+# Example payloads from the SAP LeanIX documentation; tests/fixtures/SOURCES.md cites each page.
+SAMPLES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "leanix"
 BINDING = {
     "connectorType": "intacct-saas",
     "connectorId": "ACME",

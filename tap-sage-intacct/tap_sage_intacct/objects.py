@@ -1,7 +1,9 @@
 """The catalog of Intacct objects the tap extracts: plain data, no behaviour.
 
-Field lists are the fallback schemas used when `lookup` is denied; they follow the team contract
-(/tmp/team/INTACCT_OBJECTS.md) and, for APBILL, the real field set of intacct-samples/03. Each entry is
+Field lists are the fallback schemas used when `lookup` is denied: the objects' standard Intacct fields
+plus the demo company's custom fields and, for APBILL, the field list of a real APBILL `readByQuery`
+answer (kept, with invented values, in the test fixture
+tests/fixtures/intacct/03_readByQuery_apbill_page1_numremaining_resultId.xml). Each entry is
 `NAME:DATATYPE` (DATATYPE defaults to TEXT) with Intacct's own lookup DATATYPE names.
 """
 

@@ -18,7 +18,8 @@ from tap_sage_intacct import protocol
 from tap_sage_intacct.pages import PageCollector, raw_next_keyset
 from tap_sage_intacct.schema import RecordConverter
 
-SAMPLES = Path("/work/shared/reference/intacct-samples")
+# The repository's vendor sample answers; tests/fixtures/SOURCES.md says where each comes from.
+SAMPLES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "intacct"
 HEAD = (
     b'<?xml version="1.0" encoding="UTF-8"?><response><control><status>success</status></control>'
     b"<operation><authentication><status>success</status><userid>u</userid></authentication>"

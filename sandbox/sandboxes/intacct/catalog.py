@@ -1,7 +1,9 @@
 """Object definitions the sandbox serves: field names, lookup DATATYPEs, valid values, relationships.
 
-The field lists follow /tmp/team/INTACCT_OBJECTS.md (the team contract). APBILL is EXACTLY the field list of
-`intacct-samples/03_readByQuery_apbill_page1_numremaining_resultId.xml` plus the custom fields.
+The field lists are the objects' standard Intacct fields plus the demo company's custom fields. APBILL
+is EXACTLY the field list (names and order) of a real APBILL `readByQuery` answer, kept with invented
+values in the test fixture
+`tests/fixtures/intacct/03_readByQuery_apbill_page1_numremaining_resultId.xml`, plus the custom fields.
 """
 
 from __future__ import annotations
@@ -221,7 +223,7 @@ _SPECS: dict[str, str] = {
         "REPEATINTERVAL:INTEGER CURRENCY TOTALENTERED:CURRENCY STATUS:ENUM WHENCREATED:TIMESTAMP "
         "WHENMODIFIED:TIMESTAMP " + _TAIL
     ),
-    # CLASS and PROJECT: small dimensions (field lists of intacct-samples/04 and 05).
+    # CLASS and PROJECT: small dimensions (field lists of the sample answers tests/fixtures/intacct/04 and 05).
     "CLASS": (
         "RECORDNO:INTEGER CLASSID NAME DESCRIPTION STATUS:ENUM PARENTKEY:INTEGER PARENTID PARENTNAME "
         "WHENCREATED:TIMESTAMP WHENMODIFIED:TIMESTAMP " + _TAIL
