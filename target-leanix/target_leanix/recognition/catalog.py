@@ -19,7 +19,13 @@ from typing import Any
 
 from target_leanix.recognition.errors import CatalogError
 from target_leanix.recognition.models import Service
-from target_leanix.recognition.normalize import compact, domain_suffixes, fold, normalize_name
+from target_leanix.recognition.normalize import (
+    compact,
+    domain_suffixes,
+    fold,
+    glue_stars,
+    normalize_name,
+)
 from target_leanix.recognition.patterns import (
     CompiledPattern,
     PatternError,
@@ -281,7 +287,7 @@ class Catalog:
             if not isinstance(entry, Mapping) or set(entry) != {"pattern", "name"}:
                 raise CatalogError(f"{where}: each entry needs exactly 'pattern' and 'name'")
             pattern = _require_str(entry, "pattern", where)
-            literal = re.sub(r"\s*\*\s*", "", pattern.upper()).strip()
+            literal = glue_stars(pattern.upper()).replace("*", "").strip()
             if not literal or not literal[0].isalnum():
                 raise CatalogError(
                     f"{where}: pattern {pattern!r} must start with a letter or digit"

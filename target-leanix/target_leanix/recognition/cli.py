@@ -19,6 +19,7 @@ from target_leanix.recognition.catalog import Catalog
 from target_leanix.recognition.errors import CatalogError, RecognitionConfigError
 from target_leanix.recognition.matcher import Recognizer
 from target_leanix.recognition.models import Match
+from target_leanix.recognition.normalize import clip
 from target_leanix.recognition.rules import RecognitionRules
 
 EXIT_BAD_CONFIG = 2
@@ -63,8 +64,9 @@ def run(stdin: TextIO, stdout: TextIO, recognizer: Recognizer) -> None:
             continue
         shown, match = _recognise_line(recognizer, line)
         key = match.service.key if match.service is not None else ""
+        # The input as recognition read it: a line of megabytes is not echoed back whole.
         stdout.write(
-            f"{_clean_field(shown)}\t{key}\t{match.confidence:.2f}\t{_clean_field(match.reason)}\n"
+            f"{_clean_field(clip(shown))}\t{key}\t{match.confidence:.2f}\t{_clean_field(match.reason)}\n"
         )
 
 

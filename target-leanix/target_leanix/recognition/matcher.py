@@ -13,6 +13,9 @@ text    : (expense memos) vendor and descriptor readings; a meal/travel memo ove
 
 Results are memoised per Recognizer: by the raw string first, then by the cleaned descriptor, so a card
 feed where the same merchant repeats thousands of times costs one dictionary lookup per line.
+
+Each public method reads only the first ``MAX_TEXT_CHARS`` characters of its text (``normalize.clip``;
+``normalize.py`` says why that many), so no input, however long, makes one call slow.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from target_leanix.recognition.models import Match, Service
 from target_leanix.recognition.normalize import (
     CORPORATE_FILLER,
     clean_descriptor,
+    clip,
     compact,
     extract_domains,
     fold,
@@ -55,8 +59,12 @@ _MIN_FUZZY_LEN = 6
 # Entries per cache: card descriptors carry store and order numbers, so a long feed is mostly new
 # strings; a bound keeps memory flat however long the input (repeats are cached again at once).
 _CACHE_LIMIT = 4_000
-# "Mango Technologies, Inc. dba ClickUp": the trading name after "dba" is what the catalog knows.
-_DBA_RE = re.compile(r"\s+(?:d/?b/?a|t/a|trading as|doing business as)\.?\s+", re.IGNORECASE)
+# "Mango Technologies, Inc. dba ClickUp": the trading name after "dba" is what the catalog knows. Tried
+# only where a run of spaces starts, and keeping the whole run: tried at every space of a long run, the
+# plain "\s+" took time quadratic in its length.
+_DBA_RE = re.compile(
+    r"(?<!\s)\s++(?:d/?b/?a|t/a|trading as|doing business as)\.?\s++", re.IGNORECASE
+)
 _SLUG_RE = re.compile(r"[^a-z0-9]+")
 _K = TypeVar("_K")
 _V = TypeVar("_V")
@@ -99,7 +107,8 @@ class Recognizer:
         website: str | None = None,
     ) -> Match:
         """Is this Intacct vendor a service, and which one?"""
-        name = name or ""  # Intacct vendors without a NAME exist; they simply match nothing
+        name = clip(name or "")  # Intacct vendors without a NAME exist; they simply match nothing
+        website = clip(website) if website else website
         rules = self.rules
         if vendor_id in rules.exclude_vendor_ids:
             return Match(None, 1.0, f"user rule: exclude_vendor_ids {vendor_id}")
@@ -134,7 +143,7 @@ class Recognizer:
 
     def match_descriptor(self, descriptor: str) -> Match:
         """Which service, if any, does this card statement line pay for?"""
-        descriptor = descriptor or ""
+        descriptor = clip(descriptor or "")
         cached = self._descriptor_cache.get(descriptor)
         if cached is not None:
             return cached
@@ -155,7 +164,7 @@ class Recognizer:
         payee. When neither finds anything, the memo reading (plan words, products, memo noise; see
         ``memo.py``) decides.
         """
-        text = text or ""
+        text = clip(text or "")
         as_vendor = self.match_vendor("", text)
         as_descriptor = self.match_descriptor(text)
         if as_vendor.service is not None and as_descriptor.service is not None:
@@ -411,9 +420,11 @@ class Recognizer:
     ) -> Match | None:
         """A common-word name followed only by corporate filler: "miro software", "asana ireland"."""
         catalog = self.catalog
-        for n in range(len(tokens) - 1, 0, -1):
-            if not all(t in CORPORATE_FILLER for t in tokens[n:]):
-                continue
+        filler_from = len(tokens)  # tokens[filler_from:] are all corporate filler
+        while filler_from > 1 and tokens[filler_from - 1] in CORPORATE_FILLER:
+            filler_from -= 1
+        # No catalog name is longer than max_name_tokens words: longer openings need not be looked up.
+        for n in range(min(len(tokens) - 1, catalog.max_name_tokens), filler_from - 1, -1):
             hit = catalog.names.get(" ".join(tokens[:n]))
             if (
                 hit is not None

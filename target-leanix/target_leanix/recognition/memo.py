@@ -32,14 +32,21 @@ from target_leanix.recognition.catalog import AliasHit, Catalog
 from target_leanix.recognition.normalize import compact, fold, strip_web_addresses
 
 # Payment-method and claim phrases, removed before the memo is split, so "paid on personal card" never
-# reads as words next to a name.
+# reads as words next to a name. At most three of "my", "a", "the", "own" before the card ("paid with
+# my own company card"): an unbounded run of them, tried from every word of "a a a a ...", took time
+# quadratic in the memo's length. Spaces are taken whole ("\s++"): a word always follows them.
 _PAYMENT_NOISE_RE = re.compile(
-    r"\b(?:paid\s+(?:on|with|via|by|using|through)\s+)?(?:(?:my|a|the|own)\s+)*"
-    r"(?:personal|private|corporate|company|corp|business|own)\s+(?:credit\s+|debit\s+)?card\b"
-    r"|\bout[\s-]of[\s-]pocket\b|\bpaid\s+personally\b|\bplease\s+reimburse\b"
-    r"|\b(?:inv(?:oice)?|order|receipt|ref)\s*(?:no\.?|#)\s*\S+"
+    r"\b(?:paid\s++(?:on|with|via|by|using|through)\s++)?(?:(?:my|a|the|own)\s++){0,3}"
+    r"(?:personal|private|corporate|company|corp|business|own)\s++(?:credit\s++|debit\s++)?card\b"
+    r"|\bout[\s-]of[\s-]pocket\b|\bpaid\s++personally\b|\bplease\s++reimburse\b"
+    r"|\b(?:inv(?:oice)?|order|receipt|ref)\s*+(?:no\.?|#)\s*+\S+"
 )
-_SEGMENT_RE = re.compile(r"\s+[-~–—]+\s*|[-~]+\s+|[–—,;:()\[\]{}|/\\!?]")  # noqa: RUF001 - dashes
+# Split points: a spaced dash, a dash before spaces, or a bracket or punctuation mark. A run of spaces or
+# dashes is tried from its first character only (the look-behinds) and taken whole: tried from each
+# character of a long run, the plain "\s+" and "[-~]+" took time quadratic in its length.
+_SEGMENT_RE = re.compile(
+    r"(?<!\s)\s++[-~–—]++\s*+|(?<![-~])[-~]++\s++|[–—,;:()\[\]{}|/\\!?]"  # noqa: RUF001 - dashes
+)
 _MEMO_TOKEN_RE = re.compile(r"[a-z0-9]+|[^\W\d_a-z]+", re.UNICODE)
 _CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 _CLAUSE_END = frozenset({"for", "to", "via", "from"})
@@ -218,29 +225,42 @@ class MemoReader:
             return True, f'memo names {what} (as "{name}")'
         tokens = segments[index]
         after: list[str] = []
-        for word in tokens[start + length :]:
+        for position in range(start + length, len(tokens)):  # no copy of the rest per name found
+            word = tokens[position]
             if word in _CLAUSE_END:
                 break
-            if not _is_noise(word):
-                after.append(word)
-        for word in after:
+            if _is_noise(word):
+                continue
             if not self._is_plan(word, hit.key):
                 return False, f'memo word "{name}" is followed by "{word}", not a plan or product'
+            after.append(word)
         if after:
             return True, f'memo names {what} with plan words "{" ".join(after)}"'
-        before = [w for w in tokens[:start] if not _is_noise(w) and w not in _CLAUSE_END]
-        if before and self._is_plan(before[-1], hit.key):
-            return True, f'memo names {what} after billing word "{before[-1]}"'
+        before = next(
+            (
+                tokens[k]
+                for k in range(start - 1, -1, -1)
+                if not _is_noise(tokens[k]) and tokens[k] not in _CLAUSE_END
+            ),
+            None,
+        )
+        if before is not None and self._is_plan(before, hit.key):
+            return True, f'memo names {what} after billing word "{before}"'
         if hit.key in self.catalog.generic:
             return False, f'memo word "{name}" is too generic without a plan word'
-        others = [
-            w
-            for i, part in enumerate(segments)
-            for j, w in enumerate(_before_clause_end(part))
-            if not (i == index and start <= j < start + length)
-            and not _is_noise(w)
-            and not self._is_plan(w, hit.key)
-        ]
-        if others:
-            return False, f'memo word "{name}" stands among other words ("{others[0]}")'
+        # The first other word is enough: a memo naming the same word many times must not cost the
+        # square of its length.
+        other = next(
+            (
+                w
+                for i, part in enumerate(segments)
+                for j, w in enumerate(_before_clause_end(part))
+                if not (i == index and start <= j < start + length)
+                and not _is_noise(w)
+                and not self._is_plan(w, hit.key)
+            ),
+            None,
+        )
+        if other is not None:
+            return False, f'memo word "{name}" stands among other words ("{other}")'
         return True, f"memo names only {what}"

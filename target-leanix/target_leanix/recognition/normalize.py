@@ -16,6 +16,15 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+# Recognition reads at most this many characters of any text it is given: a vendor name, a card line or
+# an expense memo. Card networks print a merchant descriptor of a few dozen characters (name, city,
+# state), and the memos an employee types on a Sage Intacct expense line, its "Paid to" and "Paid for"
+# fields, hold up to 1,000 characters
+# (https://www.intacct.com/ia/docs/en_ZA/help_action/Expenses/Distribute_expense_reports/fd-distribute-employee-expenses.htm).
+# Longer text is no real name, descriptor or memo; cutting it (the first characters, always the same
+# ones) keeps every step of recognition, user regexes included, working on a short string.
+MAX_TEXT_CHARS = 1_000
+
 # Japanese corporate forms sit before or after the name and are not separated by spaces
 # (株式会社セールスフォース・ジャパン, 日本マイクロソフト株式会社), so they are cut as substrings.
 _CJK_LEGAL_FORMS = (
@@ -130,8 +139,9 @@ _KNOWN_TLDS = frozenset(_KNOWN_TLDS_TEXT.split())
 _KANA_VOICING = frozenset("\u3099\u309a")
 
 _WHITESPACE_RE = re.compile(r"\s+")
-_STAR_RE = re.compile(r"\s*\*\s*")
-_EMAIL_LOCAL_RE = re.compile(r"[\w.+-]+@", re.UNICODE)
+# Only from the start of a run (the look-behind) and without giving characters back (possessive): tried
+# at every character of a long run without "@", the plain form took time quadratic in its length.
+_EMAIL_LOCAL_RE = re.compile(r"(?<![\w.+-])[\w.+-]++@", re.UNICODE)
 _DOMAIN_RE = re.compile(
     r"(?<![\w.-])((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+([a-z]{2,12}))(?![a-z0-9-])(/\S*)?",
     re.IGNORECASE,
@@ -144,6 +154,20 @@ _PHONE_RE = re.compile(
 _TOKEN_RE = re.compile(r"[^\W_]+", re.UNICODE)
 _APOSTROPHE_RE = re.compile("['\u2019`]")
 _DIGIT_RUN_RE = re.compile(r"\d+")
+
+
+def clip(text: str) -> str:
+    """The part of ``text`` recognition reads: its first ``MAX_TEXT_CHARS`` characters."""
+    return text[:MAX_TEXT_CHARS]
+
+
+def glue_stars(text: str) -> str:
+    """Whitespace around each ``*`` removed: ``"GOOGLE * GSUITE"`` -> ``"GOOGLE*GSUITE"``."""
+    parts = text.split("*")
+    if len(parts) == 1:
+        return text
+    inner = [part.strip() for part in parts[1:-1]]
+    return "*".join([parts[0].rstrip(), *inner, parts[-1].lstrip()])
 
 
 def fold(text: str) -> str:
@@ -165,7 +189,7 @@ def clean_descriptor(text: str) -> str:
     """The form descriptor patterns are matched on: folded, upper case, ``*`` glued to its neighbours."""
     upper = fold(text).upper()
     upper = _WHITESPACE_RE.sub(" ", upper).strip()
-    return _STAR_RE.sub("*", upper)
+    return glue_stars(upper)
 
 
 def extract_domains(text: str) -> list[str]:

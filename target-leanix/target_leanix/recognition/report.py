@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from target_leanix.recognition.models import Match, Service
-from target_leanix.recognition.normalize import clean_descriptor, normalize_descriptor
+from target_leanix.recognition.normalize import clean_descriptor, clip, normalize_descriptor
 
 
 @dataclass
@@ -42,7 +42,8 @@ class RecognitionReport:
     """Collects matches during a run; renders text lines for logs and a dict for JSON.
 
     Amounts stay ``Decimal`` (summed per currency, never converted); ``as_dict`` returns them as Decimal
-    too, so serialise it with a Decimal-aware encoder (e.g. ``json.dumps(..., default=str)``).
+    too, so serialise it with a Decimal-aware encoder (e.g. ``json.dumps(..., default=str)``). Names and
+    descriptors are kept as recognition reads them (``normalize.clip``), so the summary stays short.
     """
 
     def __init__(self) -> None:
@@ -60,7 +61,7 @@ class RecognitionReport:
         entry.vendors.append(
             {
                 "vendor_id": vendor_id,
-                "vendor_name": vendor_name,
+                "vendor_name": clip(vendor_name),
                 "confidence": match.confidence,
                 "reason": match.reason,
             }
@@ -70,7 +71,7 @@ class RecognitionReport:
         self._ignored.append(
             {
                 "vendor_id": vendor_id,
-                "vendor_name": vendor_name,
+                "vendor_name": clip(vendor_name),
                 "confidence": match.confidence,
                 "reason": match.reason,
             }
@@ -82,6 +83,7 @@ class RecognitionReport:
             raise TypeError(
                 f"unattributed {descriptor!r}: amount must be Decimal, got {type(amount).__name__}"
             )
+        descriptor = clip(descriptor)
         group = self._groups.get(descriptor)
         if group is None:
             group = normalize_descriptor(descriptor) or clean_descriptor(descriptor)

@@ -10,11 +10,16 @@ from types import MappingProxyType
 from typing import Any
 
 from target_leanix.recognition.errors import RecognitionConfigError
+from target_leanix.recognition.patterns import regex_hazard
 
 DEFAULT_FUZZY_THRESHOLD = 0.90
 
 _ID_LIST = {"type": "array", "items": {"type": "string", "minLength": 1}, "uniqueItems": True}
 _REGEX_LIST = {"type": "array", "items": {"type": "string", "minLength": 1}}
+_REGEX_LIMITS = (
+    " Refused if it could backtrack badly: nested quantifiers, back-references, or more than one "
+    "unbounded quantifier (*, +, {n,})."
+)
 
 RECOGNITION_CONFIG_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -31,11 +36,15 @@ RECOGNITION_CONFIG_SCHEMA: dict[str, Any] = {
         "exclude_vendor_ids": {**_ID_LIST, "description": "Vendor IDs that are never services."},
         "include_patterns": {
             **_REGEX_LIST,
-            "description": "Regexes (case-insensitive) on the vendor name that force 'is a service'.",
+            "description": "Regexes (case-insensitive) on the vendor name that force 'is a service'."
+            + _REGEX_LIMITS,
         },
         "exclude_patterns": {
             **_REGEX_LIST,
-            "description": "Regexes (case-insensitive) on vendor name or card descriptor: never a service.",
+            "description": (
+                "Regexes (case-insensitive) on vendor name or card descriptor: never a service."
+                + _REGEX_LIMITS
+            ),
         },
         "vendor_services": {
             "type": "object",
@@ -71,6 +80,12 @@ def _compile_all(patterns: tuple[str, ...], key: str) -> tuple[re.Pattern[str], 
             raise RecognitionConfigError(
                 f"recognition.{key}[{index}]: bad regular expression {pattern!r}: {exc}"
             ) from exc
+        # Searched in every vendor name and card line: one that can backtrack badly would stall the run.
+        hazard = regex_hazard(pattern, re.IGNORECASE)
+        if hazard is not None:
+            raise RecognitionConfigError(
+                f"recognition.{key}[{index}]: regular expression {pattern!r} could run too long: {hazard}"
+            )
     return tuple(compiled)
 
 
