@@ -30,9 +30,15 @@ SERVICE_SPEND = "ServiceSpend"
 SERVICE_SPEND_REMOVED = "ServiceSpendRemoved"
 INVOICE = "Invoice"
 INVOICE_REMOVED = "InvoiceRemoved"
+# A service's or department's fact sheets under an external ID it no longer has (`removal_item`).
+SERVICE_RETIRED = "ServiceRetired"
+DEPARTMENT_RETIRED = "DepartmentRetired"
 
 # Items that create fact sheets go first: a relation whose endpoint does not exist yet only warns.
 FACT_SHEET_TYPES = frozenset({SERVICE, DEPARTMENT})
+# Removals, then retirements, go in runs of their own before the rest (`Publisher._write`).
+REMOVAL_TYPES = frozenset({SERVICE_DEPARTMENT_REMOVED, SERVICE_SPEND_REMOVED, INVOICE_REMOVED})
+RETIRED_TYPES = frozenset({SERVICE_RETIRED, DEPARTMENT_RETIRED})
 
 INVOICE_LABELS = {"APBILL": "Bill", "APPYMT": "AP payment", "PODOCUMENT": "Purchase order"}
 
@@ -87,20 +93,105 @@ LDIF_JSON_SCHEMA: dict[str, Any] = {
 }
 
 
+# "No department" in a spend point's ID and tags. No encoded department ID equals it (`optional_part`).
+NONE_MARKER = "none"
+# Recognition's service keys are a catalog key (`slack`) or `<namespace>:<local id>`, e.g.
+# `candidate:<VENDORID>`, `user:<slug>`: the namespace and the local id are separate parts of an ID.
+SERVICE_KEY_NAMESPACES = frozenset({"candidate", "user"})
+
+
+def id_part(value: str) -> str:
+    """One part of an external ID: `%` and the separator `:` percent-encoded, nothing else changed.
+
+    Every part is encoded, so parts joined with `:` can be split again and two different records
+    never share an ID. A part without `:` or `%` is left as it is, so the IDs written before parts were
+    encoded stay the same: only values that could collide move (`Ledger.upgrade`)."""
+    if "%" not in value and ":" not in value:
+        return value
+    return value.replace("%", "%25").replace(":", "%3A")
+
+
+def _escape_first(encoded: str) -> str:
+    """Percent-encode the first character: the value then differs from a reserved word it spelled."""
+    return f"%{ord(encoded[0]):02X}{encoded[1:]}"
+
+
+def optional_part(value: str | None) -> str:
+    """A part that may be absent: `none` when it is, and a real value `none` becomes `%6Eone`."""
+    if not value:
+        return NONE_MARKER
+    encoded = id_part(value)
+    return _escape_first(encoded) if encoded == NONE_MARKER else encoded
+
+
+def service_part(service_key: str) -> str:
+    """A service key as one or two ID parts: `candidate:ZQX:saas` -> `candidate:ZQX%3Asaas`.
+
+    A key in a namespace keeps its `:` after the namespace and encodes the rest; any other key is
+    one part, and one that spells a namespace is escaped, so the number of parts a service takes is
+    known from its first part and nothing appended to a service ID can be read as part of the key."""
+    namespace, colon, local = service_key.partition(":")
+    if colon and namespace in SERVICE_KEY_NAMESPACES:
+        return f"{namespace}:{id_part(local)}"
+    encoded = id_part(service_key)
+    return _escape_first(encoded) if encoded in SERVICE_KEY_NAMESPACES else encoded
+
+
 @dataclass(frozen=True)
 class ExternalIds:
-    """The external IDs of one company's objects. Stable across runs: derived from keys, not names."""
+    """The external IDs of one company's objects. Stable across runs: derived from keys, not names.
+
+    Each ID joins encoded parts with `:` (`id_part`), so it is injective. Providers are the one
+    deliberate merge: a provider is a company, keyed by its name's slug, so "A&B" and "A B" are one
+    Provider fact sheet; services and departments are keyed by Intacct and catalog keys only."""
 
     company: str
 
     def service(self, service_key: str) -> str:
-        return f"intacct:{self.company}:service:{service_key}"
+        return f"intacct:{self.company}:service:{service_part(service_key)}"
 
     def it_component(self, service_key: str) -> str:
         return f"{self.service(service_key)}:saas"
 
+    def service_cost(self, service_key: str) -> str:
+        return f"{self.service(service_key)}:cost"
+
+    def service_department(self, service_key: str, department_id: str) -> str:
+        return f"{self.service(service_key)}:department:{id_part(department_id)}"
+
+    def spend(self, service_key: str, department_id: str, month: str, currency: str) -> str:
+        parts = (optional_part(department_id), id_part(month), id_part(currency))
+        return f"{self.service(service_key)}:spend:{':'.join(parts)}"
+
+    def department_tag(self, department_id: str) -> str:
+        """The `department` tag of a spend point: the department's ID part, or `none`."""
+        return optional_part(department_id)
+
     def provider(self, provider_name: str) -> str:
         return f"intacct:{self.company}:provider:{slug(provider_name)}"
+
+    def department(self, department_id: str) -> str:
+        return f"intacct:{self.company}:department:{id_part(department_id)}"
+
+    def invoice(self, obj: str, recordno: str) -> str:
+        return f"intacct:{self.company}:{id_part(obj)}:{id_part(recordno)}"
+
+
+@dataclass(frozen=True)
+class LegacyExternalIds(ExternalIds):
+    """The IDs of ledger schema 1, whose parts were not encoded: only for upgrading such a ledger."""
+
+    def service(self, service_key: str) -> str:
+        return f"intacct:{self.company}:service:{service_key}"
+
+    def service_department(self, service_key: str, department_id: str) -> str:
+        return f"{self.service(service_key)}:department:{department_id}"
+
+    def spend(self, service_key: str, department_id: str, month: str, currency: str) -> str:
+        return f"{self.service(service_key)}:spend:{department_id or 'none'}:{month}:{currency}"
+
+    def department_tag(self, department_id: str) -> str:
+        return department_id or "none"
 
     def department(self, department_id: str) -> str:
         return f"intacct:{self.company}:department:{department_id}"
@@ -115,6 +206,29 @@ def content_item(item_type: str, item_id: str, data: dict[str, Any]) -> dict[str
 
 def item_key(item: dict[str, Any]) -> str:
     return f"{item['type']}|{item['id']}"
+
+
+def identities(item: dict[str, Any]) -> list[str]:
+    """What an item holds in LeanIX, each as `<kind>|<id>`: its content key, and the external IDs of
+    the fact sheets it writes (no two of our fact sheets share one, whatever their types)."""
+    found = [item_key(item)]
+    if item["type"] == SERVICE:
+        found += [f"externalId|{item['id']}", f"externalId|{item['id']}:saas"]
+    elif item["type"] == DEPARTMENT:
+        found.append(f"externalId|{item['id']}")
+    return found
+
+
+def holders(identity: str) -> list[str]:
+    """The item keys of the items that can hold this identity (`identities`)."""
+    kind, _, value = identity.partition("|")
+    if kind != "externalId":
+        return [identity]
+    return [
+        f"{SERVICE}|{value}",
+        f"{SERVICE}|{value.removesuffix(':saas')}",
+        f"{DEPARTMENT}|{value}",
+    ]
 
 
 def month_start(month: str) -> str:
@@ -149,7 +263,7 @@ def service_items(
         ),
         content_item(
             SERVICE_COST,
-            f"{app_id}:cost",
+            ids.service_cost(service.key),
             {
                 "serviceId": app_id,
                 "costTotalAnnual": snapshot.cost_total,
@@ -161,7 +275,7 @@ def service_items(
         items.append(
             content_item(
                 SERVICE_DEPARTMENT,
-                f"{app_id}:department:{department_id}",
+                ids.service_department(service.key, department_id),
                 {"serviceId": app_id, "departmentId": ids.department(department_id)},
             )
         )
@@ -206,17 +320,15 @@ def spend_item(
     currency: str,
     amount: Decimal,
 ) -> dict[str, Any]:
-    app_id = ids.service(service_key)
-    department_tag = department_id or "none"
     return content_item(
         SERVICE_SPEND,
-        f"{app_id}:spend:{department_tag}:{month}:{currency}",
+        ids.spend(service_key, department_id, month, currency),
         {
             "measurement": SPEND_MEASUREMENT,
             "time": month_start(month),
             "value": amount,
-            "service": app_id,
-            "department": department_tag,
+            "service": ids.service(service_key),
+            "department": ids.department_tag(department_id),
             "currency": currency,
         },
     )
@@ -273,10 +385,18 @@ def department_item(ids: ExternalIds, department_id: str, title: str) -> dict[st
     return content_item(DEPARTMENT, ids.department(department_id), {"name": title})
 
 
-def removal_item(published_payload: dict[str, Any]) -> dict[str, Any] | None:
-    """The item that undoes a published one that the ledger no longer produces (None: keep it)."""
+def removal_item(published_payload: dict[str, Any], *, replaced: bool) -> dict[str, Any] | None:
+    """The item that undoes a published one that the ledger no longer produces (None: keep it).
+
+    A fact sheet stays when its record goes (an archived fact sheet is never revived), unless
+    `replaced`: its owner now publishes it under another external ID (the ID scheme changed), and
+    the fact sheets under the old one are archived so that LeanIX holds no duplicate."""
     item_type = published_payload["type"]
     data = dict(published_payload["data"])
+    if item_type == SERVICE and replaced:
+        return content_item(SERVICE_RETIRED, published_payload["id"], data)
+    if item_type == DEPARTMENT and replaced:
+        return content_item(DEPARTMENT_RETIRED, published_payload["id"], data)
     if item_type == SERVICE_DEPARTMENT:
         return content_item(SERVICE_DEPARTMENT_REMOVED, published_payload["id"], data)
     if item_type == INVOICE:
@@ -344,7 +464,15 @@ def _processor(
     return processor
 
 
-def _fact_sheet(name: str, fs_type: str, filter_type: str, id_expr: str, updates: list[Any]) -> Any:  # noqa: ANN401
+def _fact_sheet(
+    name: str,
+    fs_type: str,
+    filter_type: str,
+    id_expr: str,
+    updates: list[Any],
+    *,
+    delete: bool = False,
+) -> dict[str, Any]:
     return _processor(
         "inboundFactSheet",
         name,
@@ -353,6 +481,7 @@ def _fact_sheet(name: str, fs_type: str, filter_type: str, id_expr: str, updates
         of_type=fs_type,
         where={"identifier": _external(id_expr)},
         run=0,
+        delete=delete,
     )
 
 
@@ -454,6 +583,32 @@ def processor_configuration(company: str) -> dict[str, Any]:
             DEPARTMENT,
             "${content.id}",
             [_update("name", "${data.name}")],
+        ),
+        # `mode: delete` archives the fact sheet
+        # (https://docs-eam.leanix.net/reference/inbound-processors); sent only for a changed ID.
+        _fact_sheet(
+            "Application under a former external ID",
+            "Application",
+            SERVICE_RETIRED,
+            "${content.id}",
+            [],
+            delete=True,
+        ),
+        _fact_sheet(
+            "SaaS IT component under a former external ID",
+            "ITComponent",
+            SERVICE_RETIRED,
+            "${content.id}:saas",
+            [],
+            delete=True,
+        ),
+        _fact_sheet(
+            "Organization under a former external ID",
+            "UserGroup",
+            DEPARTMENT_RETIRED,
+            "${content.id}",
+            [],
+            delete=True,
         ),
         _relation(
             "Service runs on its SaaS IT component",

@@ -35,8 +35,17 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from target_leanix.mapping import (
+    BILL_LINE_STREAM,
+    CARD_HEADER_STREAM,
+    CARD_LINE_STREAM,
+    DEPARTMENT_STREAM,
+    EXPENSE_HEADER_STREAM,
+    EXPENSE_LINE_STREAM,
+    REIMBURSEMENT_STREAM,
+    VENDOR_STREAM,
     DepartmentItem,
     InvoiceItem,
+    InvoiceObject,
     Item,
     ReimbursementItem,
     SpendHeaderItem,
@@ -45,8 +54,14 @@ from target_leanix.mapping import (
     VendorAccountItem,
     VendorItem,
 )
+from target_leanix.private_files import prepare_sqlite_file
 
-SCHEMA_VERSION = "1"
+# 1: external IDs joined their parts as they were. 2: every part is encoded (`ldif.id_part`), so
+# values that collided under 1 have new IDs (`Ledger.upgrade`).
+SCHEMA_VERSION = "2"
+# The digest of a published item that LeanIX may hold but never confirmed: never equal to a real one,
+# so the next publication sends the item again, or removes it.
+UNCONFIRMED = "unconfirmed"
 
 # Card transactions in these states never became spend (intacct-xml-api.md: STATE enum).
 NON_SPEND_CARD_STATES = frozenset({"reversed", "voided", "declined", "draft"})
@@ -57,6 +72,14 @@ NON_PAYING_REIMBURSEMENT_STATES = frozenset({"voided", "reversed", "declined", "
 
 
 class LedgerError(RuntimeError):
+    pass
+
+
+class LedgerRefusedError(LedgerError):
+    """The database refused a change (an integrity constraint); the message is one line."""
+
+
+class _TrialDone(Exception):  # noqa: N818 - not an error: ends a trial write, which rolls back
     pass
 
 
@@ -163,6 +186,8 @@ def digest(payload: dict[str, Any]) -> str:
 class Ledger:
     def __init__(self, url: str, table_prefix: str = "lx_") -> None:
         self.url = url
+        # Vendor names and amounts: the SQLite file (and so its side files) for the owner only.
+        prepare_sqlite_file(url)
         self.engine: Engine = sa.create_engine(url, future=True)
         if url.startswith("sqlite"):
             # One writer; give a concurrent reader time instead of failing at once.
@@ -390,10 +415,15 @@ class Ledger:
 
     @contextmanager
     def _tx(self) -> Iterator[_Session]:
-        with self.engine.begin() as conn:
-            session = _Session(conn)
-            yield session
-            session.flush()
+        try:
+            with self.engine.begin() as conn:
+                session = _Session(conn)
+                yield session
+                session.flush()
+        except sa.exc.IntegrityError as error:
+            raise LedgerRefusedError(
+                f"the ledger at {self.describe()} refused a change: {_first_line(error.orig)}"
+            ) from None
 
     def get_meta(self, key: str) -> str | None:
         with self.engine.connect() as conn:
@@ -431,7 +461,41 @@ class Ledger:
     # -- writes --------------------------------------------------------------------------------------
 
     def write(self, entries: Sequence[Entry]) -> WriteStats:
-        """Write a batch in one transaction: replace each record, mark what it touches dirty."""
+        """Write a batch in one transaction: replace each record, mark what it touches dirty.
+
+        When the database refuses the batch, nothing of it is kept and the error names the first
+        record it cannot take (found by trial writes that roll back), so a fixed input goes through."""
+        try:
+            return self._write(entries)
+        except LedgerRefusedError as error:
+            refused = self._first_refused(entries)
+            if refused is None:
+                raise
+            raise LedgerRefusedError(f"{record_name(refused.item)}: {error}") from None
+
+    def _first_refused(self, entries: Sequence[Entry]) -> Entry | None:
+        """The entry that makes the shortest refused prefix of the batch (None: none is refused)."""
+        low, high = 1, len(entries)
+        if not self._refuses(entries):
+            return None
+        while low < high:
+            middle = (low + high) // 2
+            if self._refuses(entries[:middle]):
+                high = middle
+            else:
+                low = middle + 1
+        return entries[high - 1]
+
+    def _refuses(self, entries: Sequence[Entry]) -> bool:
+        try:
+            self._write(entries, trial=True)
+        except LedgerRefusedError:
+            return True
+        except _TrialDone:
+            return False
+        return False
+
+    def _write(self, entries: Sequence[Entry], *, trial: bool = False) -> WriteStats:
         stats = WriteStats()
         self._services_this_batch = {}
         with self._tx() as conn:
@@ -466,6 +530,9 @@ class Ledger:
             self._mark_paid_reports(conn, dirty_services)
             self._mark(conn, "service", dirty_services)
             self._mark(conn, "department", dirty_departments)
+            if trial:
+                conn.flush()
+                raise _TrialDone
         return stats
 
     def _write_fresh_lines(
@@ -1578,6 +1645,18 @@ class Ledger:
                 )
             }
 
+    def published_with_keys(self, item_keys: Iterable[str]) -> list[PublishedItem]:
+        """The published items, of any owner, under these item keys."""
+        table = self.published_items
+        found: list[PublishedItem] = []
+        with self.engine.connect() as conn:
+            for chunk in _chunks(sorted(set(item_keys))):
+                found.extend(
+                    PublishedItem(row.owner, row.item_key, row.digest, json.loads(row.payload))
+                    for row in conn.execute(sa.select(table).where(table.c.item_key.in_(chunk)))
+                )
+        return found
+
     def count_published(self) -> int:
         with self.engine.connect() as conn:
             return int(
@@ -1585,6 +1664,13 @@ class Ledger:
                     sa.select(sa.func.count()).select_from(self.published_items)
                 ).scalar_one()
             )
+
+    def begin_publication(self, sending: Sequence[PublishedItem]) -> None:
+        """Before items go to LeanIX, remember them as unconfirmed: when LeanIX takes them but the
+        publication fails before `confirm`, the next one still replaces or removes them."""
+        self._replace_published(
+            [PublishedItem(i.owner, i.item_key, UNCONFIRMED, i.payload) for i in sending], []
+        )
 
     def confirm(
         self,
@@ -1594,6 +1680,23 @@ class Ledger:
         cleared: Sequence[tuple[str, str]],
     ) -> None:
         """LeanIX confirmed: remember what it now holds and clear the dirty marks, atomically."""
+        self._replace_published(sent, removed, cleared)
+
+    def _replace_published(
+        self,
+        sent: Sequence[PublishedItem],
+        removed: Sequence[tuple[str, str]],
+        cleared: Sequence[tuple[str, str]] = (),
+    ) -> None:
+        """Replace the published items `sent`, forget `removed` and clear dirty marks, atomically."""
+        seen: dict[tuple[str, str], PublishedItem] = {}
+        for item in sent:
+            twin = seen.setdefault((item.owner, item.item_key), item)
+            if twin is not item:
+                raise LedgerRefusedError(
+                    f"{item.owner} publishes item {item.item_key} twice: "
+                    f"{_payload_text(twin.payload)} and {_payload_text(item.payload)}"
+                )
         table = self.published_items
         with self._tx() as conn:
             gone = [
@@ -1630,8 +1733,102 @@ class Ledger:
                     [{"b_kind": kind, "b_key": key} for kind, key in cleared],
                 )
 
+    # -- upgrades ------------------------------------------------------------------------------------
+
+    def upgrade(self, previous_items: Callable[[str], list[dict[str, Any]]]) -> None:
+        """Bring a ledger of schema 1 to this version (external IDs encode their parts); a no-op on
+        a fresh or current ledger.
+
+        Every owner LeanIX holds items of is marked dirty: the next publication sends them under the
+        new IDs, and the usual diff with `published` removes the items under old IDs (a fact sheet
+        whose ID changed is archived, `ldif.removal_item`). An owner still dirty may have had items
+        sent that LeanIX took but never confirmed (a run that failed, e.g. on two items with one
+        ID): `previous_items(owner)` are the items schema 1 sent for it (`owner` as in `published`),
+        recorded as unconfirmed so that they too are replaced or removed."""
+        if self.get_meta("schema_version") != "1":
+            return
+        table = self.published_items
+        with self.engine.connect() as conn:
+            dirty = [f"{r.kind}:{r.key}" for r in conn.execute(sa.select(self.dirty))]
+            held = {(r.owner, r.item_key) for r in conn.execute(sa.select(table))}
+        unconfirmed: dict[tuple[str, str], dict[str, Any]] = {}
+        for owner in dirty:
+            for payload in previous_items(owner):
+                key = (owner, f"{payload['type']}|{payload['id']}")
+                if key not in held:
+                    unconfirmed.setdefault(key, payload)
+        with self._tx() as conn:
+            # What LeanIX confirmed of a dirty owner may since have been overwritten by a send it
+            # never confirmed: send it again.
+            for chunk in _chunks(dirty):
+                conn.execute(
+                    sa.update(table).where(table.c.owner.in_(chunk)).values(digest=UNCONFIRMED)
+                )
+            if unconfirmed:
+                conn.execute(
+                    sa.insert(table),
+                    [
+                        {
+                            "owner": owner,
+                            "item_key": item_key,
+                            "digest": UNCONFIRMED,
+                            "payload": json.dumps(payload, sort_keys=True, default=str),
+                        }
+                        for (owner, item_key), payload in unconfirmed.items()
+                    ],
+                )
+            owners = {owner for owner, _key in held}
+            for kind in ("service", "department"):
+                self._mark(
+                    conn,
+                    kind,
+                    [o.removeprefix(f"{kind}:") for o in owners if o.startswith(f"{kind}:")],
+                )
+            self._set_meta(conn, "schema_version", SCHEMA_VERSION)
+
 
 _IN_CHUNK = 500  # keys per `IN (...)`: well below SQLite's and PostgreSQL's parameter limits
+
+_STREAMS: dict[tuple[type[Any], str], str] = {
+    (VendorItem, ""): VENDOR_STREAM,
+    (DepartmentItem, ""): DEPARTMENT_STREAM,
+    (SpendHeaderItem, SpendKind.CARD.value): CARD_HEADER_STREAM,
+    (SpendHeaderItem, SpendKind.EXPENSE.value): EXPENSE_HEADER_STREAM,
+    (SpendLineItem, SpendKind.CARD.value): CARD_LINE_STREAM,
+    (SpendLineItem, SpendKind.EXPENSE.value): EXPENSE_LINE_STREAM,
+    (ReimbursementItem, ""): REIMBURSEMENT_STREAM,
+    (VendorAccountItem, ""): BILL_LINE_STREAM,
+}
+_INVOICE_STREAMS = {
+    InvoiceObject.BILL: "ap_bill",
+    InvoiceObject.PAYMENT: "ap_payment",
+    InvoiceObject.PURCHASE_ORDER: "po_document",
+}
+
+
+def record_name(item: Item) -> str:
+    """`stream 'vendor' record VENDORID=ZQX`: the record an item came from, as errors name it."""
+    if isinstance(item, InvoiceItem):
+        stream = _INVOICE_STREAMS[item.object]
+    else:
+        kind = item.kind.value if isinstance(item, SpendHeaderItem | SpendLineItem) else ""
+        stream = _STREAMS[(type(item), kind)]
+    if isinstance(item, VendorItem) and item.vendor_id:
+        key = f"VENDORID={item.vendor_id}"
+    elif isinstance(item, DepartmentItem) and item.department_id:
+        key = f"DEPARTMENTID={item.department_id}"
+    else:
+        key = f"RECORDNO={item.recordno}"
+    return f"stream {stream!r} record {key}"
+
+
+def _first_line(error: BaseException | None) -> str:
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0][:300]
+
+
+def _payload_text(payload: dict[str, Any]) -> str:
+    return json.dumps(payload.get("data", payload), sort_keys=True, default=str)[:200]
 
 
 def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:

@@ -19,13 +19,18 @@ from typing import Any, Protocol
 
 from target_leanix import ldif
 from target_leanix.leanix import LeanIXClient, LeanIXRunFailedError, dumps
-from target_leanix.ledger import CostWindow, Ledger, PublishedItem, digest
+from target_leanix.ledger import CostWindow, Ledger, LedgerError, PublishedItem, digest
+from target_leanix.private_files import open_private
 
 LOGGER = logging.getLogger("target_leanix.publisher")
 
 
 class LedgerMissingError(RuntimeError):
     pass
+
+
+class DuplicateIdError(LedgerError):
+    """Two different items would carry one LeanIX ID; raised before anything is sent."""
 
 
 class Writer(Protocol):
@@ -74,7 +79,8 @@ class LeanIXWriter:
 
 class DryRunWriter:
     """Writes each LDIF as one JSON line to a file instead of calling LeanIX, and the processor
-    configuration LeanIX would get beside it (`<name>.processors.json`)."""
+    configuration LeanIX would get beside it (`<name>.processors.json`), both for their owner's eyes
+    only (`private_files`)."""
 
     def __init__(self, path: Path, company: str) -> None:
         self.path = path
@@ -89,14 +95,14 @@ class DryRunWriter:
     def prepare(self) -> None:
         if self._prepared:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         configuration = ldif.processor_configuration(self.company)
-        self.configuration_path.write_text(json.dumps(configuration, indent=2) + "\n")
+        with open_private(self.configuration_path, append=False) as out:
+            out.write(json.dumps(configuration, indent=2) + "\n")
         self._prepared = True
 
     def write(self, document: dict[str, Any]) -> str:
         self.prepare()
-        with self.path.open("a", encoding="utf-8") as out:
+        with open_private(self.path, append=True) as out:
             out.write(dumps(document) + "\n")
         self.count += 1
         return f"dry-run-{self.count}"
@@ -162,6 +168,36 @@ class Publisher:
         self.ids = ldif.ExternalIds(settings.company)
         self.summary = Summary()
         self._batches = 0
+        self.ledger.upgrade(self._previous_items)
+
+    def _previous_items(self, owner: str) -> list[dict[str, Any]]:
+        """What ledger schema 1 published for an owner (`Ledger.upgrade`)."""
+        legacy = ldif.LegacyExternalIds(self.settings.company)
+        return [_plain(item) for item in self._desired(owner, legacy)]
+
+    def _desired(self, owner: str, ids: ldif.ExternalIds) -> list[dict[str, Any]]:
+        """Every item LeanIX should hold for one owner (`service:<key>` or `department:<id>`)."""
+        kind, _, key = owner.partition(":")
+        if kind == "department":
+            known = self.ledger.department(key)
+            if known is None or known[1]:
+                return []
+            return [ldif.department_item(ids, key, known[0])]
+        snapshot = self.ledger.service_snapshot(
+            key, self.settings.window, self.settings.reporting_currency
+        )
+        if snapshot is None:
+            return []
+        if snapshot.unconvertible and ids is self.ids:
+            LOGGER.warning(
+                "service %s: window spend without a rate to %s left out of costTotalAnnual: %s",
+                key,
+                self.settings.reporting_currency,
+                {c: format(v, "f") for c, v in snapshot.unconvertible.items()},
+            )
+        return ldif.service_items(
+            snapshot, ids, record_url_template=self.settings.record_url_template
+        )
 
     def publish(self) -> None:
         service_keys = self.ledger.dirty_keys("service")
@@ -172,44 +208,50 @@ class Publisher:
         removed: list[tuple[str, str]] = []
         content: list[dict[str, Any]] = []
         new_services: set[str] = set()  # external IDs of services LeanIX held nothing of
+        desired_by_owner: dict[str, list[dict[str, Any]]] = {}
 
-        for department_id in department_ids:
-            owner = f"department:{department_id}"
-            known = self.ledger.department(department_id)
-            desired = []
-            if known is not None and not known[1]:
-                desired = [ldif.department_item(self.ids, department_id, known[0])]
-            self._diff(owner, desired, to_send, removed, content)
-
-        for service_key in service_keys:
-            owner = f"service:{service_key}"
-            snapshot = self.ledger.service_snapshot(
-                service_key, self.settings.window, self.settings.reporting_currency
-            )
-            desired = (
-                []
-                if snapshot is None
-                else ldif.service_items(
-                    snapshot, self.ids, record_url_template=self.settings.record_url_template
-                )
-            )
-            if not self._diff(owner, desired, to_send, removed, content):
-                new_services.add(self.ids.service(service_key))
-            if snapshot is not None and snapshot.unconvertible:
-                LOGGER.warning(
-                    "service %s: window spend without a rate to %s left out of costTotalAnnual: %s",
-                    service_key,
-                    self.settings.reporting_currency,
-                    {c: format(v, "f") for c, v in snapshot.unconvertible.items()},
-                )
+        owners = [f"department:{d}" for d in department_ids] + [
+            f"service:{k}" for k in service_keys
+        ]
+        for owner in owners:
+            desired = desired_by_owner[owner] = self._desired(owner, self.ids)
+            if not self._diff(owner, desired, to_send, removed, content) and owner.startswith(
+                "service:"
+            ):
+                new_services.add(self.ids.service(owner.removeprefix("service:")))
 
         cleared = [("service", k) for k in service_keys] + [
             ("department", k) for k in department_ids
         ]
+        self._check_unique(desired_by_owner)
         if content:
+            self.ledger.begin_publication(to_send)
             self._write(content)
         self.ledger.confirm(sent=to_send, removed=removed, cleared=cleared)
         self._tally(content, new_services)
+
+    def _check_unique(self, desired_by_owner: dict[str, list[dict[str, Any]]]) -> None:
+        """Fail, naming both, when two items of what LeanIX will hold after this publication (these
+        owners' items and every other owner's published ones) would carry one ID."""
+        claimed: dict[str, tuple[int, str]] = {}
+
+        def claim(owner: str, item: dict[str, Any]) -> None:
+            record = f"{owner} ({_plain(item)['data']})"[:300]
+            for identity in ldif.identities(item):
+                first = claimed.setdefault(identity, (id(item), record))
+                if first[0] != id(item):
+                    raise DuplicateIdError(
+                        f"two items would carry the LeanIX ID {identity.partition('|')[2]!r}: "
+                        f"{first[1]} and {record}; nothing was sent"
+                    )
+
+        for owner, desired in desired_by_owner.items():
+            for item in desired:
+                claim(owner, item)
+        candidates = {key for identity in claimed for key in ldif.holders(identity)}
+        for held in self.ledger.published_with_keys(candidates):
+            if held.owner not in desired_by_owner:
+                claim(held.owner, held.payload)
 
     def _diff(
         self,
@@ -235,16 +277,26 @@ class Publisher:
         for key, current in published.items():
             if key in wanted_keys:
                 continue
-            undo = ldif.removal_item(current.payload)
+            replaced = any(item["type"] == current.payload["type"] for item in desired)
+            undo = ldif.removal_item(current.payload, replaced=replaced)
             if undo is not None:
                 content.append(undo)
             removed.append((owner, key))
         return bool(published)
 
     def _write(self, content: list[dict[str, Any]]) -> None:
+        # Runs of removals first, while the fact sheets they name are active; then runs that archive
+        # fact sheets under former IDs, before anything may take such an ID; then the rest, fact
+        # sheets before what refers to them.
+        removals = [i for i in content if i["type"] in ldif.REMOVAL_TYPES]
+        retired = [i for i in content if i["type"] in ldif.RETIRED_TYPES]
         first = [i for i in content if i["type"] in ldif.FACT_SHEET_TYPES]
-        rest = [i for i in content if i["type"] not in ldif.FACT_SHEET_TYPES]
-        ordered = first + rest
+        done = ldif.REMOVAL_TYPES | ldif.RETIRED_TYPES | ldif.FACT_SHEET_TYPES
+        rest = [i for i in content if i["type"] not in done]
+        for ordered in (removals, retired, first + rest):
+            self._write_runs(ordered)
+
+    def _write_runs(self, ordered: list[dict[str, Any]]) -> None:
         size = max(self.settings.max_items_per_run, 1)
         for start in range(0, len(ordered), size):
             self._batches += 1

@@ -170,6 +170,8 @@ def test_processor_configuration_covers_every_item_type():
         ldif.SERVICE_SPEND_REMOVED,
         ldif.INVOICE,
         ldif.INVOICE_REMOVED,
+        ldif.SERVICE_RETIRED,
+        ldif.DEPARTMENT_RETIRED,
     }
     assert config["sequentialExecution"] is True
     assert all(
