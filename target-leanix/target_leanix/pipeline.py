@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from target_leanix.ldif import DEFAULT_RECORD_URL_TEMPLATE
-from target_leanix.leanix import LeanIXClient, RetryPolicy
+from target_leanix.leanix import LeanIXClient, RetryPolicy, base_url_problem
 from target_leanix.ledger import CostWindow, Entry, Ledger, ServiceInfo
 from target_leanix.mapping import (
     Item,
@@ -35,6 +36,9 @@ from target_leanix.recognition import Match, RecognitionReport, RecognitionRules
 
 DEFAULT_LEDGER_PATH = "target-leanix-ledger.sqlite"
 MATCH_CACHE_LIMIT = 4_000  # recognition verdicts kept per run
+#: Tries per HTTP call at most: with the 30 s backoff cap and 120 s Retry-After cap, one call gives up
+#: within about 40 minutes even when LeanIX answers 429 every time.
+MAX_ATTEMPTS = 20
 
 
 class SettingsError(ValueError):
@@ -74,29 +78,32 @@ class Settings:
         dry_run = bool(config.get("dry_run", False))
         base_url = str(config.get("base_url") or "").rstrip("/")
         api_token = str(config.get("api_token") or "")
-        if not dry_run:
-            if not base_url.startswith(("http://", "https://")):
-                raise SettingsError(
-                    "setting base_url must be the workspace URL, e.g. https://eu.leanix.net "
-                    "(or set dry_run=true)"
-                )
-            if not api_token:
-                raise SettingsError("setting api_token is required unless dry_run is true")
+        if not dry_run and not base_url:
+            raise SettingsError(
+                "setting base_url must be the workspace URL, e.g. https://eu.leanix.net "
+                "(or set dry_run=true)"
+            )
+        if base_url:
+            problem = base_url_problem(base_url)
+            if problem is not None:
+                raise SettingsError(f"setting base_url {problem}")
+        if not dry_run and not api_token:
+            raise SettingsError("setting api_token is required unless dry_run is true")
         ledger_url = _ledger_url(config, dry_run=dry_run)
         currency = str(config.get("reporting_currency") or "USD").upper()
         if len(currency) != 3 or not currency.isalpha():
-            raise SettingsError(f"setting reporting_currency must be an ISO code, got {currency!r}")
+            raise SettingsError("setting reporting_currency must be a three-letter ISO code")
         template = str(config.get("intacct_record_url_template") or DEFAULT_RECORD_URL_TEMPLATE)
         try:
             template.format(recordno="1", object="APBILL", object_lower="apbill", company="C")
-        except (KeyError, IndexError, ValueError) as error:
+        except (KeyError, IndexError, ValueError):
             raise SettingsError(
                 "setting intacct_record_url_template may only use {recordno}, {object}, "
-                f"{{object_lower}} and {{company}}: {error}"
+                "{object_lower} and {company}"
             ) from None
         batch_size = config.get("batch_size_rows")
-        if batch_size is not None and int(batch_size) < 1:
-            raise SettingsError(f"setting batch_size_rows must be at least 1, got {batch_size}")
+        if batch_size is not None:
+            _number(config, "batch_size_rows", 1, 1, 10**9, integer=True)
         policy = str(config.get("on_bad_record") or "fail")
         unknown = str(config.get("on_unknown_stream") or "skip")
         if policy not in {"fail", "skip"} or unknown not in {"fail", "skip"}:
@@ -115,14 +122,39 @@ class Settings:
             window=_window(config),
             record_url_template=template,
             recognition=recognition if isinstance(recognition, Mapping) else None,
-            max_items_per_run=int(config.get("max_items_per_run") or 5000),
+            max_items_per_run=int(
+                _number(config, "max_items_per_run", 5000, 1, 100_000, integer=True)
+            ),
             on_bad_record=policy,
             on_unknown_stream=unknown,
             fail_on_run_errors=bool(config.get("fail_on_run_errors", True)),
-            poll_interval=float(config.get("poll_interval_seconds") or 0.2),
-            max_attempts=int(config.get("max_attempts") or 6),
-            backoff_seconds=float(config.get("backoff_seconds") or 0.5),
+            poll_interval=_number(config, "poll_interval_seconds", 0.2, 0.01, 60),
+            max_attempts=int(_number(config, "max_attempts", 6, 1, MAX_ATTEMPTS, integer=True)),
+            backoff_seconds=_number(config, "backoff_seconds", 0.5, 0, 30),
         )
+
+
+def _number(
+    config: Mapping[str, Any],
+    name: str,
+    default: float,
+    low: float,
+    high: float,
+    *,
+    integer: bool = False,
+) -> float:
+    """A numeric setting within [low, high] (its default when unset); NaN and infinity are refused."""
+    value = config.get(name)
+    if value is None:
+        return default
+    kind = "a whole number" if integer else "a number"
+    try:
+        number = float(value) if not isinstance(value, bool) else math.nan
+    except (TypeError, ValueError):
+        number = math.nan
+    if not low <= number <= high or (integer and number != int(number)):
+        raise SettingsError(f"setting {name} must be {kind} from {low:g} to {high:g}")
+    return number
 
 
 def _ledger_url(config: Mapping[str, Any], *, dry_run: bool) -> str:
@@ -157,16 +189,12 @@ def _check_ledger_url(url: str) -> None:
 
 
 def _window(config: Mapping[str, Any]) -> CostWindow:
-    months = int(config.get("cost_window_months") or 12)
-    if not 1 <= months <= 120:
-        raise SettingsError("setting cost_window_months must be between 1 and 120")
+    months = int(_number(config, "cost_window_months", 12, 1, 120, integer=True))
     end_text = config.get("cost_window_end")
     try:
         end = dt.date.fromisoformat(str(end_text)) if end_text else dt.datetime.now(dt.UTC).date()
     except ValueError:
-        raise SettingsError(
-            f"setting cost_window_end must be an ISO date (YYYY-MM-DD), got {end_text!r}"
-        ) from None
+        raise SettingsError("setting cost_window_end must be an ISO date (YYYY-MM-DD)") from None
     return CostWindow.ending(end, months)
 
 

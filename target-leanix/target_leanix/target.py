@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import copy
 import gc
+import os
 import sys
 import typing as t
 
+import click
 from singer_sdk import Target
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError, FatalSyncError, InvalidJSONSchema
+from singer_sdk.plugin_base import JSONSchemaValidator
 from singer_sdk.sinks import Sink
+from singer_sdk.typing import DEFAULT_JSONSCHEMA_VALIDATOR
 from typing_extensions import override
 
 from target_leanix.leanix import LeanIXError
@@ -23,6 +27,7 @@ from target_leanix.mapping import (
     to_item,
 )
 from target_leanix.pipeline import Pipeline, Settings, SettingsError
+from target_leanix.private_files import PrivateFileError
 from target_leanix.publisher import LedgerMissingError
 from target_leanix.reader import FastSingerReader, identity_maps
 from target_leanix.recognition import (
@@ -33,8 +38,10 @@ from target_leanix.recognition import (
 from target_leanix.sinks import IgnoredStreamSink, IntacctSink
 
 if t.TYPE_CHECKING:
+    from collections.abc import Iterable
     from pathlib import PurePath
 
+    from jsonschema import ValidationError  # type: ignore[import-untyped]
     from singer_sdk.io_base import GenericSingerReader
 
 # Errors that end a run with one clear line (and exit code 1) instead of a traceback.
@@ -43,6 +50,7 @@ EXPECTED_ERRORS = (
     LeanIXError,
     LedgerError,
     LedgerMissingError,
+    PrivateFileError,
     SettingsError,
     RecognitionConfigError,
     FatalSyncError,
@@ -202,13 +210,18 @@ class TargetLeanIX(Target):
         fast_reader = FastSingerReader() if message_reader is None else None
         if fast_reader is not None:
             message_reader = fast_reader
-        super().__init__(
-            config=config,
-            parse_env_config=parse_env_config,
-            validate_config=validate_config,
-            setup_mapper=setup_mapper,
-            message_reader=message_reader,
-        )
+        try:
+            super().__init__(
+                config=config,
+                parse_env_config=parse_env_config,
+                validate_config=validate_config,
+                setup_mapper=setup_mapper,
+                message_reader=message_reader,
+            )
+        except ValueError:
+            if parse_env_config:
+                _check_integer_environment(self.config_jsonschema, self._env_var_prefix)
+            raise
         self.settings = Settings.from_config(self.config)
         # Bad recognition rules fail at start, before any record is read.
         self.recognition_rules = RecognitionRules.from_config(self.settings.recognition)
@@ -225,6 +238,33 @@ class TargetLeanIX(Target):
         self._fast_sinks: dict[str, IntacctSink | IgnoredStreamSink] = {}
         if fast_reader is not None:
             fast_reader.attach(self)
+
+    @override
+    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
+        """The SDK's validation, with messages that name the setting and never quote its value
+        (its own say e.g. `123456789 is not of type 'string' in config['api_token']`)."""
+        schema = self.config_jsonschema
+        self.append_builtin_config(schema)
+        problems = _config_problems(DEFAULT_JSONSCHEMA_VALIDATOR(schema), self._config)
+        if not problems:
+            # The SDK's validator also fills in defaults, but fails (AttributeError) on text where
+            # an object with defaults belongs: it sees only a config the plain validator accepted.
+            problems = _config_problems(JSONSchemaValidator(schema), self._config)
+        if problems and raise_errors:
+            raise ConfigValidationError("Config validation failed", errors=problems, schema=schema)
+        if problems:
+            self.logger.warning("Config validation failed: %s", "; ".join(problems))
+        return problems
+
+    @classmethod
+    @override
+    def cb_config(cls, ctx: click.Context, param: click.Option, value: tuple[str, ...]) -> t.Any:
+        """Read the --config files; a missing or malformed one ends the run with one line."""
+        try:
+            return super().cb_config(ctx, param, value)
+        except (OSError, ValueError, TypeError, RuntimeError) as error:
+            cls.logger.error("target-leanix failed: %s", _config_file_problem(error))  # noqa: TRY400
+            sys.exit(1)
 
     def fast_path_allowed(self) -> bool:
         """Stream maps and flattening change records on the SDK's path: then it reads everything."""
@@ -377,6 +417,89 @@ class TargetLeanIX(Target):
         except (*EXPECTED_ERRORS, UnknownStreamError) as error:
             cls.logger.error("target-leanix failed: %s", _one_line(error))  # noqa: TRY400
             sys.exit(1)
+
+
+_EXPECTED_TYPES = {
+    "string": "a string",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "object": "an object",
+    "array": "a list",
+}
+
+
+def _config_problems(validator: t.Any, config: dict[str, t.Any]) -> list[str]:  # noqa: ANN401
+    return sorted({_config_problem(error) for error in validator.iter_errors(config)})
+
+
+def _config_problem(error: ValidationError) -> str:
+    """A config validation error as a clause naming the setting and what it must be, never its value."""
+    setting = _setting_path(error.absolute_path)
+    rule, wanted = error.validator, error.validator_value
+    if rule == "required" and isinstance(error.instance, dict):
+        prefix = f"{setting}." if setting else ""
+        missing = [name for name in wanted if name not in error.instance]
+        return "; ".join(f"setting {prefix}{name} is required" for name in missing)
+    if rule == "additionalProperties" and isinstance(error.instance, dict):
+        known = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+        unknown = ", ".join(sorted(str(key)[:40] for key in error.instance if key not in known))
+        return f"setting {setting} has keys it does not know: {unknown}"
+    if rule == "type":
+        kinds = [wanted] if isinstance(wanted, str) else list(wanted)
+        expected = " or ".join(_EXPECTED_TYPES.get(kind, kind) for kind in kinds if kind != "null")
+    elif rule == "enum":
+        expected = "one of " + ", ".join(repr(choice) for choice in wanted)
+    elif rule == "format":
+        expected = "an ISO date (YYYY-MM-DD)" if wanted == "date" else f"in {wanted} format"
+    elif rule in {"minimum", "exclusiveMinimum"}:
+        expected = f"at least {wanted}" if rule == "minimum" else f"more than {wanted}"
+    elif rule in {"maximum", "exclusiveMaximum"}:
+        expected = f"at most {wanted}" if rule == "maximum" else f"less than {wanted}"
+    elif rule == "minLength":
+        expected = f"at least {wanted} characters long"
+    elif rule == "uniqueItems":
+        expected = "a list without repeats"
+    else:
+        expected = f"what the config schema's {rule!r} rule allows"
+    return f"setting {setting or '(the config)'} must be {expected}"
+
+
+def _setting_path(path: Iterable[str | int]) -> str:
+    """`recognition.vendor_services[2].key` for the path a validation error points at."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def _config_file_problem(error: BaseException) -> str:
+    """Why a --config file cannot be read, without quoting what it holds."""
+    if isinstance(error, OSError):
+        return f"cannot read the config file: {_one_line(error)}"
+    line, column = getattr(error, "lineno", None), getattr(error, "colno", None)
+    if line is not None:
+        return f"the config file is not valid JSON (line {line}, column {column})"
+    return "the config file must hold one JSON object, in UTF-8"
+
+
+def _check_integer_environment(schema: dict[str, t.Any], prefix: str) -> None:
+    """Name the setting whose environment variable the SDK could not read as a whole number: its own
+    error (from int()) quotes the value instead."""
+    for name, property_schema in schema.get("properties", {}).items():
+        variable = prefix + name.upper().replace("-", "_")
+        raw = os.environ.get(variable)
+        if raw is None or "integer" not in (property_schema.get("type") or []):
+            continue
+        try:
+            int(raw)
+        except ValueError:
+            raise SettingsError(
+                f"setting {name} (environment variable {variable}) must be a whole number"
+            ) from None
 
 
 def _one_line(error: BaseException) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -112,6 +113,19 @@ def _too_many_requests(retry_after: object) -> Response:
         },
         status=429,
         headers={"Retry-After": str(retry_after)},
+    )
+
+
+def _gzip_bomb(inflated_bytes: int) -> Response:
+    """A 200 JSON answer sent gzip-encoded (`Content-Encoding: gzip`, which HTTP clients inflate on
+    their own) that inflates to `inflated_bytes`: whitespace, then `{}`. About 1 KB per MiB on the wire."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)  # wbits 31: the gzip container
+    block = b" " * (1024 * 1024)
+    parts = [compressor.compress(block) for _ in range(inflated_bytes // len(block))]
+    parts.append(compressor.compress(b" " * (inflated_bytes % len(block)) + b"{}"))
+    parts.append(compressor.flush())
+    return Response(
+        200, b"".join(parts), {"Content-Type": "application/json", "Content-Encoding": "gzip"}
     )
 
 
@@ -369,4 +383,10 @@ class LeanIXApp:
         if kind == "run_failed":
             self.runs.arm_failure()
             return None
+        if kind == "redirect":
+            # 307 and 308 tell the client to repeat the same method, body and all, at Location.
+            status = int(params.get("status", 307))
+            return Response(status, b"", {"Location": str(params.get("location", "/"))})
+        if kind == "gzip_bomb":
+            return _gzip_bomb(int(params.get("inflated_bytes", 64 * 1024 * 1024)))
         return errors(500, f"sandbox: unknown fault kind {kind!r}")
