@@ -40,6 +40,8 @@ TAP_CASES: list[tuple[str, str, object, str]] = [
     ("page_size 5000", "page_size", 5000, "page_size"),
     ("page_size not a number", "page_size", "many", "page_size"),
     ("api_url malformed", "api_url", "not a url", "api_url"),
+    # Both passwords travel in the body: plain http only to this machine.
+    ("api_url plain http", "api_url", "http://api.intacct.com/ia/xml/xmlgw.phtml", "api_url"),
     ("entity_ids wrong type", "entity_ids", "US01", "entity_ids"),
     ("lookback_minutes negative", "lookback_minutes", -5, "lookback_minutes"),
     ("timezone_offset malformed", "timezone_offset", "Europe/Paris", "timezone_offset"),

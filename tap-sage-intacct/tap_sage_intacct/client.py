@@ -242,7 +242,7 @@ class TapRuntime:
         return UTC
 
     def _read_user_gmt_offset(self, conn: protocol.IntacctConnection) -> str | None:
-        """USERINFO -> RECORDNO, then `readUserFormatting` -> gmtoffset ([EST] sage.py setup)."""
+        """USERINFO -> RECORDNO, then `readUserFormatting` -> gmtoffset (as Estuary's open-source Intacct capture does at setup)."""
         try:
             (info,) = conn.call(
                 [protocol.fn_read_by_name("USERINFO", self.credentials.user_id, "RECORDNO")],

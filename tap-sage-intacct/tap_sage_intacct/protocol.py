@@ -9,6 +9,7 @@ and retries every transient failure the reference lists with exponential backoff
 from __future__ import annotations
 
 import io
+import ipaddress
 import logging
 import random
 import re
@@ -16,23 +17,29 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol, TypeVar
-from urllib.parse import unquote, urlsplit
+from typing import Any, NamedTuple, Protocol, TypeVar
+from urllib.parse import unquote
 from xml.sax.saxutils import escape
 
 import requests
 from lxml import etree
+from urllib3.exceptions import LocationParseError
+from urllib3.util import parse_url
 
 LOGGER = logging.getLogger("tap_sage_intacct.protocol")
 
 DEFAULT_API_URL = "https://api.intacct.com/ia/xml/xmlgw.phtml"
 #: intacct-xml-api.md §3: `query` pages hold 1..2000 rows.
 MAX_QUERY_PAGE_SIZE = 2000
-#: A 2000-row page of 120-field bills is ~15 MB; anything far larger is not an Intacct answer.
-MAX_RESPONSE_BYTES = 512 * 1024 * 1024
+#: Bytes read from one answer, after decompression. The largest real answer is a 2000-row `query`
+#: page of the widest object, APBILL with 119 fields: 9.0 MiB measured on the Intacct sandbox
+#: (`--wide`). A stream's first request may carry two such pages and one of AUDITHISTORY (~20 MiB).
+#: 64 MiB is 7x one page, 3x that request: more is not an Intacct answer, and it is never held.
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 #: Refresh a session this long before it times out (at most a tenth of its lifetime).
 SESSION_REFRESH_MARGIN = timedelta(minutes=2)
 
@@ -179,6 +186,8 @@ def _row_events(body: bytes, row_tag: str) -> etree.iterparse[tuple[str, etree._
 
 
 _PARSERS = threading.local()
+#: XML allows a UTF-8 byte-order mark before the document (https://www.w3.org/TR/xml/#charencoding).
+_UTF8_BOM = b"\xef\xbb\xbf"
 _HOSTILE = "gateway answered with a DOCTYPE/ENTITY declaration; refused"
 
 
@@ -186,7 +195,7 @@ def _precheck(body: bytes) -> None:
     """The checks made on the raw bytes before any parser sees them."""
     if len(body) > MAX_RESPONSE_BYTES:
         raise FatalError(f"response of {len(body)} bytes exceeds the {MAX_RESPONSE_BYTES} limit")
-    head = body[:2048].lstrip()
+    head = body[:2048].removeprefix(_UTF8_BOM).lstrip()
     if head[:1] != b"<" or head[:14].lower().startswith((b"<!doctype html", b"<html")):
         raise RetryableError("gateway answered with a non-XML (HTML or empty) body", reason="html")
     if _DOCTYPE.search(body, 0, 4096):
@@ -206,8 +215,12 @@ def _postcheck(root: etree._Element) -> etree._Element:
 
 
 def _malformed(exc: etree.XMLSyntaxError) -> RetryableError:
+    # libxml2's message may span lines and quote a name from the answer (up to 50,000 characters):
+    # one short line of it.
+    detail = " ".join(str(exc).split())
+    detail = detail if len(detail) <= 200 else detail[:200] + "..."
     return RetryableError(
-        f"gateway answered with malformed or truncated XML ({exc})", reason="malformed_xml"
+        f"gateway answered with malformed or truncated XML ({detail})", reason="malformed_xml"
     )
 
 
@@ -247,7 +260,9 @@ class RawRowSink(RowSink, Protocol):
 
 
 _DATA_OPEN = re.compile(rb"<data(?:\s[^<>]*)?>")
-_DECLARED_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([^"']*)["']""")
+_DECLARED_ENCODING = re.compile(
+    rb"""^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding\s*=\s*["']([^"']*)["']"""
+)
 #: Stands in for the rows when the rest of the answer is parsed; not a name Intacct uses.
 _ROWS_MARK = "tap-sage-intacct-rows"
 
@@ -407,6 +422,10 @@ def _errors(parent: etree._Element | None) -> list[ErrorDetail]:
     ]
 
 
+#: Characters of a count: a sign and 19 digits hold any 64-bit one.
+_MAX_COUNT_LENGTH = 20
+
+
 @dataclass
 class FunctionResult:
     """One `<result>`: its status, errors and `<data>` element (None on failure)."""
@@ -418,10 +437,18 @@ class FunctionResult:
     errors: list[ErrorDetail] = field(default_factory=list)
 
     def attr_int(self, name: str, default: int = 0) -> int:
+        """A count attribute of `<data>` (count, totalcount, numremaining); FatalError if not one."""
         if self.data is None:
             return default
         value = self.data.get(name)
-        return int(value) if value not in (None, "") else default
+        if value in (None, ""):
+            return default
+        if len(value) <= _MAX_COUNT_LENGTH:  # int() of thousands of digits is slow, or refused
+            try:
+                return int(value)
+            except ValueError:
+                pass
+        raise FatalError(f'{self.function}: <data {name}="{value[:40]}"> is not a count')
 
     @property
     def ok(self) -> bool:
@@ -641,12 +668,17 @@ class RetryPolicy:
     max_tries: int = 8
     initial_wait: float = 1.0
     max_wait: float = 60.0
+    #: A Retry-After beyond this is not obeyed in full (as target-leanix): a gateway cannot park
+    #: the run for hours.
+    max_retry_after_seconds: float = 120.0
 
     def wait(self, attempt: int, retry_after: float | None = None) -> float:
-        # Full jitter (random in [0, cap]) spreads retries of parallel clients; Retry-After is a floor.
-        cap = min(self.max_wait, self.initial_wait * (2**attempt))
+        """Seconds to wait before retry `attempt` (0-based), never more than the two caps allow."""
+        # Full jitter (random in [0, cap]) spreads retries of parallel clients; Retry-After is a
+        # floor, itself capped. The exponent is bounded so a large max_tries cannot overflow.
+        cap = max(0.0, min(self.max_wait, self.initial_wait * (2 ** min(attempt, 32))))
         delay = random.uniform(0, cap)  # noqa: S311 - jitter, not security
-        return max(delay, retry_after or 0.0)
+        return max(delay, min(retry_after or 0.0, self.max_retry_after_seconds))
 
 
 @dataclass
@@ -683,22 +715,112 @@ class FetchedAnswer:
     session_id: str = field(repr=False)
 
 
-def _allowed_endpoint(api_url: str, endpoint: str) -> bool:
-    """Follow the session endpoint only to Intacct or to the host we were configured with."""
-    configured, offered = urlsplit(api_url), urlsplit(endpoint)
-    if offered.scheme not in ("http", "https") or not offered.hostname:
-        return False
-    if offered.hostname == configured.hostname:
+class Origin(NamedTuple):
+    """Where a request goes: scheme, host and effective port, as the HTTP client connects."""
+
+    scheme: str
+    host: str
+    port: int
+
+
+#: Characters on which URL parsers disagree about where the host ends (user-info, backslash).
+_AMBIGUOUS_URL_CHARS = frozenset("\\@ ")
+_MAX_URL_LENGTH = 2048
+_INTACCT_DOMAIN = ".intacct.com"
+_HOST_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-.")
+
+
+def gateway_origin(url: str) -> Origin | None:
+    """The origin requests/urllib3 will send `url` to; None for anything but a plain http(s) URL.
+
+    The URL is prepared exactly as `requests` prepares it and the result parsed as urllib3 parses
+    it when picking the connection, so the origin compared is the one that receives the body.
+    User-info, backslashes, whitespace, control and non-ASCII characters are refused outright.
+    """
+    if len(url) > _MAX_URL_LENGTH or not url.isascii() or not url.isprintable():
+        return None
+    if _AMBIGUOUS_URL_CHARS.intersection(url):
+        return None
+    try:
+        prepared = requests.PreparedRequest()
+        prepared.prepare_url(url, None)
+        parts = parse_url(prepared.url or "")
+    except (requests.RequestException, LocationParseError, ValueError):
+        return None
+    if parts.scheme not in ("http", "https") or not parts.host or parts.auth:
+        return None
+    default_port = 443 if parts.scheme == "https" else 80
+    return Origin(parts.scheme, parts.host, default_port if parts.port is None else parts.port)
+
+
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 or localhost: the only hosts plain http may reach."""
+    if host == "localhost":
         return True
-    return offered.scheme == "https" and offered.hostname.endswith(".intacct.com")
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _is_intacct_origin(origin: Origin) -> bool:
+    name = origin.host
+    return (
+        origin.scheme == "https"
+        and origin.port == 443
+        and name.endswith(_INTACCT_DOMAIN)
+        and _HOST_NAME_CHARS.issuperset(name)
+        and all(name.split("."))
+    )
+
+
+def _allowed_endpoint(api_url: str, endpoint: str) -> bool:
+    """Follow the session endpoint only to api_url's own origin or to https on a Sage Intacct host."""
+    offered = gateway_origin(endpoint)
+    if offered is None:
+        return False
+    return offered == gateway_origin(api_url) or _is_intacct_origin(offered)
+
+
+def _host_of(url: str) -> str:
+    """The host (and port) a URL names, quoted for an error message: never its path or query."""
+    try:
+        parts = parse_url(url)
+    except (LocationParseError, ValueError):
+        return "(unreadable)"
+    host = parts.host or ""
+    if not host or len(host) > 253 or not all(c.isascii() and c.isprintable() for c in host):
+        return "(none)" if not host else "(unreadable)"
+    return repr(host if parts.port is None else f"{host}:{parts.port}")
+
+
+@contextmanager
+def _body_deadline(response: requests.Response, deadline: float) -> Iterator[threading.Event]:
+    """Cut the body off at `deadline`; the event tells whether that happened.
+
+    urllib3 reads until a chunk is full, so a check between chunks would come too late. A timer
+    shuts the socket down for reading instead, which ends a read blocked in another thread."""
+    cut = threading.Event()
+
+    def shut() -> None:
+        cut.set()
+        with suppress(ValueError, RuntimeError, OSError):  # already closed or released
+            response.raw.shutdown()
+
+    timer = threading.Timer(max(deadline - time.monotonic(), 0.0), shut)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield cut
+    finally:
+        timer.cancel()
 
 
 def _retry_after(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    try:
-        return float(value) if value else None
-    except ValueError:
-        return None
+    """Retry-After in delta-seconds (RFC 9110 §10.2.3); an HTTP-date or anything else is None."""
+    value = (response.headers.get("Retry-After") or "").strip()
+    # float() of a long digit string is inf, never an error: RetryPolicy caps it.
+    return float(value) if value.isascii() and value.isdigit() else None
 
 
 class IntacctConnection:
@@ -744,8 +866,15 @@ class IntacctConnection:
             with self.stats.lock:
                 self.stats.requests += 1
             try:
+                # Never follow a redirect: it would resend the passwords or the session id to
+                # whatever host `Location` names.
                 response = self.http.post(
-                    url, data=body, headers=_XML_HEADERS, timeout=self.timeout, stream=True
+                    url,
+                    data=body,
+                    headers=_XML_HEADERS,
+                    timeout=self.timeout,
+                    stream=True,
+                    allow_redirects=False,
                 )
             except requests.Timeout as exc:
                 raise RetryableError(f"{where}: gateway timed out", reason="timeout") from exc
@@ -753,8 +882,15 @@ class IntacctConnection:
                 raise RetryableError(
                     f"{where}: {type(exc).__name__} talking to the gateway", reason="connection"
                 ) from exc
+            if 300 <= response.status_code < 400:
+                response.close()
+                raise FatalError(
+                    f"{where}: HTTP {response.status_code} redirect to host "
+                    f"{_host_of(response.headers.get('Location', ''))} refused; the tap never "
+                    "follows redirects (set api_url to the gateway itself)"
+                )
             try:
-                content = self._read_bounded(response, where)
+                content = self._read_bounded(response, where, time.monotonic() + self.timeout)
             except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
                 raise RetryableError(
                     f"{where}: connection dropped mid-body", reason="connection"
@@ -783,18 +919,35 @@ class IntacctConnection:
         return content
 
     @staticmethod
-    def _read_bounded(response: requests.Response, where: str) -> bytes:
-        declared = response.headers.get("Content-Length")
-        if declared and declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
-            raise FatalError(f"{where}: response of {declared} bytes exceeds the limit")
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_content(chunk_size=1 << 20):
-            size += len(chunk)
-            if size > MAX_RESPONSE_BYTES:
-                raise FatalError(f"{where}: response exceeds {MAX_RESPONSE_BYTES} bytes")
-            chunks.append(chunk)
-        return b"".join(chunks)
+    def _read_bounded(response: requests.Response, where: str, deadline: float) -> bytes:
+        """The decoded body, refused once it would pass MAX_RESPONSE_BYTES (or is declared to).
+
+        The request timeout bounds each socket read; `deadline` bounds the whole body, so a server
+        that drips bytes just inside the timeout cannot hold the run either."""
+        limit = MAX_RESPONSE_BYTES
+        declared = response.headers.get("Content-Length", "").strip()
+        too_long = len(declared) > 18  # int() of an absurd digit string is refused unparsed
+        if declared.isascii() and declared.isdigit() and (too_long or int(declared) > limit):
+            raise FatalError(
+                f"{where}: the gateway announced more than the {limit}-byte answer limit; refused"
+            )
+        # urllib3 2 bounds each read by decoded bytes, so a gzip bomb stops at the limit as well.
+        # BytesIO hands its own buffer to getvalue(): the body is never held twice.
+        body = io.BytesIO()
+        with _body_deadline(response, deadline) as cut:
+            try:
+                for chunk in response.iter_content(chunk_size=1 << 20):
+                    if body.tell() + len(chunk) > limit:
+                        raise FatalError(f"{where}: answer exceeds the {limit}-byte limit; refused")
+                    body.write(chunk)
+            except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+                if cut.is_set():
+                    raise RetryableError(
+                        f"{where}: the answer took longer than request_timeout_seconds to arrive",
+                        reason="timeout",
+                    ) from exc
+                raise
+        return body.getvalue()
 
     def _send(
         self,
@@ -855,13 +1008,13 @@ class IntacctConnection:
         if not session_id:
             raise FatalError(f"{where}: the gateway returned no session id")
         endpoint = ((api.findtext("endpoint") if api is not None else None) or "").strip()
-        if endpoint and _allowed_endpoint(self.api_url, endpoint):
-            self.endpoint = endpoint
-        elif endpoint:
-            LOGGER.warning(
-                "%s: ignoring session endpoint on an unexpected host; using api_url", where
+        if endpoint and not _allowed_endpoint(self.api_url, endpoint):
+            # A gateway that sends the session elsewhere is not trustworthy: stop, don't fall back.
+            raise FatalError(
+                f"{where}: the session endpoint names host {_host_of(endpoint)}, neither api_url's "
+                "origin nor https on a Sage Intacct host; refused"
             )
-            self.endpoint = self.api_url
+        self.endpoint = endpoint or self.api_url
         self.session_id = session_id
         self.session_timestamp = response.session_timestamp
         LOGGER.info("Logged in to Intacct (%s)", self.label)

@@ -5,28 +5,41 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any, ClassVar
-from urllib.parse import urlsplit
+from decimal import Decimal
+from typing import IO, TYPE_CHECKING, Any, ClassVar, NoReturn
 
 from singer_sdk import Stream, Tap
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.helpers.capabilities import CapabilitiesEnum, PluginCapabilities, TapCapabilities
-from singer_sdk.plugin_base import PluginBase, _ConfigInput
+from singer_sdk.plugin_base import JSONSchemaValidator, PluginBase, _ConfigInput
+from singer_sdk.singerlib import Schema
 from typing_extensions import override
 
 from tap_sage_intacct import protocol
 from tap_sage_intacct.client import TapRuntime
 from tap_sage_intacct.objects import STANDARD_OBJECTS, ObjectSpec, spec_for_extra
-from tap_sage_intacct.schema import FieldDef, fields_from_lookup, fields_from_spec, json_schema
+from tap_sage_intacct.schema import (
+    FieldDef,
+    fields_from_lookup,
+    fields_from_spec,
+    json_schema,
+    without_enum,
+)
 from tap_sage_intacct.streams import IntacctObjectStream
+
+if TYPE_CHECKING:
+    from jsonschema import ValidationError  # type: ignore[import-untyped]
 
 LOGGER = logging.getLogger("tap_sage_intacct")
 
 #: How many `lookup` functions travel in one request during discovery.
 LOOKUPS_PER_REQUEST = 50
+#: Upper bounds of two settings, so that no well-typed value can crash a run.
+MAX_LOOKBACK_MINUTES = 366 * 24 * 60
+MAX_REQUEST_TIMEOUT_SECONDS = 3600
 
 
 class TapSageIntacct(Tap):
@@ -64,7 +77,10 @@ class TapSageIntacct(Tap):
             "api_url",
             th.StringType,
             default=protocol.DEFAULT_API_URL,
-            description="XML gateway URL. The tap then follows the endpoint each session names.",
+            description=(
+                "XML gateway URL (https; plain http only to a loopback host). The tap then follows "
+                "the endpoint each session names on this origin or an https Sage Intacct host."
+            ),
         ),
         th.Property(
             "entity_ids",
@@ -83,7 +99,8 @@ class TapSageIntacct(Tap):
         ),
         th.Property(
             "lookback_minutes",
-            th.NumberType(minimum=0),
+            # At most a year: far more would reach before year 1 and fail the run (OverflowError).
+            th.NumberType(minimum=0, maximum=MAX_LOOKBACK_MINUTES),
             default=120,
             description="Re-read this many minutes before the bookmark, for rows that become visible late.",
         ),
@@ -115,13 +132,14 @@ class TapSageIntacct(Tap):
         ),
         th.Property(
             "retry_wait_seconds",
-            th.NumberType,
+            th.NumberType(minimum=0),
             default=1.0,
             description="First backoff wait; doubles per retry, capped at 60 s, with full jitter.",
         ),
         th.Property(
             "request_timeout_seconds",
-            th.NumberType,
+            # Sockets refuse a timeout of ~1e10 s or more (OverflowError); an hour is plenty.
+            th.NumberType(exclusive_minimum=0, maximum=MAX_REQUEST_TIMEOUT_SECONDS),
             default=300,
             description="HTTP timeout per request.",
         ),
@@ -140,13 +158,18 @@ class TapSageIntacct(Tap):
 
     @override
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
-        """The JSON schema checks types; values it cannot judge fail here too, before any request."""
-        errors = super()._validate_config(raise_errors=raise_errors)
-        if errors:
-            return errors
-        errors = setting_value_errors(self.config)
+        """The SDK's check (which also fills in defaults), with messages that name the setting and
+        the rule but never quote a value: a mistyped password must not reach the log."""
+        schema = self.config_jsonschema
+        self.append_builtin_config(schema)
+        schema_errors = list(JSONSchemaValidator(schema).iter_errors(self._config))
+        # A setting of the wrong type gets no second message about its value.
+        faulted = {error.absolute_path[0] for error in schema_errors if error.absolute_path}
+        well_typed = {name: value for name, value in self._config.items() if name not in faulted}
+        messages = [schema_error_message(error) for error in schema_errors]
+        errors = list(dict.fromkeys([*messages, *setting_value_errors(well_typed)]))
         if errors and raise_errors:
-            raise ConfigValidationError("Config validation failed", errors=errors)
+            raise ConfigValidationError("Config validation failed", errors=errors, schema=schema)
         return errors
 
     @property
@@ -166,6 +189,15 @@ class TapSageIntacct(Tap):
                 specs.append(extra)
                 known.add(extra.object_name)
         return specs
+
+    @override
+    def setup_mapper(self) -> None:
+        # A catalog saved from an earlier discovery may still carry lookup values as `enum`; a
+        # value Intacct added since would make validating targets refuse the record, run after run.
+        # The mapper and every stream take their schemas from this catalog, so mend it first.
+        for entry in (self.input_catalog or {}).values():
+            entry.schema = Schema.from_dict(without_enum(entry.schema.to_dict()))
+        super().setup_mapper()
 
     @override
     def discover_streams(self) -> Sequence[Stream]:
@@ -240,8 +272,8 @@ class TapSageIntacct(Tap):
             config = config or _ConfigInput()
             tap = cls(
                 config=config.config,
-                state=None if state is None else json.loads(state.read()),
-                catalog=None if catalog is None else json.loads(catalog.read()),
+                state=_json_file(state, "--state"),
+                catalog=_json_file(catalog, "--catalog"),
                 parse_env_config=config.parse_env,
                 validate_config=True,
             )
@@ -255,37 +287,162 @@ class TapSageIntacct(Tap):
         except protocol.IntacctError as exc:
             _fail(exc.message)
         except ConfigValidationError as exc:
-            _fail(f"Config validation failed: {'; '.join(exc.errors) or exc}")
+            _fail(_config_failure(exc))
+
+    @classmethod
+    @override
+    def cb_config(cls, ctx: Any, param: Any, value: tuple[str, ...]) -> Any:
+        """Read the --config files; a missing or malformed one ends the run with one line."""
+        try:
+            return super().cb_config(ctx, param, value)
+        except OSError as exc:
+            _fail(f"cannot read the --config file: {exc.strerror or type(exc).__name__}")
+        except (ValueError, TypeError) as exc:
+            _fail(f"the --config file is not one JSON object in UTF-8: {_where_in_json(exc)}")
 
     @classmethod
     @override
     def cb_discover(cls, ctx: Any, param: Any, value: bool) -> None:
+        """As the SDK's (which logs each bad setting on its own line), plus one line per Intacct error."""
         try:
             super().cb_discover(ctx, param, value)
         except protocol.IntacctError as exc:
             _fail(exc.message)
 
+    @classmethod
+    @override
+    def cb_test(cls, ctx: Any, param: Any, value: str) -> None:
+        """As the SDK's, but a bad setting or an Intacct error is one line, not a traceback."""
+        try:
+            super().cb_test(ctx, param, value)
+        except protocol.IntacctError as exc:
+            _fail(exc.message)
+        except ConfigValidationError as exc:
+            _fail(_config_failure(exc))
+
 
 def setting_value_errors(config: Mapping[str, Any]) -> list[str]:
-    """One message per setting whose value is well-typed but unusable, each naming the setting."""
+    """One message per well-typed setting whose value is unusable, naming it, never quoting it."""
     errors: list[str] = []
     start_date = config.get("start_date")
-    if start_date:
+    if isinstance(start_date, str) and start_date:
         try:
-            datetime.fromisoformat(str(start_date).replace("Z", "+00:00"))
+            datetime.fromisoformat(start_date.replace("Z", "+00:00"))
         except ValueError:
-            errors.append(
-                f"start_date: {start_date!r} is not an ISO-8601 date-time such as 2024-01-01T00:00:00Z"
-            )
+            errors.append("start_date: not an ISO-8601 date-time such as 2024-01-01T00:00:00Z")
     api_url = config.get("api_url")
-    if api_url:
-        parts = urlsplit(str(api_url))
-        if parts.scheme not in {"http", "https"} or not parts.hostname:
-            errors.append(f"api_url: {api_url!r} is not an http(s) URL of the XML gateway")
+    if isinstance(api_url, str) and api_url:
+        # The origin as the HTTP client will connect: both passwords travel in the body.
+        origin = protocol.gateway_origin(api_url)
+        if origin is None:
+            errors.append(
+                "api_url: not a plain http(s) URL of the XML gateway (no user-info, backslash, "
+                "whitespace or control characters)"
+            )
+        elif origin.scheme == "http" and not protocol.is_loopback(origin.host):
+            errors.append(
+                "api_url: plain http is allowed only to a loopback host (127.0.0.0/8, ::1, "
+                "localhost); use https"
+            )
     return errors
 
 
-def _fail(message: str) -> None:
+#: JSON Schema's names for the JSON type of a config value (the SDK reads a config file's
+#: fractions as Decimal); bool before int, as bool is an int.
+_JSON_TYPES: tuple[tuple[type, str], ...] = (
+    (bool, "boolean"),
+    (int, "integer"),
+    (float, "number"),
+    (Decimal, "number"),
+    (str, "string"),
+    (list, "array"),
+    (dict, "object"),
+    (type(None), "null"),
+)
+
+#: JSON Schema's bound keywords (https://json-schema.org/draft/2020-12/json-schema-validation#
+#: section-6.2) as the rule a message states; the bound comes from the schema, never the config.
+_BOUNDS = {
+    "minimum": "must be at least",
+    "maximum": "must be at most",
+    "exclusiveMinimum": "must be more than",
+    "exclusiveMaximum": "must be less than",
+}
+
+
+def _json_type(value: object) -> str:
+    """The JSON type of `value`, the only thing an error may say about a value received."""
+    return next((name for kind, name in _JSON_TYPES if isinstance(value, kind)), "unknown")
+
+
+def _setting_name(path: Iterable[str | int]) -> str:
+    """`entity_ids[0]` or `stream_maps.vendor.__alias__`: where in the config an error is."""
+    name = ""
+    for part in path:
+        if isinstance(part, int):
+            name += f"[{part}]"
+        else:
+            # Keys below a setting are the user's (stream names): shown only when short and plain.
+            shown = part if part.isprintable() and len(part) <= 64 else "(key)"
+            name += f".{shown}" if name else shown
+    return name
+
+
+def schema_error_message(error: ValidationError) -> str:
+    """The setting, the rule it breaks and the JSON type received, never the value itself.
+
+    jsonschema's own messages quote the value (`918273645546 is not of type 'string'`), which
+    would print a mistyped password."""
+    where = _setting_name(error.absolute_path)
+    rule = str(error.validator)
+    expected = error.validator_value
+    got = _json_type(error.instance)
+    if rule == "required":
+        present = error.instance if isinstance(error.instance, dict) else {}
+        prefix = f"{where}." if where else ""
+        missing = [f"{prefix}{name}" for name in expected if name not in present]
+        return f"{', '.join(missing)}: required setting missing"
+    if rule == "type":
+        kinds = [expected] if isinstance(expected, str) else list(expected)
+        # Leaving a setting out is how to say null: naming it would only confuse.
+        kinds = [kind for kind in kinds if kind != "null"] or kinds
+        return f"{where}: must be of type {' or '.join(kinds)}, got {got}"
+    if rule in _BOUNDS:
+        return f"{where}: {_BOUNDS[rule]} {expected}"
+    if rule == "pattern":
+        return f"{where}: must match the pattern {expected}"
+    if rule in ("anyOf", "oneOf"):
+        return f"{where}: must take one of the allowed forms, got {got}"
+    if rule in ("enum", "const"):
+        return f"{where}: must be one of the allowed values"
+    return f"{where}: does not satisfy the schema's {rule!r} rule, got {got}"
+
+
+def _config_failure(exc: ConfigValidationError) -> str:
+    """Every bad setting in one line."""
+    return f"Config validation failed: {'; '.join(exc.errors) or exc}"
+
+
+def _where_in_json(exc: BaseException) -> str:
+    """Where a JSON text went wrong, without quoting it (it may hold a secret)."""
+    line, column = getattr(exc, "lineno", None), getattr(exc, "colno", None)
+    return f"line {line}, column {column}" if line is not None else type(exc).__name__
+
+
+def _json_file(file: IO[str] | None, option: str) -> Any:  # noqa: ANN401 - any JSON
+    """The JSON object in a --state or --catalog file; anything else ends the run with one line."""
+    if file is None:
+        return None
+    try:
+        value = json.loads(file.read())
+    except (ValueError, UnicodeDecodeError) as exc:
+        _fail(f"the {option} file is not valid JSON: {_where_in_json(exc)}")
+    if not isinstance(value, dict):
+        _fail(f"the {option} file must hold one JSON object")
+    return value
+
+
+def _fail(message: str) -> NoReturn:
     """One line, no traceback, non-zero exit: the message names the object and quotes Intacct."""
     LOGGER.error("%s", message.replace("\n", " "))
     logging.shutdown()

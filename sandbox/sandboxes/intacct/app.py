@@ -65,8 +65,9 @@ def make_app(state: IntacctState) -> tuple[object, object]:
         if request.method != "POST":
             return Response.text("the XML gateway accepts POST only", status=405)
         fault = getattr(_pending, "kind", "")
-        _pending.kind = ""
-        return gateway(state, request, fault)
+        endpoint = getattr(_pending, "endpoint", "")
+        _pending.kind = _pending.endpoint = ""
+        return gateway(state, request, fault, session_endpoint=endpoint)
 
     def render_fault(fault: Fault, request: Request) -> Response | None:
         kind = fault.kind
@@ -92,6 +93,16 @@ def make_app(state: IntacctState) -> tuple[object, object]:
         if kind in ("try_again", "session_expired"):
             _pending.kind = kind
             return None
+        if kind == "session_endpoint":
+            # Security tests: getAPISession names this endpoint instead of the sandbox's own.
+            _pending.endpoint = str(fault.params.get("endpoint", ""))
+            return None
+        if kind == "redirect":
+            # Security tests: a proxy in front of the gateway redirecting POSTs elsewhere.
+            status = int(fault.params.get("status", 307))
+            response = Response.text(f"moved ({status})", status=status)
+            response.headers["Location"] = str(fault.params.get("location", ""))
+            return response
         if kind == "hostile":
             # Security tests: a hostile body in place of the answer (see hostile.py).
             try:
@@ -115,7 +126,9 @@ def cloudflare_page(status: int) -> str:
     )
 
 
-def gateway(state: IntacctState, request: Request, fault: str) -> Response:
+def gateway(
+    state: IntacctState, request: Request, fault: str, *, session_endpoint: str = ""
+) -> Response:
     try:
         parsed = parse_request(request.body)
     except Garbage:
@@ -150,7 +163,7 @@ def gateway(state: IntacctState, request: Request, fault: str) -> Response:
                 ],
             )
         elif call.name == "getAPISession":
-            result = get_api_session(state, ctx, call.body)
+            result = get_api_session(state, ctx, call.body, session_endpoint)
         else:
             result = run_function(ctx, call.name, call.body)
         state.common.stats.record(
@@ -233,8 +246,10 @@ def auth_block(state: IntacctState, session: Session) -> str:
     )
 
 
-def get_api_session(state: IntacctState, ctx: Context, body: object) -> Result:
-    """intacct-xml-api.md §3 getAPISession; `<locationid>` switches level (empty = top level)."""
+def get_api_session(state: IntacctState, ctx: Context, body: object, endpoint: str = "") -> Result:
+    """intacct-xml-api.md §3 getAPISession; `<locationid>` switches level (empty = top level).
+
+    `endpoint` replaces the sandbox's own session endpoint (the `session_endpoint` fault)."""
     assert isinstance(body, etree._Element)  # noqa: S101 - parse_request only yields elements
     location_el = body.find("locationid")
     session = ctx.session
@@ -252,7 +267,7 @@ def get_api_session(state: IntacctState, ctx: Context, body: object) -> Result:
     inner = (
         "<data><api>"
         f"{element('sessionid', session.sessionid)}"
-        f"{element('endpoint', ctx.base_url + SESSION_PATH)}"
+        f"{element('endpoint', endpoint or ctx.base_url + SESSION_PATH)}"
         f"{element('locationid', session.entity)}"
         "</api></data>"
     )
