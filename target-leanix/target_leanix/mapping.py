@@ -234,6 +234,24 @@ USED_FIELDS = frozenset(
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
+# Bounds of an amount. Within them the ledger's sums stay exact in Decimal's default 28 digits (with
+# 10,000 maximal amounts to spare), and no arithmetic meets a hostile exponent such as 1E1000000 (an
+# Overflow) or -1e-1000000 (a million digits of text).
+MAX_AMOUNT_INTEGER_DIGITS = 18
+MAX_AMOUNT_DECIMAL_PLACES = 6
+_SMALLEST_AMOUNT = Decimal(1).scaleb(-MAX_AMOUNT_DECIMAL_PLACES)
+# A Decimal key beyond this many digits stays text: int() of Decimal("1E1000000") takes a minute.
+_MAX_KEY_DIGITS = 40
+# A bad value is quoted in its one-line error only this far (it can be megabytes long).
+_SHOWN_CHARS = 60
+
+
+def clipped(text: str) -> str:
+    """`text` cut to a length an error line can quote, saying how long it was."""
+    if len(text) <= _SHOWN_CHARS:
+        return text
+    return f"{text[:_SHOWN_CHARS]}... ({len(text)} characters)"
+
 
 class _Reader:
     """Typed access to one record, raising BadRecordError that names the stream, key and field."""
@@ -252,7 +270,7 @@ class _Reader:
         raw_key = self.record.get(self.key_field)
         if raw_key in (None, ""):
             return f"{self.key_field}=<missing>"
-        return f"{self.key_field}={raw_key}"
+        return f"{self.key_field}={clipped(str(raw_key))}"
 
     def fail(self, problem: str) -> BadRecordError:
         return BadRecordError(self.stream, self.key, problem)
@@ -274,7 +292,12 @@ class _Reader:
         value = self.record.get(field)
         if type(value) is int:
             return str(value)
-        if isinstance(value, Decimal) and value == value.to_integral_value():
+        if (
+            isinstance(value, Decimal)
+            and value.is_finite()
+            and value.adjusted() < _MAX_KEY_DIGITS
+            and value == value.to_integral_value()
+        ):
             return str(int(value))
         if isinstance(value, float) and value.is_integer():
             return str(int(value))
@@ -283,7 +306,7 @@ class _Reader:
     def money(self, field: str, *, required: bool = True) -> Decimal | None:
         value = self.record.get(field)
         if type(value) is Decimal and value.is_finite():
-            return value
+            return self._bounded(field, value)
         if value is None or value == "":
             if required:
                 raise self.fail(f"amount {field} is missing")
@@ -296,9 +319,28 @@ class _Reader:
         try:
             amount = Decimal(str(value).strip().replace(",", ""))
         except InvalidOperation:
-            raise self.fail(f"amount {field} is not a number: {value!r}") from None
+            raise self.fail(f"amount {field} is not a number: {clipped(repr(value))}") from None
         if not amount.is_finite():
-            raise self.fail(f"amount {field} is not a finite number: {value!r}")
+            raise self.fail(f"amount {field} is not a finite number: {clipped(repr(value))}")
+        return self._bounded(field, amount)
+
+    def _bounded(self, field: str, amount: Decimal) -> Decimal:
+        """A finite amount within the amount bounds (decimal places past them must be zeros, and are
+        dropped), else a bad record. No arithmetic before the magnitude is known to be bounded."""
+        if amount.adjusted() >= MAX_AMOUNT_INTEGER_DIGITS:
+            raise self.fail(
+                f"amount {field} is out of range (more than {MAX_AMOUNT_INTEGER_DIGITS} digits "
+                f"before the decimal point): {clipped(str(amount))}"
+            )
+        exponent = amount.as_tuple().exponent  # an int: the amount is finite
+        if isinstance(exponent, int) and exponent < -MAX_AMOUNT_DECIMAL_PLACES:
+            rounded = amount.quantize(_SMALLEST_AMOUNT)  # at most 24 digits: exact and quick
+            if rounded != amount:
+                raise self.fail(
+                    f"amount {field} has more than {MAX_AMOUNT_DECIMAL_PLACES} decimal places: "
+                    f"{clipped(str(amount))}"
+                )
+            return rounded
         return amount
 
     def currency(self, field: str, *, fallback: str = "") -> str:
@@ -306,7 +348,7 @@ class _Reader:
         if not code:
             raise self.fail(f"currency {field} is missing")
         if not _CURRENCY.match(code):
-            raise self.fail(f"currency {field} is not an ISO code: {code!r}")
+            raise self.fail(f"currency {field} is not an ISO code: {clipped(repr(code))}")
         return code
 
     def date(self, field: str, *, required: bool = True) -> dt.date | None:
@@ -325,7 +367,7 @@ class _Reader:
                 parsed = parse(text)
                 if parsed is not None:
                     return parsed
-        raise self.fail(f"date {field} is not a date: {value!r}")
+        raise self.fail(f"date {field} is not a date: {clipped(repr(value))}")
 
 
 def _iso_date(text: str) -> dt.date | None:

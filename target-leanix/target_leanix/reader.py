@@ -25,6 +25,8 @@ import msgspec
 from singer_sdk.helpers._typing import get_datelike_property_type
 from singer_sdk.io_base import SingerMessageType, SingerReader
 from singer_sdk.mapper import SameRecordTransform
+from singer_sdk.singerlib.json import deserialize_json
+from typing_extensions import override
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable
@@ -140,6 +142,16 @@ class RecordDecoder:
         return record
 
 
+def _int_or_decimal(text: str) -> int | Decimal:
+    """A JSON integer as int, or as Decimal (exact) when it is longer than int() reads (4,300 digits,
+    `sys.get_int_max_str_digits`): the record then reaches the validator and `on_bad_record` instead
+    of ending the run with a traceback."""
+    try:
+        return int(text)
+    except ValueError:
+        return Decimal(text)
+
+
 class FastSingerReader(SingerReader):
     """singer-sdk's reader; RECORD lines go to the target's `fast_record` first, which decodes them
     with the sink's `RecordDecoder` or declines (then the SDK's path reads the line)."""
@@ -147,6 +159,15 @@ class FastSingerReader(SingerReader):
     def __init__(self) -> None:
         super().__init__()
         self.target: FastPathHost | None = None
+
+    @override
+    def deserialize_json(self, line: str) -> dict[str, t.Any]:
+        """The SDK's decoding; a line it cannot read only for an over-long integer is read again
+        with that integer as Decimal (msgspec rejects such lines too, so they all come here)."""
+        try:
+            return super().deserialize_json(line)
+        except ValueError:
+            return deserialize_json(line, parse_int=_int_or_decimal)
 
     def attach(self, target: FastPathHost) -> None:
         self.target = target

@@ -18,7 +18,7 @@ from singer_sdk.sinks import BatchSink
 from singer_sdk.sinks.core import BaseJSONSchemaValidator, JSONSchemaValidator
 from typing_extensions import override
 
-from target_leanix.mapping import USED_FIELDS, BadRecordError, to_item
+from target_leanix.mapping import USED_FIELDS, BadRecordError, clipped, to_item
 from target_leanix.reader import JSON_TYPES, RecordDecoder
 
 if t.TYPE_CHECKING:
@@ -39,6 +39,11 @@ class PipelineHost(t.Protocol):
     def register_sink(self, sink: IntacctSink) -> None: ...
 
     def note_record(self) -> None: ...
+
+
+def record_key(record: dict[str, Any], keys: t.Sequence[str]) -> str:
+    """How an error names a record: its key properties (`RECORDNO=2`), each cut short."""
+    return ",".join(f"{k}={clipped(str(record.get(k)))}" for k in keys) or "<no key>"
 
 
 class _UsedFieldsValidator(BaseJSONSchemaValidator):
@@ -71,9 +76,10 @@ class _UsedFieldsValidator(BaseJSONSchemaValidator):
                 continue
             wrong_bool = isinstance(value, bool) and bool not in python
             if not isinstance(value, python) or wrong_bool:
-                key = ",".join(f"{k}={record.get(k)}" for k in self.keys) or "<no key>"
                 problem = BadRecordError(
-                    self.stream, key, f"field {name}: {value!r} is not of type {names}"
+                    self.stream,
+                    record_key(record, self.keys),
+                    f"field {name}: {clipped(repr(value))} is not of type {names}",
                 )
                 if not self.skip:
                     raise problem
@@ -81,7 +87,59 @@ class _UsedFieldsValidator(BaseJSONSchemaValidator):
                 return
 
 
-class IntacctSink(BatchSink):
+class _DatesAsBadRecords(BatchSink):
+    """Parses the date fields of `dates_schema` exactly as the SDK would, with the same error
+    treatment; one it cannot parse (e.g. a date-time in a `date` field) is a bad record under
+    `on_bad_record`, where the SDK would end the run with a traceback."""
+
+    dates_schema: dict[str, Any]
+
+    @override
+    def _parse_timestamps_in_record(
+        self,
+        record: dict[str, Any],
+        schema: dict[str, Any],
+        treatment: DatetimeErrorTreatmentEnum,
+    ) -> None:
+        dates = self.dates_schema["properties"]
+        if not dates or BAD_RECORD_MARK in record:
+            return
+        for name in dates:
+            if name not in record:
+                continue
+            value = {name: record[name]}
+            try:
+                super()._parse_timestamps_in_record(value, self.dates_schema, treatment)
+            except (ValueError, TypeError, OverflowError):
+                kind = get_datelike_property_type(dates[name])
+                problem = f"{kind} {name} is not an ISO 8601 {kind}: {clipped(repr(record[name]))}"
+                key = record_key(record, self.key_properties)
+                self.reject(record, BadRecordError(self.stream_name, key, problem))
+                return
+            record[name] = value[name]
+
+    def reject(self, record: dict[str, Any], error: BadRecordError) -> None:
+        """A bad record: raise (`on_bad_record: fail`) or mark it for `process_record` (skip)."""
+        if self.config.get("on_bad_record", "fail") != "skip":
+            raise error
+        record[BAD_RECORD_MARK] = error
+
+
+def _dates_schema(properties: dict[str, Any], wanted: t.Container[str] | None) -> dict[str, Any]:
+    """The date-like properties among `wanted` (None: all), as a schema to parse them with."""
+    return {
+        "properties": {
+            name: spec
+            for name, spec in properties.items()
+            if (wanted is None or name in wanted)
+            and isinstance(spec, dict)
+            and get_datelike_property_type(spec)
+        },
+        "additionalProperties": True,
+    }
+
+
+class IntacctSink(_DatesAsBadRecords):
     """A stream the target uses: records become domain items, a batch goes through the pipeline."""
 
     MAX_SIZE_DEFAULT = 5000  # one LeanIX run per batch of thousands of items, never per record
@@ -96,16 +154,9 @@ class IntacctSink(BatchSink):
         self.host: PipelineHost = t.cast("PipelineHost", target)
         super().__init__(target, stream_name, schema, key_properties)
         self.host.register_sink(self)
-        properties: dict[str, Any] = self.schema.get("properties", {})
-        # The date fields the target reads: the only ones worth parsing (see below).
-        self._read_dates_schema: dict[str, Any] = {
-            "properties": {
-                name: spec
-                for name, spec in properties.items()
-                if name in USED_FIELDS and get_datelike_property_type(spec)
-            },
-            "additionalProperties": True,
-        }
+        # The SDK looks up every field of every record for a date format (most of its per-record
+        # cost on 80-field Intacct rows); only the date fields the target reads are worth parsing.
+        self.dates_schema = _dates_schema(self.schema.get("properties", {}), USED_FIELDS)
         # The target's fast reader decodes this stream's records with this (see reader.py).
         self.fast_decoder = RecordDecoder(
             stream_name,
@@ -122,24 +173,6 @@ class IntacctSink(BatchSink):
         # The target reads only `_sdc_deleted_at`, which the tap sends in the record itself; the
         # receive/batch timestamps and sequence the SDK would add per record are never used.
         return
-
-    @override
-    def _parse_timestamps_in_record(
-        self,
-        record: dict[str, Any],
-        schema: dict[str, Any],
-        treatment: DatetimeErrorTreatmentEnum,
-    ) -> None:
-        # The SDK looks up every field of every record for a date format (most of its per-record
-        # cost on 80-field Intacct rows); only the date fields the target reads matter. They are
-        # parsed exactly as the SDK would, with the same error treatment.
-        dates = self._read_dates_schema["properties"]
-        if not dates:
-            return
-        subset = {name: record[name] for name in dates if name in record}
-        if subset:
-            super()._parse_timestamps_in_record(subset, self._read_dates_schema, treatment)
-            record.update(subset)
 
     @property
     @override
@@ -163,14 +196,8 @@ class IntacctSink(BatchSink):
         # before on_bad_record can apply: route a keyless record through the policy instead.
         missing = [key for key in self.key_properties if record.get(key) is None]
         if missing and BAD_RECORD_MARK not in record:
-            problem = BadRecordError(
-                self.stream_name,
-                "<no key>",
-                f"key property {', '.join(missing)} is missing",
-            )
-            if self.config.get("on_bad_record", "fail") != "skip":
-                raise problem
-            record[BAD_RECORD_MARK] = problem
+            problem = f"key property {', '.join(missing)} is missing"
+            self.reject(record, BadRecordError(self.stream_name, "<no key>", problem))
 
     @override
     def process_record(self, record: dict[str, Any], context: dict[str, Any]) -> None:
@@ -194,7 +221,7 @@ class IntacctSink(BatchSink):
             self.host.pipeline().ingest(items)
 
 
-class IgnoredStreamSink(BatchSink):
+class IgnoredStreamSink(_DatesAsBadRecords):
     """A stream the target reads but does not use (known tap streams, or unknown ones in `skip` mode)."""
 
     MAX_SIZE_DEFAULT = 5000
@@ -206,16 +233,17 @@ class IgnoredStreamSink(BatchSink):
         schema: dict[str, Any],
         key_properties: t.Sequence[str] | None,
     ) -> None:
+        self.host: PipelineHost = t.cast("PipelineHost", target)
         super().__init__(target, stream_name, schema, key_properties)
         # The fast reader still checks what the SDK would for a dropped record: its JSON, its key
         # properties and its date fields (see reader.py).
-        dates = [
-            name
-            for name, spec in self.schema.get("properties", {}).items()
-            if isinstance(spec, dict) and get_datelike_property_type(spec)
-        ]
+        self.dates_schema = _dates_schema(self.schema.get("properties", {}), None)
         self.fast_decoder = RecordDecoder(
-            stream_name, self.schema, list(self.key_properties), dates, check_types=False
+            stream_name,
+            self.schema,
+            list(self.key_properties),
+            self.dates_schema["properties"],
+            check_types=False,
         )
 
     @override
@@ -225,7 +253,9 @@ class IgnoredStreamSink(BatchSink):
 
     @override
     def process_record(self, record: dict[str, Any], context: dict[str, Any]) -> None:
-        return
+        problem = record.pop(BAD_RECORD_MARK, None)
+        if isinstance(problem, BadRecordError):
+            self.host.on_bad_record(problem)
 
     @override
     def process_batch(self, context: dict[str, Any]) -> None:
