@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 from lxml import etree
 
 from tap_sage_intacct import protocol
+from tap_sage_intacct.schema import MAX_NUMBER_LENGTH
 
 if TYPE_CHECKING:
     from tap_sage_intacct.rawrows import RawRowReader, RowLayout
@@ -30,7 +31,8 @@ _Item = TypeVar("_Item")
 #: (RECORDNO, replication or created stamp, natural id) texts of one row; None where absent.
 RowKeys = tuple[str | None, str | None, str | None]
 
-_NUMREMAINING = re.compile(rb'\bnumremaining="([0-9]+)"')
+#: A count of at most 18 digits (a longer one is no guess to make: int() would refuse it).
+_NUMREMAINING = re.compile(rb'\bnumremaining="([0-9]{1,18})"')
 #: A stamp or number we may copy into a filter without unescaping: no markup, no entities.
 _PLAIN = re.compile(rb"[^<>&]*")
 
@@ -163,7 +165,7 @@ def raw_next_keyset(
     if last_row == -1:
         return None
     recordno = _field_text(body, b"RECORDNO", last_row, end)
-    if recordno is None or not recordno.isdigit():
+    if recordno is None or not recordno.isdigit() or len(recordno) > MAX_NUMBER_LENGTH:
         return None
     if stamp_field is None:
         return None, int(recordno)

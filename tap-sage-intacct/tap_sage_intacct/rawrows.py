@@ -12,10 +12,13 @@ float), dates and timestamps through per-stream memos.
 
 Anything less simple - attributes, self-closing or nested elements, comments, CDATA, character
 references, raw quotes, backslashes or control characters, a value a typed field's strict pattern
-refuses, a field list not seen before that does not compile - is parsed by lxml alone, with the
-tap's hardened parser, and converted by `RecordConverter.to_json`; a row lxml refuses makes the
-whole answer go through the streaming lxml parse, which reports it. So each record's JSON is the one
-`to_json` gives for the lxml element of that row, byte for byte.
+refuses, a field list not seen before that does not compile or has a name anywhere near libxml2's
+size limit - is parsed by lxml alone, with the tap's hardened parser, and converted by
+`RecordConverter.to_json`; a row lxml refuses, one whose value does not convert, or one anywhere
+near libxml2's text size limit makes the whole answer go through the streaming lxml parse, which
+reports it. So each record's JSON is the one `to_json` gives for the lxml element of that row, byte
+for byte, and every answer has the outcome (records, record error, refusal) the streaming parse
+gives it.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from tap_sage_intacct.schema import (
     DATE,
     EXACT_NUMBER_TYPES,
     INTEGER,
+    MAX_NUMBER_LENGTH,
     SEQUENCE,
     TIMESTAMP,
     _date,
@@ -53,14 +57,25 @@ _HANDLED = b"&" + bytes(range(0x80, 0x100))
 _OTHER_AMP = re.compile(rb"&(?!(?:amp|lt|gt|quot|apos);)").search
 #: The opening tags of a row, for learning its field list (the rebuilt row checks the guess).
 _TAGS = re.compile(rb"<([A-Za-z_][A-Za-z0-9_.\-]*)>").findall
-_INT = rb"-?(?:0|[1-9][0-9]*)"
+#: Digits before and after the point: a number of up to `2 * _DIGITS + 2` characters is within
+#: `schema.MAX_NUMBER_LENGTH` (a longer one, if any, is lxml's row: `to_json` judges it).
+_DIGITS = MAX_NUMBER_LENGTH // 2 - 1
+_INT = rb"-?(?:0|[1-9][0-9]{0,%d})" % (_DIGITS - 1)
 #: The texts `schema._json_int` / `_json_decimal` / `_json_bool` emit unchanged.
 _RAW_PATTERNS = {
     INTEGER: _INT,
     SEQUENCE: _INT,
     BOOLEAN: rb"true|false",
-    **dict.fromkeys(EXACT_NUMBER_TYPES, _INT + rb"(?:\.[0-9]+)?"),
+    **dict.fromkeys(EXACT_NUMBER_TYPES, _INT + rb"(?:\.[0-9]{1,%d})?" % _DIGITS),
 }
+#: Without XML_PARSE_HUGE (`huge_tree=False`) libxml2 refuses a text node over 10,000,000 bytes
+#: (XML_MAX_TEXT_LENGTH) and a name over 50,000 characters (XML_MAX_NAME_LENGTH), see
+#: https://gitlab.gnome.org/GNOME/libxml2/-/blob/master/include/libxml/parserInternals.h.
+#: Anywhere near either, lxml decides, applying them exactly: a longer row sends the whole answer
+#: to the streaming parse, a longer name its rows to the row parser. Real rows are a few
+#: kilobytes, real names a few dozen characters.
+_ROW_BYTES_LIMIT = 1_000_000
+_NAME_LIMIT = 1_000
 _LAYOUT_LIMIT = 16
 _TEMPLATE_LIMIT = 1024
 _MEMO_LIMIT = 8192
@@ -205,10 +220,13 @@ class RowLayout:
                 self.quoted[index] = True
         self.keys.append(None)  # the tail
         self.quoted.append(False)
-        if len(patterns) == 1:  # itemgetter of one index gives no tuple: check that text twice
+        if len(patterns) == 1:  # raw_texts gives that text twice
             patterns *= 2
         self.check_raw = re.compile(b"\x00".join(patterns)).fullmatch if patterns else None
-        self.raw_texts = itemgetter(*(self.raw * (2 if len(self.raw) == 1 else 1)))
+        # itemgetter of one index gives no tuple (so that text is read twice, as patterns are),
+        # of none it is a TypeError (then raw_texts is never read: check_raw is None).
+        raw = self.raw * 2 if len(self.raw) == 1 else self.raw or [0]
+        self.raw_texts = itemgetter(*raw)
         self.templates: dict[tuple[bool, ...], bytes] = {}
         position = {name: index for index, name in enumerate(names)}
         self.key_index = tuple(position.get(f) if f else None for f in key_fields)
@@ -278,6 +296,7 @@ class RawRowReader:
             and tags[0] == self.row_tag
             and len(names) == len(tags) - 1
             and names.issuperset(self.datatypes)
+            and max(map(len, tags)) <= _NAME_LIMIT
         ):
             layout = RowLayout(self.row_tag, tags[1:], self.datatypes, self.memos, self.key_fields)
         if len(self.layouts) >= _LAYOUT_LIMIT:
@@ -304,12 +323,10 @@ class RawRowReader:
                     return False
                 pos = nxt
             stop = find(closing, pos, end)
-            if stop == -1:
+            if stop == -1 or stop - pos > _ROW_BYTES_LIMIT:
                 return False
             chunk = body[pos:stop]
             pos = stop + skip
-            if page.error is not None:
-                continue
             if not self._fast(chunk, items, all_keys, page) and not self._slow(
                 chunk + closing, page
             ):
@@ -383,4 +400,6 @@ class RawRowReader:
         if element is None:
             return False
         page.row(element)
-        return True
+        # A bad value ends the byte path: the streaming parse reads the whole answer again, so an
+        # answer that is also broken further on is refused (and retried) exactly as lxml refuses it.
+        return page.error is None

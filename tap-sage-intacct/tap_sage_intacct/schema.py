@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
 from lxml import etree
 
@@ -24,6 +24,8 @@ TEXT, INTEGER, SEQUENCE = "TEXT", "INTEGER", "SEQUENCE"
 DECIMAL, CURRENCY, PERCENT = "DECIMAL", "CURRENCY", "PERCENT"
 DATE, TIMESTAMP, BOOLEAN, ENUM = "DATE", "TIMESTAMP", "BOOLEAN", "ENUM"
 EXACT_NUMBER_TYPES = frozenset({DECIMAL, CURRENCY, PERCENT})
+#: How a property's description lists its lookup's valid values (others may still arrive).
+VALID_VALUES = "Valid values: "
 #: Lookup DATATYPEs that never leave Intacct (hotglue skips them too).
 SKIPPED_TYPES = frozenset({"PASSWORD"})
 
@@ -87,9 +89,29 @@ def property_schema(field: FieldDef) -> dict[str, Any]:
         return {"type": ["string", "null"], "format": "date-time"}
     if datatype == BOOLEAN:
         return {"type": ["boolean", "null"]}
-    if datatype == ENUM and field.valid_values:
-        return {"type": ["string", "null"], "enum": [*field.valid_values, None]}
+    if field.valid_values:
+        # The lookup's valid values (ENUM, and TEXT fields such as GLBATCH.STATE) are documentation,
+        # never `enum`: Intacct adds values over time, and a validating target (target-jsonl,
+        # target-postgres) would refuse the record, so every run would fail on it.
+        return {
+            "type": ["string", "null"],
+            "description": VALID_VALUES + ", ".join(field.valid_values),
+        }
     return {"type": ["string", "null"]}
+
+
+def without_enum(schema: dict[str, Any]) -> dict[str, Any]:
+    """A stream schema whose properties list valid values as text, not as an `enum` constraint.
+
+    Catalogs saved from discoveries of earlier versions carry `enum`; a value Intacct added
+    since would make every validating target refuse the record, run after run."""
+    properties = dict(schema.get("properties", {}))
+    for name, prop in properties.items():
+        if isinstance(prop, dict) and "enum" in prop:
+            values = ", ".join(str(v) for v in prop["enum"] if v is not None)
+            kept = {k: v for k, v in prop.items() if k != "enum"}
+            properties[name] = {"description": VALID_VALUES + values, **kept}
+    return {**schema, "properties": properties}
 
 
 def json_schema(fields: Iterable[FieldDef]) -> dict[str, Any]:
@@ -139,7 +161,9 @@ def parse_offset(text: str) -> timezone:
 
 def to_intacct_timestamp(moment: datetime, tz: timezone) -> str:
     """UTC moment -> `MM/DD/YYYY HH:MM:SS` wall time at the user's offset (for query filters)."""
-    return moment.astimezone(tz).strftime("%m/%d/%Y %H:%M:%S")
+    local = moment.astimezone(tz)
+    # strftime("%Y") does not pad years before 1000; the gateway expects four digits.
+    return f"{local:%m/%d}/{local.year:04d} {local:%H:%M:%S}"
 
 
 def parse_intacct_timestamp(text: str, tz: timezone) -> datetime:
@@ -165,17 +189,23 @@ def parse_intacct_timestamp(text: str, tz: timezone) -> datetime:
                 tzinfo=tz,
             )
         except ValueError as exc:
-            raise ConversionError(f"timestamp {text!r} is not a valid date and time") from exc
-        return wall.astimezone(UTC)
+            raise ConversionError(f"timestamp {_shown(text)} is not a valid date and time") from exc
+    else:
+        try:
+            wall = (
+                datetime.strptime(value, "%m/%d/%Y %H:%M:%S")  # noqa: DTZ007 - zone applied here
+                if len(value) > 10
+                else datetime.strptime(value, "%m/%d/%Y")  # noqa: DTZ007
+            ).replace(tzinfo=tz)
+        except ValueError as exc:
+            raise ConversionError(f"timestamp {_shown(text)} is not MM/DD/YYYY HH:MM:SS") from exc
     try:
-        naive = (
-            datetime.strptime(value, "%m/%d/%Y %H:%M:%S")  # noqa: DTZ007 - zone applied below
-            if len(value) > 10
-            else datetime.strptime(value, "%m/%d/%Y")  # noqa: DTZ007
-        )
-    except ValueError as exc:
-        raise ConversionError(f"timestamp {text!r} is not MM/DD/YYYY HH:MM:SS") from exc
-    return naive.replace(tzinfo=tz).astimezone(UTC)
+        return wall.astimezone(UTC)
+    except OverflowError as exc:
+        # 12/31/9999 23:00 west of UTC, or 01/01/0001 00:00 east of it, is a time no datetime holds.
+        raise ConversionError(
+            f"timestamp {_shown(text)} at UTC{wall:%z} is outside the years 1 to 9999 in UTC"
+        ) from exc
 
 
 def iso_utc(moment: datetime) -> str:
@@ -191,28 +221,62 @@ _CACHE_LIMIT = 200_000
 _MEMO_LIMIT = 8_192
 
 
+#: The longest number text taken, and the most digits a number may have on either side of its
+#: point when written out: far beyond Intacct's amounts and keys (which it sends as plain digits),
+#: far below Python's int-string limit (`sys.get_int_max_str_digits()`, 4300). Checked before
+#: `int()` or `Decimal()` sees the text, so no value costs more than microseconds.
+MAX_NUMBER_LENGTH = 100
+
+
+def _shown(text: str) -> str:
+    """A value as an error message quotes it: its repr, cut short so the message stays one line."""
+    return repr(text) if len(text) <= 40 else repr(text[:40]) + "..."
+
+
+def shown_key(text: str | None) -> str:
+    """A record's key as a one-line error names it: as sent if short and printable, else quoted."""
+    if text is None or (len(text) <= 40 and text.isprintable()):
+        return str(text)
+    return _shown(text)
+
+
 def _to_int(text: str) -> int:
+    if len(text) > MAX_NUMBER_LENGTH:
+        raise ConversionError(
+            f"{_shown(text)} is not an integer of at most {MAX_NUMBER_LENGTH} characters"
+        )
     try:
         return int(text)
     except ValueError:
         pass
-    # [EST] saw INTEGER fields holding string floats such as "12.0": accept only integral ones.
+    # A peer connector (Estuary's Intacct capture) saw INTEGER fields holding string floats such as "12.0": accept only integral ones,
+    # and only in digits. An exponent is refused: `1E1000000` would be a million-digit int.
     try:
         number = Decimal(text)
     except InvalidOperation as exc:
-        raise ConversionError(f"{text!r} is not an integer") from exc
-    if number != number.to_integral_value():
-        raise ConversionError(f"{text!r} is not an integer")
+        raise ConversionError(f"{_shown(text)} is not an integer") from exc
+    if "e" in text.lower() or not number.is_finite() or number != number.to_integral_value():
+        raise ConversionError(f"{_shown(text)} is not an integer")
     return int(number)
 
 
 def _to_decimal(text: str) -> Decimal:
+    if len(text) > MAX_NUMBER_LENGTH:
+        raise ConversionError(
+            f"{_shown(text)} is not a decimal number of at most {MAX_NUMBER_LENGTH} characters"
+        )
     try:
         number = Decimal(text)
     except InvalidOperation as exc:
-        raise ConversionError(f"{text!r} is not a decimal number") from exc
+        raise ConversionError(f"{_shown(text)} is not a decimal number") from exc
     if not number.is_finite():
-        raise ConversionError(f"{text!r} is not a finite number")
+        raise ConversionError(f"{_shown(text)} is not a finite number")
+    # An exponent keeps the value exact, but written out (`format(value, "f")`, as a target
+    # stores money) the digits on either side of the point must stay within the bound too:
+    # `1E1000000` and `1E-1000000` are refused.
+    last_digit = cast(int, number.as_tuple().exponent)  # an int: the number is finite
+    if number.adjusted() >= MAX_NUMBER_LENGTH or last_digit < -MAX_NUMBER_LENGTH:
+        raise ConversionError(f"{_shown(text)} has over {MAX_NUMBER_LENGTH} digits written out")
     return number
 
 
@@ -223,7 +287,7 @@ def _to_bool(text: str) -> bool:
     try:
         return _BOOLS[text.strip().lower()]
     except KeyError:
-        raise ConversionError(f"{text!r} is not a boolean") from None
+        raise ConversionError(f"{_shown(text)} is not a boolean") from None
 
 
 def _cached(convert: Converter) -> Converter:
@@ -248,9 +312,9 @@ def _date(text: str) -> str:
     try:
         parsed = datetime.strptime(value[:10], "%m/%d/%Y")  # noqa: DTZ007 - a calendar date
     except ValueError as exc:
-        raise ConversionError(f"date {text!r} is not MM/DD/YYYY") from exc
+        raise ConversionError(f"date {_shown(text)} is not MM/DD/YYYY") from exc
     if len(value) > 10 and value[10:].strip() not in ("", "00:00:00"):
-        raise ConversionError(f"date {text!r} carries a time of day")
+        raise ConversionError(f"date {_shown(text)} carries a time of day")
     return parsed.date().isoformat()
 
 
@@ -275,7 +339,10 @@ def timestamp_converter(tz: timezone) -> Converter:
         if len(text) == 19 and _CLOCK_TAIL(text, cut):
             head = heads.get(text[:cut])
             if head is None:
-                moment = full(text[:cut] + ":00:00"[: 19 - cut])
+                try:
+                    moment = full(text[:cut] + ":00:00"[: 19 - cut])
+                except ConversionError:
+                    return full(text)  # the error names the text as sent, not its hour
                 head = moment[:cut]
                 if len(heads) >= _CACHE_LIMIT:
                     heads.clear()
@@ -308,6 +375,8 @@ JsonConverter = Callable[[str], str]
 
 
 def _json_int(text: str) -> str:
+    if len(text) > MAX_NUMBER_LENGTH:
+        return str(_to_int(text))  # which refuses it
     if text.isdigit() and (text[0] != "0" or len(text) == 1) and text.isascii():
         return text
     return text if _JSON_INT(text) else str(_to_int(text))
@@ -316,7 +385,9 @@ def _json_int(text: str) -> str:
 def _json_decimal(text: str) -> str:
     # Intacct's money text ("1234.56", "-12.10") already IS an exact JSON number: emit it as is.
     # Anything else goes through Decimal, which the target reads back with parse_float=Decimal.
-    return text if _JSON_NUMBER(text) else str(_to_decimal(text))
+    if len(text) <= MAX_NUMBER_LENGTH and _JSON_NUMBER(text):
+        return text
+    return str(_to_decimal(text))
 
 
 def _json_bool(text: str) -> str:

@@ -64,6 +64,7 @@ from tap_sage_intacct.schema import (
     datatype_from_property,
     iso_utc,
     parse_intacct_timestamp,
+    shown_key,
     to_intacct_timestamp,
 )
 
@@ -204,15 +205,37 @@ class IntacctObjectStream(IntacctStream):
             floor = floor.replace(tzinfo=UTC)
         if bookmark is None:
             return floor
-        start = datetime.fromisoformat(bookmark) - self.lookback
+        moment = self._bookmark_moment(bookmark)
+        # A bookmark within the lookback of year 1 would overflow: read from the beginning then.
+        earliest = datetime.min.replace(tzinfo=UTC)
+        start = moment - self.lookback if moment - earliest > self.lookback else earliest
         return max(start, floor) if floor else start
+
+    def _bookmark_moment(self, bookmark: object) -> datetime:
+        """The instant a state bookmark names; a state file that names none ends in one line."""
+        try:
+            moment = datetime.fromisoformat(str(bookmark))
+        except ValueError:
+            moment = None
+        if moment is None or moment.tzinfo is None:
+            raise protocol.FatalError(
+                f"stream '{self.name}': the state's bookmark is not an ISO-8601 instant with a "
+                "time zone; fix or remove this stream's entry in the state"
+            )
+        return moment
 
     def _resume_position(self, saved: Mapping[str, Any], key: str) -> Position:
         bookmark = saved.get(key)
         if bookmark and not self.lookback and saved.get(f"{key}_recordno") is not None:
             # No lookback: continue exactly after the last row read, even inside one second.
-            stamp = to_intacct_timestamp(datetime.fromisoformat(bookmark), self.runtime.tz)
-            return Position(stamp, int(saved[f"{key}_recordno"]))
+            stamp = to_intacct_timestamp(self._bookmark_moment(bookmark), self.runtime.tz)
+            recordno = str(saved[f"{key}_recordno"])
+            if not (recordno.isascii() and recordno.isdigit() and len(recordno) <= 18):
+                raise protocol.FatalError(
+                    f"stream '{self.name}': the state's {key}_recordno is not a whole number; "
+                    "fix or remove this stream's entry in the state"
+                )
+            return Position(stamp, int(recordno))
         start = self._start_stamp(bookmark)
         return Position(to_intacct_timestamp(start, self.runtime.tz) if start else None, None)
 
@@ -377,7 +400,7 @@ class IntacctObjectStream(IntacctStream):
     def _prefetch_next_streams(self) -> None:
         """Request the next selected streams' first pages now, so that they travel while this
         stream works: most streams fit in one page, and one at a time they would each pay the
-        gateway's latency (issue 7 §2). A request is the one that stream would send itself (it
+        gateway's latency. A request is the one that stream would send itself (it
         reads that stream's own state only) and is held as bytes until that stream parses it.
         As many streams ahead as requests may be in flight, so the limit stays full."""
         ahead = self.runtime.max_concurrency - 1
@@ -507,7 +530,7 @@ class IntacctObjectStream(IntacctStream):
             converter.convert(row)  # the dict path words the problem the same way on both paths
         except ConversionError as dict_exc:
             exc = dict_exc
-        recordno = row.findtext(RECORDNO)
+        recordno = shown_key(row.findtext(RECORDNO))
         return protocol.FatalError(
             f"stream '{self.name}' ({self.spec.object_name}) record RECORDNO={recordno}: {exc}"
         )
@@ -625,7 +648,7 @@ class IntacctObjectStream(IntacctStream):
             try:
                 converter.convert(row)
             except ConversionError as exc:
-                recordno = row.findtext(RECORDNO)
+                recordno = shown_key(row.findtext(RECORDNO))
                 raise protocol.FatalError(
                     f"stream '{self.name}' ({self.spec.object_name}) record RECORDNO={recordno}: {exc}"
                 ) from exc
@@ -648,9 +671,16 @@ class IntacctObjectStream(IntacctStream):
             raise protocol.FatalError(
                 f"stream '{self.name}' ({self.spec.object_name}): a row without RECORDNO; cannot page"
             )
+        text = recordno_text.strip()
+        if not (text.isascii() and text.isdigit() and len(text) <= 18):
+            # The keyset filter compares RECORDNO as a whole number; anything else cannot page.
+            raise protocol.FatalError(
+                f"stream '{self.name}' ({self.spec.object_name}): RECORDNO={shown_key(text)} is "
+                "not a whole number; cannot page"
+            )
         if field is None:
-            return int(recordno_text)
-        return Position(stamp, int(recordno_text))
+            return int(text)
+        return Position(stamp, int(text))
 
     def _save_position(
         self, saved: dict[str, Any], key: str, row: etree._Element, field: str | None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, timedelta, timezone
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import pytest
@@ -16,9 +17,9 @@ import simplejson  # type: ignore[import-untyped]
 from lxml import etree
 
 from tap_sage_intacct import protocol
-from tap_sage_intacct.pages import PageCollector
+from tap_sage_intacct.pages import PageCollector, raw_next_keyset
 from tap_sage_intacct.rawrows import RawRowReader
-from tap_sage_intacct.schema import RecordConverter
+from tap_sage_intacct.schema import ConversionError, RecordConverter, shown_key
 
 HEAD = (
     b'<?xml version="1.0" encoding="UTF-8"?><response><control><status>success</status></control>'
@@ -70,15 +71,24 @@ def answer(*rows: bytes, remaining: int = 0, tail: bytes = b"") -> bytes:
     )
 
 
+def describe_error(
+    converter: RecordConverter, element: etree._Element, exc: ValueError
+) -> protocol.IntacctError:
+    """As the stream words a bad value: through the dict path, which must raise ConversionError."""
+    try:
+        converter.convert(element)
+    except ConversionError as dict_exc:
+        exc = dict_exc
+    return protocol.FatalError(f"record RECORDNO={shown_key(element.findtext('RECORDNO'))}: {exc}")
+
+
 def collector(
     converter: RecordConverter, reader: RawRowReader | None, natural: str | None = None
 ) -> PageCollector[bytes]:
     return PageCollector(
         row_tag="APBILL",
         convert=lambda element: converter.to_json(element, ENCODE).encode("ascii"),
-        describe_error=lambda element, exc: protocol.FatalError(
-            f"record RECORDNO={element.findtext('RECORDNO')}: {exc}"
-        ),
+        describe_error=partial(describe_error, converter),
         key_fields=("RECORDNO", "WHENMODIFIED", natural),
         keep_all_keys=natural is not None,
         reader=reader,
@@ -86,10 +96,14 @@ def collector(
 
 
 def both(
-    body: bytes, tz: timezone = UTC, natural: str | None = None
+    body: bytes,
+    tz: timezone = UTC,
+    natural: str | None = None,
+    types: dict[str, str] = TYPES,
 ) -> tuple[dict[str, Any], dict[str, Any], RawRowReader]:
-    """Run the lxml path and the byte path on `body`; what each produced."""
-    converter = RecordConverter(TYPES, tz)
+    """Run the lxml path and the byte path on `body`; what each produced. Only the tap's own
+    errors are outcomes: any other exception (a traceback in the tap) fails the test."""
+    converter = RecordConverter(types, tz)
     by_lxml: list[bytes] = []
 
     def parse_row(row_bytes: bytes) -> etree._Element | None:
@@ -105,12 +119,14 @@ def both(
         outcome: dict[str, Any] = {}
         try:
             root = protocol.parse_xml_streaming(body, page)
+            results = protocol.read_response(root, "query").results
         except protocol.IntacctError as exc:
             outcome["refused"] = (type(exc), exc.message)
         else:
-            results = protocol.read_response(root, "query").results
+            # The first result's `<data>` keeps no rows on either path; the text around them
+            # (indentation) is not part of the outcome.
             outcome["results"] = [
-                (r.status, r.data.attrib if r.data is not None else None, etree.tostring(r.data))
+                (r.status, dict(r.data.attrib), [etree.tostring(child) for child in r.data])
                 for r in results
                 if r.data is not None
             ]
@@ -126,8 +142,12 @@ def both(
     return outcomes[0], outcomes[1], reader
 
 
-def same(body: bytes, tz: timezone = UTC, natural: str | None = None) -> dict[str, Any]:
-    lxml_side, raw_side, _ = both(body, tz, natural)
+def same(
+    body: bytes, tz: timezone = UTC, natural: str | None = None, types: dict[str, str] = TYPES
+) -> dict[str, Any]:
+    """Both paths' outputs and outcome, asserted equal; with how many rows the byte path left
+    to lxml."""
+    lxml_side, raw_side, _ = both(body, tz, natural, types)
     by_lxml = raw_side.pop("rows_by_lxml")
     assert raw_side == lxml_side
     raw_side["rows_by_lxml"] = by_lxml
@@ -311,7 +331,7 @@ def test_a_first_result_without_data_leaves_the_second_results_rows_alone() -> N
     body = HEAD + failed + second + b"</operation></response>"
     out = same(body)
     assert out["items"] == []
-    assert b"<RECORDNO>9</RECORDNO>" in out["results"][0][2]
+    assert b"<RECORDNO>9</RECORDNO>" in out["results"][0][2][0]
 
 
 def test_other_results_keep_their_rows_and_data_attributes() -> None:
@@ -323,7 +343,7 @@ def test_other_results_keep_their_rows_and_data_attributes() -> None:
     out = same(answer(row(RECORDNO="1"), remaining=7, tail=other))
     assert len(out["items"]) == 1
     assert out["results"][0][1]["numremaining"] == "7"
-    assert b"<ID>5</ID>" in out["results"][1][2]
+    assert out["results"][1][2] == [b"<AUDITHISTORY><ID>5</ID></AUDITHISTORY>"]
 
 
 def test_a_resent_answer_starts_the_page_over() -> None:
@@ -337,3 +357,169 @@ def test_a_resent_answer_starts_the_page_over() -> None:
     protocol.parse_xml_streaming(answer(), page)
     assert page.items == []
     assert page.last is None
+
+
+WEST, EAST = timezone(timedelta(hours=-5)), timezone(timedelta(hours=5, minutes=30))
+#: (field, text, the user's offset): values that cost minutes of CPU unless bounded (an exponent
+#: expanded to a million digits) or raise a traceback unless caught (NaN and infinities in an
+#: integer, digits beyond Python's int-string limit, a time shifted out of the years 1..9999).
+HOSTILE_VALUES = [
+    ("RECORDNO", "1E1000000", UTC),
+    ("RECORDNO", "1e5", UTC),
+    ("RECORDNO", "sNaN", UTC),
+    ("RECORDNO", "NaN", UTC),
+    ("RECORDNO", "Infinity", UTC),
+    ("RECORDNO", "-Infinity", UTC),
+    ("RECORDNO", "inf", UTC),
+    ("RECORDNO", "1" * 5000, UTC),
+    ("RECORDNO", "+" + "1" * 5000, UTC),
+    ("RECORDNO", "1" * 101, UTC),
+    ("RECORDNO", "1" * 4000 + ".0", UTC),
+    ("TOTALDUE", "1E1000000", UTC),
+    ("TOTALDUE", "1E-1000000", UTC),
+    ("TOTALDUE", "sNaN", UTC),
+    ("TOTALDUE", "-Infinity", UTC),
+    ("TOTALDUE", "9" * 5000, UTC),
+    ("TOTALDUE", "0." + "0" * 5000 + "1", UTC),
+    ("WHENMODIFIED", "12/31/9999 23:59:59", WEST),
+    ("WHENMODIFIED", "12/31/9999 20:00:00", WEST),
+    ("WHENMODIFIED", "01/01/0001 00:00:00", EAST),
+    ("WHENMODIFIED", "01/01/0001 05:29:59", EAST),
+    ("WHENMODIFIED", "01/01/0001", EAST),
+    ("WHENMODIFIED", "12/31/9999 23:59:59 ", WEST),
+]
+
+
+@pytest.mark.timeout(20)
+@pytest.mark.parametrize(("field", "text", "tz"), HOSTILE_VALUES, ids=lambda v: str(v)[:24])
+def test_a_hostile_number_or_time_gives_the_one_line_record_error(
+    field: str, text: str, tz: timezone
+) -> None:
+    values = {"RECORDNO": "2", field: text}
+    out = same(answer(row(RECORDNO="1"), row(**values), row(RECORDNO="3")), tz)
+    message = out["error"]
+    assert message.startswith(f"record RECORDNO={shown_key(values['RECORDNO'])}: ")
+    assert "\n" not in message
+    assert len(message) < 250  # one short line, whatever the value's size
+
+
+@pytest.mark.parametrize(
+    ("field", "text", "tz"),
+    [
+        ("RECORDNO", "9" * 100, UTC),
+        ("RECORDNO", "12.000", UTC),
+        ("TOTALDUE", "1E+99", UTC),
+        ("TOTALDUE", "-" + "9" * 49 + "." + "9" * 49, UTC),
+        ("WHENMODIFIED", "12/31/9999 23:59:59", EAST),
+        ("WHENMODIFIED", "01/01/0001 00:00:00", WEST),
+    ],
+)
+def test_long_but_valid_numbers_and_times_still_convert(
+    field: str, text: str, tz: timezone
+) -> None:
+    out = same(answer(row(RECORDNO="1"), row(**{field: text})), tz)
+    assert "error" not in out
+    assert len(out["items"]) == 2
+
+
+@pytest.mark.parametrize(
+    "garbled",
+    [
+        row(NAME="&nbsp;"),
+        row().replace(b"Acme", b"Ac\xffme"),
+        row().replace(b"</NAME>", b"</NAMES>"),
+        row().replace(b"<MEMO></MEMO>", b"<MEMO>a ]]> b</MEMO>"),
+        row()[:-20],
+    ],
+)
+def test_a_garbled_row_after_a_bad_value_is_retried_as_lxml_retries_it(garbled: bytes) -> None:
+    body = answer(row(RECORDNO="1"), row(RECORDNO="2", WHENDUE="02/30/2025"), row(), garbled)
+    out = same(body)
+    assert out["refused"][0] is protocol.RetryableError
+
+
+#: (a text's length in `x`, then what follows it; a name's length; whether lxml refuses): libxml2
+#: refuses a text of over 10,000,000 bytes once decoded, and a name of over 50,000 characters.
+SIZES = {
+    "text-at-limit": (10_000_000, "", 4, False),
+    "text-over": (10_000_001, "", 4, True),
+    "entity-at-limit": (9_999_999, "&amp;", 4, False),
+    "utf8-over": (9_999_999, "\u00e9", 4, True),
+    "name-at-limit": (1, "", 50_000, False),
+    "name-over": (1, "", 50_001, True),
+}
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("size", SIZES)
+def test_the_parsers_size_limits_hold_on_both_paths(size: str) -> None:
+    text_length, text_end, name_length, refused = SIZES[size]
+    extra = b"<%s>x</%s>" % (b"N" * name_length, b"N" * name_length)
+    big = row(MEMO="x" * text_length + text_end).replace(b"<MEMO>", extra + b"<MEMO>")
+    out = same(answer(row(RECORDNO="1"), big, row(RECORDNO="3")))
+    assert ("refused" in out) is refused
+    if refused:
+        assert out["refused"][0] is protocol.RetryableError
+
+
+def test_a_field_list_without_numbers_or_booleans_reads() -> None:
+    text_only = {"VENDORID": "TEXT", "NAME": "TEXT", "WHENDUE": "DATE"}
+    body = answer(row(RECORDNO="1"), row(RECORDNO="2"))
+    out = same(body, types=text_only)
+    assert out["rows_by_lxml"] == 0
+    assert out["items"][0] == b'{"VENDORID":"V-1","NAME":"Acme Ltd","WHENDUE":"2025-01-31"}'
+
+
+def test_a_utf8_byte_order_mark_is_read_as_lxml_reads_it() -> None:
+    out = same(b"\xef\xbb\xbf" + answer(row(RECORDNO="1", NAME="caf\u00e9"), row(RECORDNO="2")))
+    assert "refused" not in out
+    assert json.loads(out["items"][0])["NAME"] == "caf\u00e9"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        answer(row()).decode().encode("utf-16"),
+        answer(row()).decode().replace('"UTF-8"', '"UTF-16"').encode("utf-16"),
+        answer(row()).decode().encode("utf-16-be"),
+        b"\xef\xbb\xbf"
+        + answer(row(NAME="caf\u00e9")).replace(b'encoding="UTF-8"', b'encoding="ISO-8859-1"'),
+        b"\xef\xbb\xbf\xef\xbb\xbf" + answer(row()),
+    ],
+    ids=["utf16", "utf16-declared", "utf16be-no-bom", "utf8-bom-latin1-declared", "two-boms"],
+)
+def test_other_byte_order_marks_get_the_same_outcome_on_both_paths(body: bytes) -> None:
+    same(body)
+
+
+@pytest.mark.parametrize("count", ["1" * 5000, "12abc", "1E1000000", "NaN"])
+def test_a_hostile_count_in_data_is_a_one_line_error(count: str) -> None:
+    body = answer(row()).replace(b'numremaining="0"', f'numremaining="{count}"'.encode())
+    # The prefetch guess reads the count from the bytes first: no guess, no traceback.
+    assert raw_next_keyset(body, "APBILL", "WHENMODIFIED") is None
+    result = protocol.read_response(protocol.parse_xml(body), "query").results[0]
+    with pytest.raises(protocol.FatalError, match="is not a count") as refused:
+        result.attr_int("numremaining")
+    assert len(refused.value.message) < 200
+
+
+def test_a_hostile_recordno_makes_no_prefetch_guess() -> None:
+    body = answer(row(RECORDNO="1" * 5000), remaining=3)
+    assert raw_next_keyset(body, "APBILL", "WHENMODIFIED") is None
+    assert raw_next_keyset(answer(row(RECORDNO="7"), remaining=3), "APBILL", None) == (None, 7)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        answer(row()).replace(b"Acme", b"Ac\x00me"),
+        answer(row()).replace(b"</NAME>", b"</%s>" % (b"N" * 40_000)),
+    ],
+    ids=["nul", "long-name-in-message"],
+)
+def test_a_malformed_answer_is_refused_in_one_short_line(body: bytes) -> None:
+    out = same(body)
+    kind, message = out["refused"]
+    assert kind is protocol.RetryableError
+    assert "\n" not in message
+    assert len(message) < 300
