@@ -440,10 +440,9 @@ def test_a_gzip_bomb_ends_the_target_with_one_line(faults, tmp_path):
     assert run.states == []
 
 
-@pytest.mark.timeout(30)
-def test_a_declared_length_over_the_cap_is_refused_before_reading():
-    """The answer announces 100 MiB, sends one byte and stalls: refused at once, not read."""
-    release = threading.Event()
+def stalling_leanix(release: threading.Event, declared_length: int, drip_every: float) -> Responder:
+    """A LeanIX that hands out a token, then announces `declared_length` bytes of every other
+    answer and sends one byte every `drip_every` seconds until `release` is set."""
     token = json.dumps({"access_token": "a.b.c", "expires_in": 3599}).encode()
 
     def respond(handler: BaseHTTPRequestHandler) -> None:
@@ -452,47 +451,36 @@ def test_a_declared_length_over_the_cap_is_refused_before_reading():
             return
         handler.send_response(200)
         handler.send_header("Content-Type", "application/json")
-        handler.send_header("Content-Length", str(100 * 1024 * 1024))
+        handler.send_header("Content-Length", str(declared_length))
         handler.end_headers()
-        handler.wfile.write(b"[")
-        handler.wfile.flush()
-        release.wait(60)
-
-    with local_server("127.0.0.1", respond) as (url, _seen):
-        client = LeanIXClient(url, "t", retry=RetryPolicy(max_attempts=1), timeout_seconds=120)
-        try:
-            with pytest.raises(LeanIXError, match="answered more than"):
-                client.configurations(binding("BIG"))
-        finally:
-            release.set()
-            client.close()
-
-
-@pytest.mark.timeout(30)
-def test_an_answer_dripping_in_just_inside_the_timeout_is_cut_at_the_timeout():
-    """A byte every 0.2 s never trips the 1 s read timeout; the whole body's deadline does."""
-    release = threading.Event()
-    token = json.dumps({"access_token": "a.b.c", "expires_in": 3599}).encode()
-
-    def respond(handler: BaseHTTPRequestHandler) -> None:
-        if handler.path.startswith(TOKEN):
-            answer(200, token, {"Content-Type": "application/json"})(handler)
-            return
-        handler.send_response(200)
-        handler.send_header("Content-Type", "application/json")
-        handler.send_header("Content-Length", "10000")
-        handler.end_headers()
-        for _ in range(10000):
-            if release.wait(0.2):
-                return
+        while not release.wait(drip_every):
             handler.wfile.write(b" ")
             handler.wfile.flush()
 
+    return respond
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize(
+    ("declared_length", "timeout_seconds", "refusal"),
+    [
+        # Announces 100 MiB and stalls: refused at once, not read.
+        (100 * 1024 * 1024, 120, "answered more than"),
+        # A byte every 0.2 s never trips the 1 s read timeout; the whole body's deadline does.
+        (10_000, 1, "failed after 1 attempts: Timeout"),
+    ],
+    ids=["declared-over-the-cap", "dripping-past-the-timeout"],
+)
+def test_an_answer_too_long_or_too_slow_is_refused(declared_length, timeout_seconds, refusal):
+    release = threading.Event()
+    respond = stalling_leanix(release, declared_length, drip_every=0.2)
     with local_server("127.0.0.1", respond) as (url, _seen):
-        client = LeanIXClient(url, "t", retry=RetryPolicy(max_attempts=1), timeout_seconds=1)
+        client = LeanIXClient(
+            url, "t", retry=RetryPolicy(max_attempts=1), timeout_seconds=timeout_seconds
+        )
         try:
-            with pytest.raises(LeanIXError, match="failed after 1 attempts: Timeout"):
-                client.configurations(binding("DRIP"))
+            with pytest.raises(LeanIXError, match=refusal):
+                client.configurations(binding("SLOW"))
         finally:
             release.set()
             client.close()
