@@ -30,6 +30,8 @@ SERVICE_SPEND = "ServiceSpend"
 SERVICE_SPEND_REMOVED = "ServiceSpendRemoved"
 INVOICE = "Invoice"
 INVOICE_REMOVED = "InvoiceRemoved"
+# A service's IT component no longer from the provider it named before (its provider's ID changed).
+SERVICE_PROVIDER_REMOVED = "ServiceProviderRemoved"
 # A service's or department's fact sheets under an external ID it no longer has (`removal_item`).
 SERVICE_RETIRED = "ServiceRetired"
 DEPARTMENT_RETIRED = "DepartmentRetired"
@@ -37,7 +39,9 @@ DEPARTMENT_RETIRED = "DepartmentRetired"
 # Items that create fact sheets go first: a relation whose endpoint does not exist yet only warns.
 FACT_SHEET_TYPES = frozenset({SERVICE, DEPARTMENT})
 # Removals, then retirements, go in runs of their own before the rest (`Publisher._write`).
-REMOVAL_TYPES = frozenset({SERVICE_DEPARTMENT_REMOVED, SERVICE_SPEND_REMOVED, INVOICE_REMOVED})
+REMOVAL_TYPES = frozenset(
+    {SERVICE_DEPARTMENT_REMOVED, SERVICE_SPEND_REMOVED, INVOICE_REMOVED, SERVICE_PROVIDER_REMOVED}
+)
 RETIRED_TYPES = frozenset({SERVICE_RETIRED, DEPARTMENT_RETIRED})
 
 INVOICE_LABELS = {"APBILL": "Bill", "APPYMT": "AP payment", "PODOCUMENT": "Purchase order"}
@@ -96,8 +100,9 @@ LDIF_JSON_SCHEMA: dict[str, Any] = {
 # "No department" in a spend point's ID and tags. No encoded department ID equals it (`optional_part`).
 NONE_MARKER = "none"
 # Recognition's service keys are a catalog key (`slack`) or `<namespace>:<local id>`, e.g.
-# `candidate:<VENDORID>`, `user:<slug>`: the namespace and the local id are separate parts of an ID.
-SERVICE_KEY_NAMESPACES = frozenset({"candidate", "user"})
+# `candidate:<VENDORID>`, `candidate-name:<slug>`, `user:<slug>`: the namespace and the local id are
+# separate parts of an ID.
+SERVICE_KEY_NAMESPACES = frozenset({"candidate", "candidate-name", "user"})
 
 
 def id_part(value: str) -> str:
@@ -142,8 +147,9 @@ class ExternalIds:
     """The external IDs of one company's objects. Stable across runs: derived from keys, not names.
 
     Each ID joins encoded parts with `:` (`id_part`), so it is injective. Providers are the one
-    deliberate merge: a provider is a company, keyed by its name's slug, so "A&B" and "A B" are one
-    Provider fact sheet; services and departments are keyed by Intacct and catalog keys only."""
+    deliberate merge: a provider is a company, keyed by its name's slug (`mapping.slug`), so "A&B"
+    and "A B" are one Provider fact sheet; services and departments are keyed by Intacct and catalog
+    keys and user-named services by their name's slug (`recognition.normalize.name_slug`)."""
 
     company: str
 
@@ -406,6 +412,19 @@ def removal_item(published_payload: dict[str, Any], *, replaced: bool) -> dict[s
     return None
 
 
+def provider_change_item(
+    published_payload: dict[str, Any], item: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The item that unlinks a service's IT component from the provider it named when published,
+    when the service now names another (None otherwise): LeanIX keeps a relation until told."""
+    if item["type"] != SERVICE or published_payload["type"] != SERVICE:
+        return None
+    former = published_payload["data"].get("providerId")
+    if not former or former == item["data"].get("providerId"):
+        return None
+    return content_item(SERVICE_PROVIDER_REMOVED, item["id"], {"providerId": former})
+
+
 def ldif(company: str, content: list[dict[str, Any]], description: str) -> dict[str, Any]:
     return {
         "connectorType": CONNECTOR_TYPE,
@@ -623,6 +642,14 @@ def processor_configuration(company: str) -> dict[str, Any]:
             SERVICE,
             "${content.id}:saas",
             "${data.providerId}",
+        ),
+        _relation(
+            "SaaS IT component no longer from a former provider",
+            "relITComponentToProvider",
+            SERVICE_PROVIDER_REMOVED,
+            "${content.id}:saas",
+            "${data.providerId}",
+            delete=True,
         ),
         _relation(
             "Service cost (trailing window)",

@@ -57,8 +57,14 @@ from target_leanix.mapping import (
 from target_leanix.private_files import prepare_sqlite_file
 
 # 1: external IDs joined their parts as they were. 2: every part is encoded (`ldif.id_part`), so
-# values that collided under 1 have new IDs (`Ledger.upgrade`).
-SCHEMA_VERSION = "2"
+# values that collided under 1 have new IDs (`Ledger.upgrade`). 3: the slugs in service keys and
+# provider IDs keep letters of every script (`normalize.name_slug`), so names without Latin letters
+# no longer share `user:unnamed` or `provider:unnamed`.
+SCHEMA_VERSION = "3"
+# The recognition fingerprint an upgrade to schema 3 leaves behind: it equals no real one, so the next
+# run recognises the whole ledger again, which moves vendors to their new keys, and then retires the
+# keys they left (`retire_services`).
+RECOGNITION_KEYS_CHANGED = "service keys changed"
 # The digest of a published item that LeanIX may hold but never confirmed: never equal to a real one,
 # so the next publication sends the item again, or removes it.
 UNCONFIRMED = "unconfirmed"
@@ -928,10 +934,14 @@ class Ledger:
                 sa.select(self.vendors.c.service_key).where(self.vendors.c.vendor_id == vendor_id)
             ).one_or_none()
             new_key = service.key if service else None
-            if current is None or current.service_key == new_key:
+            if current is None:
                 return False
             if service is not None:
+                # Also when the key stays: two names that shared a key under an earlier scheme
+                # left the name of either on it.
                 self._save_service(conn, service)
+            if current.service_key == new_key:
+                return False
             conn.execute(
                 sa.update(self.vendors)
                 .where(self.vendors.c.vendor_id == vendor_id)
@@ -1736,21 +1746,28 @@ class Ledger:
     # -- upgrades ------------------------------------------------------------------------------------
 
     def upgrade(self, previous_items: Callable[[str], list[dict[str, Any]]]) -> None:
-        """Bring a ledger of schema 1 to this version (external IDs encode their parts); a no-op on
-        a fresh or current ledger.
+        """Bring a ledger of schema 1 or 2 to this version; a no-op on a fresh or current ledger.
 
         Every owner LeanIX holds items of is marked dirty: the next publication sends them under the
         new IDs, and the usual diff with `published` removes the items under old IDs (a fact sheet
-        whose ID changed is archived, `ldif.removal_item`). An owner still dirty may have had items
-        sent that LeanIX took but never confirmed (a run that failed, e.g. on two items with one
-        ID): `previous_items(owner)` are the items schema 1 sent for it (`owner` as in `published`),
-        recorded as unconfirmed so that they too are replaced or removed."""
-        if self.get_meta("schema_version") != "1":
+        whose ID changed is archived, `ldif.removal_item`). Service keys may have moved too (schema
+        3): the recognition fingerprint is set to `RECOGNITION_KEYS_CHANGED`, so the next run
+        recognises the ledger again and retires the keys nothing is left on.
+
+        From schema 1 (external IDs of raw parts), an owner still dirty may have had items sent that
+        LeanIX took but never confirmed (a run that failed, e.g. on two items with one ID):
+        `previous_items(owner)` are the items schema 1 sent for it (`owner` as in `published`),
+        recorded as unconfirmed so that they too are replaced or removed. Schema 2 recorded such
+        items itself (`begin_publication`)."""
+        version = self.get_meta("schema_version")
+        if version not in ("1", "2"):
             return
         table = self.published_items
         with self.engine.connect() as conn:
             dirty = [f"{r.kind}:{r.key}" for r in conn.execute(sa.select(self.dirty))]
             held = {(r.owner, r.item_key) for r in conn.execute(sa.select(table))}
+        if version != "1":
+            dirty = []
         unconfirmed: dict[tuple[str, str], dict[str, Any]] = {}
         for owner in dirty:
             for payload in previous_items(owner):
@@ -1784,7 +1801,35 @@ class Ledger:
                     kind,
                     [o.removeprefix(f"{kind}:") for o in owners if o.startswith(f"{kind}:")],
                 )
+            self._set_meta(conn, "recognition", RECOGNITION_KEYS_CHANGED)
             self._set_meta(conn, "schema_version", SCHEMA_VERSION)
+
+    def retire_services(self, moved: Callable[[str, str], bool]) -> list[str]:
+        """Forget the services whose key moved (`moved(key, name)`) and on which nothing live is left,
+        and mark them dirty: the next publication removes their items and archives their fact sheets
+        (`Publisher`), as for any ID that changed. Returns the keys retired."""
+        vendors, headers, lines = self.vendors, self.headers, self.lines
+        in_use = sa.union(
+            sa.select(vendors.c.service_key).where(vendors.c.deleted.is_(False)),
+            sa.select(headers.c.service_key).where(headers.c.deleted.is_(False)),
+            sa.select(lines.c.service_key).where(lines.c.deleted.is_(False)),
+            sa.select(lines.c.own_service_key).where(lines.c.deleted.is_(False)),
+        )
+        with self._tx() as conn:
+            used = set(conn.execute(in_use).scalars())
+            retired = [
+                row.service_key
+                for row in conn.execute(
+                    sa.select(self.services.c.service_key, self.services.c.name)
+                )
+                if row.service_key not in used and moved(row.service_key, row.name)
+            ]
+            for chunk in _chunks(retired):
+                conn.execute(sa.delete(self.services).where(self.services.c.service_key.in_(chunk)))
+            self._mark(conn, "service", retired)
+        for key in retired:
+            self._services_this_batch.pop(key, None)
+        return retired
 
 
 _IN_CHUNK = 500  # keys per `IN (...)`: well below SQLite's and PostgreSQL's parameter limits

@@ -15,6 +15,8 @@ from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import Any
 
+from target_leanix.recognition.normalize import name_slug
+
 DELETED_AT = "_sdc_deleted_at"
 
 
@@ -581,6 +583,11 @@ _MAPPERS: dict[str, Any] = {
 
 
 def slug(text: str) -> str:
-    """A stable, readable id fragment: `Atlassian Pty Ltd` -> `atlassian-pty-ltd`."""
+    """A stable, readable id fragment: `Atlassian Pty Ltd` -> `atlassian-pty-ltd`, `サイボウズ株式会社`
+    -> `サイボウズ`.
+
+    A name with an ASCII letter or digit keeps the slug of its ASCII letters and digits (the IDs of
+    existing Provider fact sheets); any other name gets `name_slug`, which keeps letters of every
+    script, so names without Latin letters no longer share one fragment."""
     cleaned = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return cleaned or "unnamed"
+    return cleaned or name_slug(text)

@@ -23,7 +23,13 @@ import sqlalchemy as sa
 
 from target_leanix.ldif import DEFAULT_RECORD_URL_TEMPLATE
 from target_leanix.leanix import LeanIXClient, RetryPolicy, base_url_problem
-from target_leanix.ledger import CostWindow, Entry, Ledger, ServiceInfo
+from target_leanix.ledger import (
+    RECOGNITION_KEYS_CHANGED,
+    CostWindow,
+    Entry,
+    Ledger,
+    ServiceInfo,
+)
 from target_leanix.mapping import (
     Item,
     SpendHeaderItem,
@@ -33,6 +39,8 @@ from target_leanix.mapping import (
 )
 from target_leanix.publisher import DryRunWriter, LeanIXWriter, Publisher, PublishSettings, Writer
 from target_leanix.recognition import Match, RecognitionReport, RecognitionRules, Recognizer
+from target_leanix.recognition.matcher import user_service_key
+from target_leanix.recognition.normalize import clip
 
 DEFAULT_LEDGER_PATH = "target-leanix-ledger.sqlite"
 MATCH_CACHE_LIMIT = 4_000  # recognition verdicts kept per run
@@ -263,7 +271,9 @@ class Pipeline:
         self._recognition_checked = False
 
     def _match(self, how: str, text: str) -> Match:
-        key = (how, text.strip().lower())
+        # Recognition reads only the clipped text, so the verdict is keyed by it: a huge descriptor
+        # then costs no more memory in the cache than one of `MAX_TEXT_CHARS` characters.
+        key = (how, clip(text).strip().lower())
         cached = self._match_cache.get(key)
         if cached is None:
             if how == "descriptor":
@@ -353,6 +363,14 @@ class Pipeline:
             self.logger.info(
                 "recognition rules or catalog changed: recognised the ledger again, %d moved", moved
             )
+        if recorded == RECOGNITION_KEYS_CHANGED:
+            # Services named by user rules whose names shared a key under ledger schema 2 (e.g. all
+            # without Latin letters shared `user:unnamed`) now have keys of their own.
+            retired = self.ledger.retire_services(
+                lambda key, name: key.startswith("user:") and key != user_service_key(name)
+            )
+            if retired:
+                self.logger.info("service keys changed: retired %s", ", ".join(retired))
         self.ledger.set_meta("recognition", fingerprint)
 
     def _check_window(self) -> None:

@@ -215,9 +215,12 @@ class Publisher:
         ]
         for owner in owners:
             desired = desired_by_owner[owner] = self._desired(owner, self.ids)
-            if not self._diff(owner, desired, to_send, removed, content) and owner.startswith(
-                "service:"
-            ):
+            # A dirty service the ledger no longer knows was retired: its key moved
+            # (`Ledger.retire_services`), so its fact sheets are archived like any under a former ID.
+            retired = not desired and owner.startswith("service:")
+            if not self._diff(
+                owner, desired, to_send, removed, content, retired=retired
+            ) and owner.startswith("service:"):
                 new_services.add(self.ids.service(owner.removeprefix("service:")))
 
         cleared = [("service", k) for k in service_keys] + [
@@ -260,6 +263,8 @@ class Publisher:
         to_send: list[PublishedItem],
         removed: list[tuple[str, str]],
         content: list[dict[str, Any]],
+        *,
+        retired: bool = False,
     ) -> bool:
         """Queue what changed for one owner; True when LeanIX held anything of it before."""
         published = self.ledger.published(owner)
@@ -272,12 +277,15 @@ class Publisher:
             current = published.get(key)
             if current is not None and current.digest == item_digest:
                 continue
+            unlink = None if current is None else ldif.provider_change_item(current.payload, item)
+            if unlink is not None:
+                content.append(unlink)
             to_send.append(PublishedItem(owner, key, item_digest, plain))
             content.append(item)
         for key, current in published.items():
             if key in wanted_keys:
                 continue
-            replaced = any(item["type"] == current.payload["type"] for item in desired)
+            replaced = retired or any(item["type"] == current.payload["type"] for item in desired)
             undo = ldif.removal_item(current.payload, replaced=replaced)
             if undo is not None:
                 content.append(undo)

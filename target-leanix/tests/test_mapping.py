@@ -187,7 +187,8 @@ def test_unused_stream_maps_to_nothing():
 
 def test_slug():
     assert slug("Atlassian Pty Ltd.") == "atlassian-pty-ltd"
-    assert slug("***") == "unnamed"
+    assert slug("サイボウズ株式会社") == "サイボウズ"
+    assert slug("***") == "-%2A%2A%2A"  # no letter: its own fragment, never another name's
 
 
 def test_decoded_values_map_as_their_text_would():

@@ -172,6 +172,7 @@ def test_processor_configuration_covers_every_item_type():
         ldif.INVOICE_REMOVED,
         ldif.SERVICE_RETIRED,
         ldif.DEPARTMENT_RETIRED,
+        ldif.SERVICE_PROVIDER_REMOVED,
     }
     assert config["sequentialExecution"] is True
     assert all(

@@ -36,6 +36,7 @@ from target_leanix.recognition.normalize import (
     compact,
     extract_domains,
     fold,
+    name_slug,
     normalize_descriptor,
     normalize_name,
 )
@@ -65,13 +66,21 @@ _CACHE_LIMIT = 4_000
 _DBA_RE = re.compile(
     r"(?<!\s)\s++(?:d/?b/?a|t/a|trading as|doing business as)\.?\s++", re.IGNORECASE
 )
-_SLUG_RE = re.compile(r"[^a-z0-9]+")
 _K = TypeVar("_K")
 _V = TypeVar("_V")
 
 
-def _slug(text: str) -> str:
-    return _SLUG_RE.sub("-", fold(text)).strip("-") or "unnamed"
+def user_service_key(name: str) -> str:
+    """The key of a service named only by a user rule: ``user:`` and the name's slug (``name_slug``)."""
+    return f"user:{name_slug(name)}"
+
+
+def candidate_key(vendor_id: str, display_name: str) -> str:
+    """The key of a candidate service: ``candidate:<vendor id>``, or for a vendor without an ID
+    ``candidate-name:<slug of its name>``, a namespace of its own, so no name equals another's ID."""
+    if vendor_id:
+        return f"candidate:{vendor_id}"
+    return f"candidate-name:{name_slug(display_name)}"
 
 
 class Recognizer:
@@ -261,9 +270,8 @@ class Recognizer:
     def _candidate(self, vendor_id: str, name: str, website: str | None) -> Service:
         display = " ".join(name.split()) or vendor_id
         hosts = tuple(dict.fromkeys(extract_domains(website or "")))
-        key = f"candidate:{vendor_id}" if vendor_id else f"candidate:{_slug(display)}"
         return Service(
-            key=key,
+            key=candidate_key(vendor_id, display),
             name=display,
             category=UNCATEGORISED,
             provider=display,
@@ -280,7 +288,7 @@ class Recognizer:
         if hit is not None:
             return catalog.services[hit.key]
         return Service(
-            key=f"user:{_slug(value)}", name=value, category=UNCATEGORISED, provider=value
+            key=user_service_key(value), name=value, category=UNCATEGORISED, provider=value
         )
 
     # -- descriptors -------------------------------------------------------------------------------------

@@ -11,7 +11,9 @@ class Service:
 
     ``key`` is a stable slug: a catalog key (``"slack"``), ``"user:<slug>"`` for a service named only in the
     user's ``vendor_services`` map, or ``"candidate:<vendor_id>"`` for a vendor that only a software GL
-    account (or an include rule) made a service.
+    account (or an include rule) made a service (``"candidate-name:<slug>"`` for one without an ID).
+    Slugs keep letters of every script (``normalize.name_slug``): names equal up to case, accents and
+    punctuation share a key, other names never do.
     """
 
     key: str

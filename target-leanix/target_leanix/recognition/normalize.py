@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from urllib.parse import quote
 
 # Recognition reads at most this many characters of any text it is given: a vendor name, a card line or
 # an expense memo. Card networks print a merchant descriptor of a few dozen characters (name, city,
@@ -154,6 +155,9 @@ _PHONE_RE = re.compile(
 _TOKEN_RE = re.compile(r"[^\W_]+", re.UNICODE)
 _APOSTROPHE_RE = re.compile("['\u2019`]")
 _DIGIT_RUN_RE = re.compile(r"\d+")
+_ASCII_SLUG_SEPARATOR_RE = re.compile(r"[^a-z0-9]+")
+# Unicode general categories (first letter) of the characters a slug keeps: letters, marks, numbers.
+_SLUG_CATEGORIES = frozenset("LMN")
 
 
 def clip(text: str) -> str:
@@ -183,6 +187,38 @@ def fold(text: str) -> str:
         ch for ch in decomposed if ch in _KANA_VOICING or not unicodedata.combining(ch)
     )
     return unicodedata.normalize("NFC", stripped)
+
+
+def slug_words(lowered: str) -> str:
+    """Letters and digits of any script, runs of anything else as one ``-``: ``"sakura: サイボウズ!"`` ->
+    ``"sakura-サイボウズ"``; ``""`` when there is no letter or digit. ASCII text slugs as ``[^a-z0-9]+``
+    -> ``-`` always did, so keys of such names keep their bytes."""
+    if lowered.isascii():
+        return _ASCII_SLUG_SEPARATOR_RE.sub("-", lowered).strip("-")
+    words: list[str] = []
+    word: list[str] = []
+    for ch in lowered:
+        if ch.isascii():
+            kept = "a" <= ch <= "z" or "0" <= ch <= "9"
+        else:
+            kept = unicodedata.category(ch)[0] in _SLUG_CATEGORIES
+        if kept:
+            word.append(ch)
+        elif word:
+            words.append("".join(word))
+            word = []
+    if word:
+        words.append("".join(word))
+    return "-".join(words)
+
+
+def name_slug(name: str) -> str:
+    """The id fragment of a name: equal for names equal up to case, accents, punctuation and
+    corporate forms (``fold``), different otherwise.
+
+    A name with no letter or digit (``"???"``) becomes ``-`` and its percent-encoded text: no slug
+    starts with ``-``, so it cannot equal one, and two such names stay apart."""
+    return slug_words(fold(name)) or "-" + quote(" ".join(name.split()), safe="")
 
 
 def clean_descriptor(text: str) -> str:
