@@ -1,6 +1,6 @@
 """`make bench`: every benchmark, each figure beside its reference, appended to RESULTS.md.
 
-.venv/bin/python -m bench                       # the full run (sizes of the issue; ~30+ min)
+.venv/bin/python -m bench                       # the full run (every size; ~30+ min)
 .venv/bin/python -m bench --quick               # a small smoke run of every bench
 .venv/bin/python -m bench --only tap,target --tap-rows 50000,200000 --target-lines 100000
 """
