@@ -7,10 +7,13 @@ import json
 import subprocess
 import sys
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+
+from sandboxes.common.process import SandboxProcess
 
 DATA = Path(__file__).parent / "data"
 TARGET = Path(sys.executable).parent / "target-leanix"
@@ -39,6 +42,33 @@ EXPECTED_VENDOR_SERVICES = {
     "V-00004": "figma",
     "V-00005": "candidate:V-00005",  # with software_gl_accounts=["6250"] (see make_intacct_singer)
 }
+
+
+@contextmanager
+def leanix_sandbox() -> Iterator[SandboxProcess]:
+    """A fresh in-memory LeanIX sandbox that finishes synchronization runs quickly."""
+    with SandboxProcess(
+        "leanix-sandbox", ["--db", ":memory:", "--in-progress-hold-seconds", "0.05"]
+    ) as sandbox:
+        yield sandbox
+
+
+def target_config(
+    leanix: SandboxProcess, company: str, ledger_path: Path, **extra: object
+) -> dict[str, object]:
+    """The target's config against `leanix`, a 2025 cost window in USD; `extra` overrides."""
+    return {
+        "company_key": company,
+        "base_url": leanix.url,
+        "api_token": "sandbox-token",
+        "ledger_path": str(ledger_path),
+        "cost_window_end": "2025-12-31",
+        "cost_window_months": 12,
+        "reporting_currency": "USD",
+        "poll_interval_seconds": 0.05,
+        "recognition": {"software_gl_accounts": ["6250"]},
+        **extra,
+    }
 
 
 @dataclass

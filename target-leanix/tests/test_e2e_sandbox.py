@@ -10,7 +10,6 @@ import json
 
 import pytest
 
-from sandboxes.common.process import SandboxProcess
 from target_leanix.leanix import LeanIXClient
 
 from .e2e_helpers import (
@@ -18,8 +17,10 @@ from .e2e_helpers import (
     EXPECTED_VENDOR_SERVICES,
     Workspace,
     expected_figures,
+    leanix_sandbox,
     read_messages,
     run_target,
+    target_config,
 )
 
 INITIAL = DATA / "intacct_initial.singer"
@@ -29,25 +30,8 @@ WINDOW = ("2025-01", "2025-12")
 
 @pytest.fixture(scope="module")
 def leanix():
-    with SandboxProcess(
-        "leanix-sandbox", ["--db", ":memory:", "--in-progress-hold-seconds", "0.05"]
-    ) as sandbox:
+    with leanix_sandbox() as sandbox:
         yield sandbox
-
-
-def config_for(leanix, company, ledger_path, **extra):
-    return {
-        "company_key": company,
-        "base_url": leanix.url,
-        "api_token": "sandbox-token",
-        "ledger_path": str(ledger_path),
-        "cost_window_end": "2025-12-31",
-        "cost_window_months": 12,
-        "reporting_currency": "USD",
-        "poll_interval_seconds": 0.05,
-        "recognition": {"software_gl_accounts": ["6250"]},
-        **extra,
-    }
 
 
 def workspace(leanix, company):
@@ -67,7 +51,7 @@ def assert_matches(ws, expected):
 def test_initial_rerun_and_changes_land_exactly(leanix, tmp_path):
     company = "E2E"
     ledger = tmp_path / "ledger.sqlite"
-    config = config_for(leanix, company, ledger)
+    config = target_config(leanix, company, ledger)
 
     first = run_target(config, INITIAL, tmp_path)
     assert first.returncode == 0, first.stderr[-3000:]
@@ -135,11 +119,11 @@ def test_initial_rerun_and_changes_land_exactly(leanix, tmp_path):
 
 def test_fresh_ledger_over_existing_workspace_is_refused_then_rebuilt(leanix, tmp_path):
     company = "LOST"
-    first = run_target(config_for(leanix, company, tmp_path / "a.sqlite"), INITIAL, tmp_path)
+    first = run_target(target_config(leanix, company, tmp_path / "a.sqlite"), INITIAL, tmp_path)
     assert first.returncode == 0, first.stderr[-3000:]
     before = workspace(leanix, company).content()
 
-    lost = run_target(config_for(leanix, company, tmp_path / "b.sqlite"), CHANGES, tmp_path)
+    lost = run_target(target_config(leanix, company, tmp_path / "b.sqlite"), CHANGES, tmp_path)
     assert lost.returncode == 1
     last_line = lost.stderr.strip().splitlines()[-1]
     assert "ledger" in last_line
@@ -148,7 +132,7 @@ def test_fresh_ledger_over_existing_workspace_is_refused_then_rebuilt(leanix, tm
     assert workspace(leanix, company).content() == before
 
     rebuilt = run_target(
-        config_for(leanix, company, tmp_path / "c.sqlite", ledger_rebuild=True),
+        target_config(leanix, company, tmp_path / "c.sqlite", ledger_rebuild=True),
         INITIAL,
         tmp_path,
     )
@@ -159,7 +143,7 @@ def test_fresh_ledger_over_existing_workspace_is_refused_then_rebuilt(leanix, tm
 def test_small_batches_and_runs_give_the_same_figures(leanix, tmp_path):
     """Records drained mid-stream (sink full) publish per batch; LDIFs are split into small runs."""
     company = "BATCH"
-    config = config_for(
+    config = target_config(
         leanix, company, tmp_path / "ledger.sqlite", batch_size_rows=3, max_items_per_run=7
     )
     run = run_target(config, INITIAL, tmp_path)

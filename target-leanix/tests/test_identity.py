@@ -17,7 +17,6 @@ from decimal import Decimal
 
 import pytest
 
-from sandboxes.common.process import SandboxProcess
 from sandboxes.leanix.client import LeanIXClient
 from target_leanix import ldif
 from target_leanix.leanix import LeanIXRunFailedError
@@ -32,7 +31,7 @@ from target_leanix.ledger import (
 )
 from target_leanix.publisher import DryRunWriter, DuplicateIdError, Publisher, PublishSettings
 
-from .e2e_helpers import DATA, Workspace, run_target
+from .e2e_helpers import DATA, Workspace, leanix_sandbox, run_target, target_config
 from .ledger_helpers import SLACK, card, card_line, department
 
 COMPANY = "UPG"
@@ -278,24 +277,12 @@ def test_a_refused_record_is_named_in_one_line_and_the_fixed_batch_goes_through(
 
 @pytest.fixture(scope="module")
 def leanix():
-    with SandboxProcess(
-        "leanix-sandbox", ["--db", ":memory:", "--in-progress-hold-seconds", "0.05"]
-    ) as sandbox:
+    with leanix_sandbox() as sandbox:
         yield sandbox
 
 
 def config_for(leanix, ledger_path):
-    return {
-        "company_key": COMPANY,
-        "base_url": leanix.url,
-        "api_token": "sandbox-token",
-        "ledger_path": str(ledger_path),
-        "cost_window_end": "2025-12-31",
-        "cost_window_months": 12,
-        "reporting_currency": "USD",
-        "poll_interval_seconds": 0.05,
-        "recognition": {"software_gl_accounts": ["6250"]},
-    }
+    return target_config(leanix, COMPANY, ledger_path)
 
 
 def active(leanix):

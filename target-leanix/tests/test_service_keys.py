@@ -19,7 +19,6 @@ from collections import Counter
 
 import pytest
 
-from sandboxes.common.process import SandboxProcess
 from target_leanix import ldif
 from target_leanix.leanix import LeanIXClient
 from target_leanix.ledger import CostWindow, Ledger, ServiceInfo
@@ -28,7 +27,7 @@ from target_leanix.publisher import LeanIXWriter, Publisher, PublishSettings
 from target_leanix.recognition import RecognitionRules, Recognizer
 from target_leanix.recognition.normalize import MAX_TEXT_CHARS
 
-from .e2e_helpers import DATA, Workspace, run_target
+from .e2e_helpers import DATA, Workspace, leanix_sandbox, run_target, target_config
 from .ledger_helpers import vendor
 
 COMPANY = "KEYS"
@@ -128,24 +127,12 @@ def test_keys_of_names_with_latin_letters_are_unchanged(name, user_key, provider
 
 @pytest.fixture(scope="module")
 def leanix():
-    with SandboxProcess(
-        "leanix-sandbox", ["--db", ":memory:", "--in-progress-hold-seconds", "0.05"]
-    ) as sandbox:
+    with leanix_sandbox() as sandbox:
         yield sandbox
 
 
 def config_for(leanix, ledger_path):
-    return {
-        "company_key": COMPANY,
-        "base_url": leanix.url,
-        "api_token": "sandbox-token",
-        "ledger_path": str(ledger_path),
-        "cost_window_end": "2025-12-31",
-        "cost_window_months": 12,
-        "reporting_currency": "USD",
-        "poll_interval_seconds": 0.05,
-        "recognition": RECOGNITION,
-    }
+    return target_config(leanix, COMPANY, ledger_path, recognition=RECOGNITION)
 
 
 def vendors_singer(tmp_path):
