@@ -1,4 +1,5 @@
-"""The demo company keeps the contract's relations (INTACCT_OBJECTS.md) and is reproducible from its seed."""
+"""The demo company keeps its relations (lines add up to their headers) and is reproducible from its
+seed."""
 
 from __future__ import annotations
 

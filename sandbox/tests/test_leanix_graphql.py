@@ -195,7 +195,9 @@ def test_errors_come_back_as_http_200_with_an_errors_array(client: LeanIXClient)
 
 
 def test_public_scripts_cost_flow_from_the_it_component_side(client: LeanIXClient) -> None:
-    # leanix-public/scripts importCosts.py writes from the ITC, exportCosts.py reads from the app (§2.3).
+    # LeanIX's public scripts: importCosts.py writes from the ITC, exportCosts.py reads from the app
+    # (https://github.com/leanix-public/scripts/blob/HEAD/importCosts/importCosts.py,
+    # https://github.com/leanix-public/scripts/blob/HEAD/exportCosts/exportCosts.py).
     app = create(client, "Payroll", "Application")
     itc = create(client, "Payroll SaaS", "ITComponent")
     value = '{"factSheetId": "' + app + '","costTotalAnnual": 1200.10}'

@@ -839,7 +839,8 @@ def test_full_mode_deletion_scope_archives_untouched_within_the_ratio(
 
 
 def test_inbound_tags_groups_and_assignment(sandbox: SandboxProcess, client: LeanIXClient) -> None:
-    # Shapes from DOCS-INBOUND "Inbound Tag": factSheets.external.ids, forEach over data.tags.
+    # Shapes from "Inbound Tag" (https://docs-eam.leanix.net/reference/inbound-processors):
+    # factSheets.external.ids, forEach over data.tags.
     def tag_processor(name: str, **extra: Any) -> dict[str, Any]:
         return {
             "processorType": "inboundTag",

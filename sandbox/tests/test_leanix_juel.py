@@ -1,4 +1,5 @@
-"""The JUEL subset used by processor configurations (leanix-api.md §3.2)."""
+"""The JUEL subset used by processor configurations
+(https://docs-eam.leanix.net/reference/inbound-processors)."""
 
 from __future__ import annotations
 

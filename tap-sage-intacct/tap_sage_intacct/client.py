@@ -187,7 +187,8 @@ class TapRuntime:
         if isinstance(configured, str):
             configured = [configured]
         if not configured:
-            # Top level with showprivate: every record once, one login (reference §7).
+            # Top level with showprivate: every record once, one login
+            # (https://developer.intacct.com/web-services/queries/, "showprivate").
             return [EntityScope("", owns_shared=True, show_private=True)]
         ids: list[str] = []
         if "*" in configured:
@@ -201,7 +202,8 @@ class TapRuntime:
         return [EntityScope(e, owns_shared=(i == 0), show_private=False) for i, e in enumerate(ids)]
 
     def read_entity_ids(self) -> list[str]:
-        """`readEntityDetails` lists the entities the user can access (reference §7)."""
+        """`readEntityDetails` lists the entities the user can access
+        (https://developer.intacct.com/api/company-console/entities/)."""
         conn = self.connection("")
         (result,) = conn.call([protocol.fn_read_entity_details()], "readEntityDetails")
         protocol.raise_for_result(result, "readEntityDetails")

@@ -29,7 +29,8 @@ class ObjectSpec:
 
     @property
     def audit_object_type(self) -> str:
-        """AUDITHISTORY.OBJECTTYPE is the lower-case object name (intacct-xml-api.md §6)."""
+        """AUDITHISTORY.OBJECTTYPE is the lower-case object name
+        (https://developer.intacct.com/api/company-console/audit-trails/)."""
         return self.object_name.lower()
 
     def fallback_field_types(self) -> dict[str, str]:
@@ -193,7 +194,9 @@ KNOWN_NATURAL_IDS = {
 
 AUDIT_OBJECT = "AUDITHISTORY"
 AUDIT_FIELDS = ("ID", "OBJECTTYPE", "OBJECTKEY", "ACCESSMODE", "ACCESSTIME")
-#: The key field of one deleted row in AUDITHISTORY.OBJECTKEY: `<RECORDNO>--REC` (reference §6).
+#: The key field of one deleted row in AUDITHISTORY.OBJECTKEY: `<RECORDNO>--REC`, as Estuary's
+#: connector parses it
+#: (https://github.com/estuary/connectors/blob/HEAD/source-sage-intacct/source_sage_intacct/models.py).
 RECORDNO_KEY_SUFFIX = "--REC"
 
 #: Every tombstone carries this column (the target cascades a header's delete to its lines).

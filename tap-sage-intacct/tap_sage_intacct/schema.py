@@ -47,7 +47,8 @@ class ConversionError(ValueError):
 
 
 def fields_from_lookup(data: etree._Element | None) -> list[FieldDef]:
-    """Read `<data><Type><Fields><Field>` (intacct-xml-api.md §3, sample 08)."""
+    """Read `<data><Type><Fields><Field>` (https://developer.intacct.com/web-services/queries/,
+    lookup)."""
     if data is None:
         return []
     type_el = data.find("Type")

@@ -1,24 +1,30 @@
 """Incremental extraction of one Intacct object: keyset paging, bookmarks, lookback, entities, deletes.
 
 The walk (per entity scope):
-  `query` ... `WHENMODIFIED > T OR (WHENMODIFIED = T AND RECORDNO > R)` ORDER BY WHENMODIFIED, RECORDNO,
-  pagesize up to 2000. The next page's filter is built from the raw text of the page's last row, so
-  thousands of rows sharing one second across page boundaries are neither lost nor repeated (offset
-  paging loses rows; peer-connectors.md §3.1). After each page the stream's state records that last
-  (WHENMODIFIED, RECORDNO) for the entity, so an interrupted run resumes inside an equal-second block.
-  A new run starts `lookback_minutes` before the bookmark to re-read rows that became visible late
-  (Intacct is eventually consistent, intacct-xml-api.md §4 pitfall 3); with no lookback it resumes
-  exactly after the saved RECORDNO.
+  `query` ... `WHENMODIFIED > T OR (WHENMODIFIED = T AND RECORDNO > R)` ORDER BY WHENMODIFIED,
+  RECORDNO, pagesize up to 2000. The next page's filter is built from the raw text of the page's
+  last row, so thousands of rows sharing one second across page boundaries are neither lost nor
+  repeated (offset paging loses rows when data changes between calls:
+  https://developer.intacct.com/web-services/queries/, "Offset"). After each page the stream's state
+  records that last (WHENMODIFIED, RECORDNO) for the entity, so an interrupted run resumes inside an
+  equal-second block. A new run starts `lookback_minutes` before the bookmark to re-read rows that
+  became visible late (Intacct is eventually consistent; Estuary's connector re-reads behind its
+  bookmark for the same reason,
+  https://github.com/estuary/connectors/blob/HEAD/source-sage-intacct/source_sage_intacct/resources.py);
+  with no lookback it resumes exactly after the saved RECORDNO.
 
-Rows whose WHENMODIFIED is empty never match a comparison on it (reference §4 pitfall 4). They are
-read by a second keyset pass on their creation stamp: WHENCREATED where it is a TIMESTAMP (master data),
-AUWHENCREATED where WHENCREATED is a business DATE (transactions). Such rows have never been modified,
-so rows created after the bookmark of that pass are all there is to read. The emitted WHENMODIFIED
-stays empty: the tap does not invent source values.
+Rows whose WHENMODIFIED is empty never match a comparison on it (Estuary's connector reads them by
+creation time for the same reason,
+https://github.com/estuary/connectors/blob/HEAD/source-sage-intacct/source_sage_intacct/sage.py).
+They are read by a second keyset pass on their creation stamp: WHENCREATED where it is a TIMESTAMP
+(master data), AUWHENCREATED where WHENCREATED is a business DATE (transactions). Such rows have
+never been modified, so rows created after the bookmark of that pass are all there is to read. The
+emitted WHENMODIFIED stays empty: the tap does not invent source values.
 
-Deletes come from AUDITHISTORY (ACCESSMODE D, OBJECTTYPE = object in lower case) and are emitted after
-the stream's rows as tombstones: key fields set, `_sdc_deleted_at` = ACCESSTIME (GMT, reference §6),
-everything else null. OBJECTKEY is `<RECORDNO>--REC`, or the natural id (VENDORID...) for master data.
+Deletes come from AUDITHISTORY (ACCESSMODE D, OBJECTTYPE = object in lower case) and are emitted
+after the stream's rows as tombstones: key fields set, `_sdc_deleted_at` = ACCESSTIME (GMT,
+https://developer.intacct.com/api/company-console/advanced-audit-trails/), everything else null.
+OBJECTKEY is `<RECORDNO>--REC`, or the natural id (VENDORID...) for master data.
 A deleted row cannot be read any more, so for master data the stream keeps a natural id -> RECORDNO map
 in its state (master tables are small) and maps the key through it; a delete of a row the tap never
 emitted has nothing to delete downstream and is logged and skipped.
@@ -307,7 +313,8 @@ class IntacctObjectStream(IntacctStream):
                 )
             )
         elif since is not None:
-            # ACCESSTIME is always GMT, whatever the user's preferences (reference §4).
+            # ACCESSTIME is always GMT, whatever the user's preferences
+            # (https://developer.intacct.com/api/company-console/advanced-audit-trails/).
             conditions.append(protocol.f_ge("ACCESSTIME", to_intacct_timestamp(since, UTC)))
         return protocol.fn_query(
             AUDIT_OBJECT,

@@ -204,7 +204,9 @@ class TapSageIntacct(Tap):
         specs = self.object_specs()
         if self.input_catalog is not None:
             # Meltano runs --discover and then syncs with --catalog: don't pay for lookups twice
-            # (singer-sdk-and-meltano.md §1.6). The catalog's schemas are the contract.
+            # (`Tap.streams` always calls `discover_streams()`, even with --catalog:
+            # https://github.com/meltano/sdk/blob/HEAD/singer_sdk/tap_base.py). The catalog's
+            # schemas are the contract.
             return self._streams_from_catalog(specs)
         schemas = self._lookup_schemas(specs)
         return [

@@ -2,7 +2,9 @@
 
 The samples (tests/fixtures/intacct/*.xml) are answers from the official SDKs' fixtures and docs, plus a
 few written in the same layout (tests/fixtures/SOURCES.md says which); no server is needed to check
-that we parse and classify them the way the reference says.
+that we parse and classify them the way Sage Intacct's documentation says
+(https://developer.intacct.com/web-services/responses/,
+https://developer.intacct.com/web-services/error-handling/).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Singer records from tap-sage-intacct -> domain items (vendors, departments, spend, invoices).
 
-Pure functions: no I/O, no LeanIX, no ledger. Field names are Intacct's own (see the team's
-INTACCT_OBJECTS contract). Each stream maps to exactly one item kind; the ledger decides what an item
-means for the aggregates, `ldif.py` what it becomes in LeanIX.
+Pure functions: no I/O, no LeanIX, no ledger. Field names are Intacct's own, as its object reference
+names them (https://developer.intacct.com/api/). Each stream maps to exactly one item kind; the
+ledger decides what an item means for the aggregates, `ldif.py` what it becomes in LeanIX.
 """
 
 from __future__ import annotations
@@ -380,7 +380,8 @@ def _iso_date(text: str) -> dt.date | None:
 
 
 def _us_date(text: str) -> dt.date | None:
-    # Intacct renders DATE as MM/DD/YYYY (intacct-xml-api.md); the tap normally converts, but be lenient.
+    # Intacct renders DATE as MM/DD/YYYY (https://developer.intacct.com/web-services/queries/); the
+    # tap normally converts, but be lenient.
     try:
         return dt.datetime.strptime(text[:10], "%m/%d/%Y").date()  # noqa: DTZ007 - a calendar date
     except ValueError:

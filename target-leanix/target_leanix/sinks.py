@@ -4,7 +4,7 @@ once per drain of all sinks.
 `process_batch` only commits the batch to the ledger (records + dirty marks). The target publishes
 the dirty marks to LeanIX before it writes any STATE (`TargetLeanIX._write_state_message`), so the
 STATE that singer-sdk writes at the end of `drain_all` never runs ahead of LeanIX
-(singer-sdk-and-meltano.md §2.2).
+(https://github.com/meltano/sdk/blob/HEAD/singer_sdk/target_base.py, `drain_all`).
 """
 
 from __future__ import annotations

@@ -1,9 +1,11 @@
 """Routing, the request envelope, sender/user authentication, sessions, and fault rendering.
 
-Order of checks follows intacct-xml-api.md §2: control (XML well-formed, sender credentials), then
-authentication (login or session), then each function. Control failures stop everything; authentication
-failures stop all functions; a function failure affects only its own `<result>` unless the operation is a
-transaction (`transaction="true"`: the others are `aborted` with XL03000009).
+Order of checks follows Sage Intacct's error handling
+(https://developer.intacct.com/web-services/error-handling/): control (XML well-formed, sender
+credentials), then authentication (login or session), then each function. Control failures stop
+everything; authentication failures stop all functions; a function failure affects only its own
+`<result>` unless the operation is a transaction (`transaction="true"`: the others are `aborted`
+with XL03000009).
 """
 
 from __future__ import annotations
@@ -247,7 +249,9 @@ def auth_block(state: IntacctState, session: Session) -> str:
 
 
 def get_api_session(state: IntacctState, ctx: Context, body: object, endpoint: str = "") -> Result:
-    """intacct-xml-api.md §3 getAPISession; `<locationid>` switches level (empty = top level).
+    """getAPISession; `<locationid>` switches level (empty = top level).
+
+    https://developer.intacct.com/api/company-console/api-sessions/
 
     `endpoint` replaces the sandbox's own session endpoint (the `session_endpoint` fault)."""
     assert isinstance(body, etree._Element)  # noqa: S101 - parse_request only yields elements

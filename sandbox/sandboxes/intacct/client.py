@@ -1,7 +1,8 @@
 """A minimal XML-gateway client used by the sandbox's own tests and for poking at a running sandbox.
 
-It speaks the envelope of intacct-xml-api.md §1 over `urllib`, nothing more: production clients live in
-the tap. Kept in the package so tests, the demo and benchmarks share one implementation.
+It speaks the request envelope (https://developer.intacct.com/web-services/requests/) over `urllib`,
+nothing more: production clients live in the tap. Kept in the package so tests, the demo and
+benchmarks share one implementation.
 """
 
 from __future__ import annotations

@@ -56,8 +56,10 @@ LINE_PATTERNS = {
     # APPYMT p pays APBILL 2p, which has 1 line when p is even and 3 when p is odd.
     "APPYMTDETAIL": (1, 3),
 }
-#: The bulk-import second (intacct-xml-api.md §4 pitfall 1): these header index ranges share one
-#: WHENMODIFIED. 1040 bills carry 2600 lines; 600 card transactions.
+#: The bulk-import second: these header index ranges share one WHENMODIFIED, so paging by offset
+#: over a time filter would lose or repeat rows
+#: (https://developer.intacct.com/web-services/queries/, "Offset"). 1040 bills carry 2600 lines; 600
+#: card transactions.
 BULK_BLOCKS = {"APBILL": (400, 1040), "CCTRANSACTION": (1200, 600)}
 RECORDNO_BASE = {
     "VENDOR": 0,

@@ -1,10 +1,11 @@
 """Filters: the `query` XML filter and the readByQuery SQL-like query string, parsed to one small AST.
 
-intacct-xml-api.md §3: operators equalto, notequalto, lessthan, lessthanorequalto, greaterthan,
-greaterthanorequalto, between, in, notin, like, notlike, isnull, isnotnull; `and`/`or` nest. readByQuery
-strings use `= < > <= >= <> != like, not like, in, not in, IS NULL, IS NOT NULL, AND, OR, NOT`, parentheses,
-quoted literals with backslash escapes. Values compare by the field's lookup DATATYPE; an empty value is
-NULL and fails every comparison except IS NULL (SQL semantics).
+Sage Intacct's query documentation (https://developer.intacct.com/web-services/queries/): operators
+equalto, notequalto, lessthan, lessthanorequalto, greaterthan, greaterthanorequalto, between, in,
+notin, like, notlike, isnull, isnotnull; `and`/`or` nest. readByQuery strings use `= < > <= >= <> !=
+like, not like, in, not in, IS NULL, IS NOT NULL, AND, OR, NOT`, parentheses, quoted literals with
+backslash escapes. Values compare by the field's lookup DATATYPE; an empty value is NULL and fails
+every comparison except IS NULL (SQL semantics).
 """
 
 from __future__ import annotations
@@ -84,7 +85,8 @@ def fields_of(node: Node | None) -> set[str]:
 
 # ---------------------------------------------------------------------------------------------- XML
 def parse_xml_filter(element: etree._Element) -> Node:
-    """`<filter>` holds exactly one operator (intacct-xml-api.md §3)."""
+    """`<filter>` holds exactly one operator
+    (https://developer.intacct.com/web-services/queries/)."""
     children = [c for c in element if isinstance(c.tag, str)]
     if len(children) != 1:
         raise FilterError("filter must contain exactly one operator element")

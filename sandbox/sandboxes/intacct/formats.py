@@ -1,7 +1,9 @@
 """Value formats of the XML gateway: money, dates, timestamps, and sortable keys for comparisons.
 
-intacct-xml-api.md §4: TIMESTAMP renders `MM/DD/YYYY HH:MM:SS` (24 h) and DATE `MM/DD/YYYY`; filter values use
-the same format and are wall time in the user's GMT offset. Money renders as a plain decimal string
+TIMESTAMP renders `MM/DD/YYYY HH:MM:SS` (24 h) and DATE `MM/DD/YYYY`
+(https://developer.intacct.com/web-services/queries/); filter values use the same format and are
+wall time in the user's GMT offset (readUserFormatting,
+https://developer.intacct.com/api/company-console/users/). Money renders as a plain decimal string
 (`5900`, `1234.56`, `-12.10`): integer cents are formatted exactly, never through a float.
 """
 

@@ -31,7 +31,7 @@ from sandboxes.intacct.render import template
 from sandboxes.intacct.state import Cursor, IntacctState, Order, Session
 from sandboxes.intacct.store import ALL_ENTITIES, ENTITY_INDEX, TOP_LEVEL, Page
 
-QUERY_MAX_PAGESIZE = 2000  # intacct-xml-api.md §3 "Page size limits"
+QUERY_MAX_PAGESIZE = 2000  # https://developer.intacct.com/web-services/queries/
 READBYQUERY_MAX_PAGESIZE = 1000
 DEFAULT_PAGESIZE = 100
 
@@ -75,8 +75,9 @@ Handler = Callable[[Context, etree._Element], Result]
 
 
 def visibility(session: Session, *, showprivate: bool) -> frozenset[int]:
-    """INTACCT_OBJECTS.md: top level sees top-level rows (+ entity rows with showprivate); an entity
-    session sees its entity's rows plus top-level rows."""
+    """Top level sees top-level rows (+ entity rows with showprivate); an entity session sees its
+    entity's rows plus top-level rows (https://developer.intacct.com/web-services/queries/,
+    "showprivate"; https://developer.intacct.com/api/company-console/entities/)."""
     if session.entity:
         return frozenset({TOP_LEVEL, ENTITY_INDEX[session.entity]})
     return ALL_ENTITIES if showprivate else frozenset({TOP_LEVEL})
@@ -285,7 +286,7 @@ _ACCESS_WORDS = {"access": "A", "modify": "M", "create": "C", "delete": "D"}
 
 def _access_words(node: Node | None) -> Node | None:
     """readByQuery filters AUDITHISTORY.ACCESSMODE with words (`Delete`), query with codes (`D`)
-    (intacct-xml-api.md §6)."""
+    (https://developer.intacct.com/api/company-console/audit-trails/)."""
     if node is None:
         return None
     if isinstance(node, Cmp):
@@ -406,7 +407,8 @@ def _userinfo(ctx: Context, keys: list[str]) -> Result:
 
 
 def read_user_formatting(ctx: Context, body: etree._Element) -> Result:
-    """intacct-xml-api.md §4: the API user's date format and GMT offset."""
+    """The API user's date format and GMT offset
+    (https://developer.intacct.com/api/company-console/users/)."""
     config = ctx.state.config
     key = text_of(body, "key")
     if key and key != str(config.user_recordno):
@@ -422,7 +424,8 @@ def read_user_formatting(ctx: Context, body: etree._Element) -> Result:
 
 
 def read_entity_details(ctx: Context, body: etree._Element) -> Result:
-    """intacct-xml-api.md §7: entities the current user can access, lowercase elements."""
+    """Entities the current user can access, lowercase elements
+    (https://developer.intacct.com/api/company-console/entities/)."""
     entities = [
         e for e in ENTITIES if not ctx.session.entity or e.location_id == ctx.session.entity
     ]
@@ -443,7 +446,8 @@ def read_entity_details(ctx: Context, body: etree._Element) -> Result:
 
 # ---------------------------------------------------------------------------------------------- lookup
 def lookup(ctx: Context, body: etree._Element) -> Result:
-    """sample 08: <Type Name=.. DocumentType=""><Fields><Field>..</Field></Fields><Relationships>.."""
+    """<Type Name=.. DocumentType=""><Fields><Field>..</Field></Fields><Relationships>.. as in
+    tests/fixtures/intacct/08_lookup_glbatch_type_definition_EXCERPT.xml."""
     obj = _object(ctx, text_of(body, "object"), "LOOKUP", lookup=True)
     fields = []
     for f in obj.fields:
@@ -485,7 +489,8 @@ _PDF = base64.b64encode(b"%PDF-1.4\n% sandbox attachment\n%%EOF\n").decode("asci
 
 
 def get_list(ctx: Context, body: etree._Element) -> Result:
-    """sample 09: legacy get_list of supdoc (attachments of bills with SUPDOCID)."""
+    """Legacy get_list of supdoc (attachments of bills with SUPDOCID;
+    https://developer.intacct.com/api/company-console/attachments/)."""
     object_name = (body.get("object") or "").strip()
     if object_name.lower() != "supdoc":
         raise fail(f"get_list of '{object_name}' is not supported by the sandbox (only supdoc)")

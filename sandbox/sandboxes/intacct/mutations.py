@@ -1,8 +1,10 @@
 """`POST /admin/mutate`: modify, insert, delete and seeded random changes, with AUDITHISTORY.
 
-Every change stamps WHENMODIFIED (and MODIFIEDBY) with the sandbox clock, rendered in the user's offset.
-A version becomes visible at `now + visible_after_seconds` (default `--late-visibility-seconds`), so late
-visibility (eventual consistency, intacct-xml-api.md §4 pitfall 3) can be reproduced.
+Every change stamps WHENMODIFIED (and MODIFIEDBY) with the sandbox clock, rendered in the user's
+offset. A version becomes visible at `now + visible_after_seconds` (default
+`--late-visibility-seconds`), so late visibility can be reproduced: Intacct is eventually
+consistent, which is why Estuary's connector re-reads behind its bookmark
+(https://github.com/estuary/connectors/blob/HEAD/source-sage-intacct/source_sage_intacct/resources.py).
 
 Header/line consistency: `insert` of a header may carry `"lines": [{...}, ...]`; the lines are inserted
 into the line object with the header's RECORDNO and the header totals are set to the sums of the lines.
@@ -102,7 +104,8 @@ class Mutator:
             "OBJECTTYPE": name.lower(),
             "OBJECTKEY": key,
             "ACCESSMODE": mode,
-            # ADVAUDITHISTORY.ACCESSTIME is GMT regardless of preferences (intacct-xml-api.md §4)
+            # ADVAUDITHISTORY.ACCESSTIME is GMT regardless of preferences
+            # (https://developer.intacct.com/api/company-console/advanced-audit-trails/)
             "ACCESSTIME": _gmt(epoch),
             "USERID": self.state.config.user_id,
             "WORKFLOWACTION": {"C": "create", "M": "modify", "D": "delete"}[mode],

@@ -1,4 +1,7 @@
-"""Request parsing and response rendering of the XML gateway (intacct-xml-api.md §1-2, samples 01-15).
+"""Request parsing and response rendering of the XML gateway.
+
+Requests: https://developer.intacct.com/web-services/requests/; responses:
+https://developer.intacct.com/web-services/responses/; sample answers: tests/fixtures/intacct/.
 
 Responses are built with string joins and one escape function, never a DOM: the gateway renders many
 thousands of records per second. Requests are parsed by a hardened lxml parser (no entities, no DTD, no
@@ -102,7 +105,8 @@ class ParseFailure(Exception):  # noqa: N818 - mirrors the gateway's wording
 
 
 class Garbage(Exception):  # noqa: N818
-    """Not an XML request at all: the gateway answers GW-0011 with HTTP 400 (sample 15)."""
+    """Not an XML request at all: the gateway answers GW-0011 with HTTP 400
+    (https://developer.intacct.com/web-services/error-handling/)."""
 
 
 def text_of(parent: etree._Element | None, tag: str, default: str = "") -> str:
@@ -182,14 +186,16 @@ def parse_request(body: bytes) -> ParsedRequest:
 
 
 def control_failure(control: Control, errors: list[GatewayError]) -> str:
-    """samples 10, 14: no <operation>; <errormessage> is a child of <response>."""
+    """Fixtures 10 and 14 in tests/fixtures/intacct/: no <operation>; <errormessage> is a child of
+    <response>."""
     return (
         f"{XML_DECLARATION}<response>{control.render('failure')}{errormessage(errors)}</response>"
     )
 
 
 def gateway_error(errorno: str, description: str) -> str:
-    """sample 15 / GW-0010: the gateway's own short envelope."""
+    """GW-0011 / GW-0010: the gateway's own short envelope
+    (https://developer.intacct.com/web-services/error-handling/)."""
     return (
         f"{XML_DECLARATION}<response><control><status>failure</status></control><errormessage><error>"
         f"<errorno>{esc(errorno)}</errorno><description>{esc(description)}</description>"
@@ -198,7 +204,8 @@ def gateway_error(errorno: str, description: str) -> str:
 
 
 def auth_failure(control: Control, userid: str, companyid: str, error: GatewayError) -> str:
-    """samples 11, 12: authentication/status failure, errormessage beside it, no <result>."""
+    """Fixtures 11 and 12 in tests/fixtures/intacct/: authentication/status failure, errormessage
+    beside it, no <result>."""
     return (
         f"{XML_DECLARATION}<response>{control.render('success')}<operation><authentication>"
         f"<status>failure</status>{element('userid', userid)}{element('companyid', companyid)}"

@@ -15,7 +15,8 @@ from sandboxes.intacct.formats import TimeFormat
 from sandboxes.intacct.store import Order, Store
 
 BASE_PATH = "/ia/xml/xmlgw.phtml"
-#: getAPISession hands out this endpoint; clients must follow it (intacct-xml-api.md §1 "Session flow").
+#: getAPISession hands out this endpoint; clients must follow it
+#: (https://developer.intacct.com/api/company-console/api-sessions/).
 SESSION_PATH = "/na1/ia/xml/xmlgw.phtml"
 
 
@@ -44,7 +45,8 @@ class Session:
 
 @dataclass
 class Cursor:
-    """A readByQuery result set, paged by readMore (intacct-xml-api.md §3 readMore)."""
+    """A readByQuery result set, paged by readMore
+    (https://developer.intacct.com/web-services/queries/, "Paginate results")."""
 
     object_name: str
     node: Node | None
@@ -88,7 +90,8 @@ class IntacctState:
         return session
 
     def touch(self, session: Session) -> None:
-        """Each call resets the session timeout (intacct-xml-api.md §1)."""
+        """Each call resets the session timeout
+        (https://developer.intacct.com/api/company-console/api-sessions/)."""
         session.expires_at = self.now() + timedelta(seconds=self.config.session_ttl)
 
     def live_session(self, sessionid: str) -> Session | None:

@@ -1,8 +1,10 @@
 """Routing and authentication of the LeanIX sandbox.
 
-Paths are LeanIX's own (leanix-api.md §1-§3): MTM token under `/services/mtm/v1`, the Integration API
-under `/services/integration-api/v1`, Pathfinder GraphQL under `/services/pathfinder/v1/graphql`.
-Every service path except the token endpoint needs a valid, unexpired Bearer token.
+Paths are LeanIX's own (https://docs-eam.leanix.net/reference/): MTM token under `/services/mtm/v1`,
+the Integration API under `/services/integration-api/v1`, Pathfinder GraphQL under
+`/services/pathfinder/v1/graphql`. Every service path except the token endpoint needs a valid,
+unexpired Bearer token. Shapes marked "OpenAPI description" follow the Integration API's
+OpenAPI description: https://github.com/ballerina-platform/openapi-connectors/blob/HEAD/openapi/leanix.integrationapi/openapi.yaml.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ GRAPHQL = "/services/pathfinder/v1/graphql"
 DATA_MODEL = "/services/pathfinder/v1/models/dataModel"
 METRICS_POINTS = "/services/metrics/v2/points"
 
-#: LDIF header keys the IA-OAS schema `LeanIxDataInterchangeFormat` marks required (§3.1).
+#: LDIF header keys that `LeanIxDataInterchangeFormat` marks required (OpenAPI description).
 LDIF_REQUIRED = (
     "connectorType",
     "connectorId",
@@ -43,7 +45,7 @@ _RUN_PATH = re.compile(rf"^{IA}/synchronizationRuns/([^/]+)/(\w+)$")
 
 
 def errors(status: int, *messages: str, headers: dict[str, str] | None = None) -> Response:
-    """The Integration API's `ErrorResponse {"errors": [...]}` (IA-OAS)."""
+    """The Integration API's `ErrorResponse {"errors": [...]}` (OpenAPI description)."""
     return Response.json({"errors": list(messages)}, status=status, headers=headers)
 
 
@@ -105,7 +107,8 @@ def _content_problems(index: int, item: object) -> list[str]:
 
 
 def _too_many_requests(retry_after: object) -> Response:
-    """429 with `Retry-After` and the reason LeanIX names (leanix-api.md §2.7)."""
+    """429 with `Retry-After` and the reason LeanIX names
+    (https://updates.leanix.net/announcements/introduction-of-user-based-rate-limiting)."""
     return Response.json(
         {
             "errors": ["USER_INTERVAL_REQUEST_LIMIT_EXCEEDED: too many requests"],
@@ -216,14 +219,15 @@ class LeanIXApp:
             body = exactjson.loads(request.body or b"null")
         except (json.JSONDecodeError, UnicodeDecodeError):
             return errors(400, "The request body is not JSON")
-        # GraphQL problems are answered HTTP 200 with an `errors` array (leanix-api.md §2.6).
+        # GraphQL problems are answered HTTP 200 with an `errors` array (LeanIX's example error
+        # response: https://docs-eam.leanix.net/reference/manage-relations-between-fact-sheets).
         return exact(self.graphql.execute(body))
 
     # -- metrics read-back --------------------------------------------------------------------
 
     def _metrics(self, request: Request) -> Response:
-        # LeanIX's read API for points written by inboundMetrics is not public (leanix-api.md §7,
-        # "Optional Metrics v2"); this shape is the sandbox's own, documented in README.md.
+        # LeanIX documents no read API for points written by inboundMetrics; this shape is the
+        # sandbox's own, documented in README.md.
         measurement = request.query_value("measurement")
         points = self.workspace.metric_points(measurement or None)
         return Response.json({"data": [point.export() for point in points]})
@@ -350,7 +354,7 @@ class LeanIXApp:
             return Response.json(self.runs.stats(run_id))
         if action == "results":
             self.runs.get(run_id)
-            return Response(204)  # inbound runs produce no LDIF (IA-OAS)
+            return Response(204)  # inbound runs produce no LDIF (OpenAPI description)
         if action == "warnings":
             return self._warnings(request, run_id)
         return errors(404, f"No such resource: {action}")
@@ -365,7 +369,7 @@ class LeanIXApp:
         if offset < 0 or not 1 <= limit <= 100:
             return errors(400, "'offset' must be >= 0 and 'limit' between 1 and 100")
         if offset % limit:
-            # IA-OAS: 400 unless offset MOD limit == 0 (pages are aligned to the limit).
+            # OpenAPI description: 400 unless offset MOD limit == 0 (pages align to the limit).
             return errors(400, "'offset' must be a multiple of 'limit'")
         return exact(self.workspace.warnings(run_id, offset, limit))
 

@@ -1,8 +1,10 @@
 """A minimal LeanIX API client over urllib, for the sandbox's tests and the demo.
 
-It speaks the protocol the way public LeanIX clients do (leanix-api.md §1, §3.4): Basic `apitoken:` for
-the MTM token, Bearer for the rest, poll `/status` until a terminal state. It deliberately has no retry
-logic, so a test sees exactly what the server answered.
+It speaks the protocol the way public LeanIX clients do
+(https://docs-eam.leanix.net/reference/authentication-for-managing-api-tokens,
+https://docs-eam.leanix.net/reference/rest-api): Basic `apitoken:` for the MTM token, Bearer for the
+rest, poll `/status` until a terminal state. It deliberately has no retry logic, so a test sees
+exactly what the server answered.
 """
 
 from __future__ import annotations

@@ -1,9 +1,11 @@
 """Processor configurations: what `PUT /configurations` accepts and what a run can execute.
 
-Validation follows the IA-OAS schemas (`InboundProcessorConfiguration`, `InboundProcessor`,
-`PatchTemplate`, leanix-api.md §3.2): the binding keys, known processor types, identifiers and JUEL that
-parses. Executable in the sandbox: inboundFactSheet, inboundRelation, inboundDocument, inboundMetrics and
-inboundTag; the other documented types are stored but make a run fail with a clear message.
+Validation follows the schemas `InboundProcessorConfiguration`, `InboundProcessor` and
+`PatchTemplate` of the Integration API's OpenAPI description
+(https://github.com/ballerina-platform/openapi-connectors/blob/HEAD/openapi/leanix.integrationapi/openapi.yaml):
+the binding keys, known processor types, identifiers and JUEL that parses. Executable in the
+sandbox: inboundFactSheet, inboundRelation, inboundDocument, inboundMetrics and inboundTag; the
+other documented types are stored but make a run fail with a clear message.
 """
 
 from __future__ import annotations

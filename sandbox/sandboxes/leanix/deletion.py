@@ -1,4 +1,5 @@
-"""`deletionScope` of full-mode runs (leanix-api.md §3.2 "Auto deletion", DOCS-INBOUND).
+"""`deletionScope` of full-mode runs ("Auto deletion",
+https://docs-eam.leanix.net/reference/inbound-processors).
 
 Only when the LDIF says `processingMode: full` and the configuration has a `deletionScope`: every fact
 sheet, relation and document inside a scope that the run did not touch is archived (fact sheets) or

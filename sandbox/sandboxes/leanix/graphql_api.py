@@ -1,10 +1,14 @@
-"""Pathfinder GraphQL (`POST /services/pathfinder/v1/graphql`, leanix-api.md §2), built with graphql-core.
+"""Pathfinder GraphQL (`POST /services/pathfinder/v1/graphql`), built with graphql-core.
+
+https://docs-eam.leanix.net/docs/graphql-basics
 
 The schema is the part of LeanIX's that a client needs to verify what an integration wrote:
-`allFactSheets(first, after, filter{externalIds, ids, facetFilters})` with forward-only Relay cursors and
-`totalCount` (§2.6), `factSheet(id)`, the `BaseFactSheet` interface with one concrete type per fact sheet
-type, per-type relation fields (`relApplicationToITComponent`, ...) and documents. Errors are answered
-as HTTP 200 with an `errors` array (§2.6).
+`allFactSheets(first, after, filter{externalIds, ids, facetFilters})` with forward-only Relay
+cursors and `totalCount` (https://docs-eam.leanix.net/reference/pagination-in-graphql),
+`factSheet(id)`, the `BaseFactSheet` interface with one concrete type per fact sheet type, per-type
+relation fields (`relApplicationToITComponent`, ...) and documents. Errors are answered as HTTP 200
+with an `errors` array (LeanIX's example error response,
+https://docs-eam.leanix.net/reference/manage-relations-between-fact-sheets).
 
 `costTotalAnnual` is a `Decimal` scalar here, not `Float`: a double cannot hold 1234567890123.45 to the
 cent. It serialises as an exact JSON number (the same text LeanIX would send), so clients reading with
@@ -255,7 +259,8 @@ def _page(
     *,
     descending: bool = False,
 ) -> tuple[list[tuple[Any, str]], bool]:
-    """Forward-only keyset pagination: pages follow live data, as LeanIX's do (§2.6)."""
+    """Forward-only keyset pagination: pages follow live data, as LeanIX's do
+    (https://docs-eam.leanix.net/reference/pagination-in-graphql)."""
     ordered = sorted(items, key=key, reverse=descending)
     if after:
         boundary = _decode_cursor(after)
@@ -530,7 +535,8 @@ class _Selection:
         return selection
 
     def add_facet(self, facet: dict[str, Any]) -> None:
-        # An unknown facet key is an error, not an empty result (LeanIX since 2023-08-15, §2.6).
+        # An unknown facet key is an error, not an empty result (LeanIX since 2023-08-15,
+        # https://updates.leanix.net/announcements/graphql-api-response-to-invalid-facet-keys).
         key, keys = facet.get("facetKey"), set(facet.get("keys") or [])
         operator = facet.get("operator") or "OR"
         if key == "FactSheetTypes":

@@ -1,8 +1,9 @@
 """A small JUEL (Java Unified Expression Language) evaluator for processor configurations.
 
 The Integration API evaluates `${...}` expressions against the LDIF item being processed
-(leanix-api.md §3.2: `${content.id}`, `${content.type}`, `${data.x}`, `${header.customFields.x}`,
-`${integration.valueOfForEach}`, and string templates such as `"${data.displayName} (${content.id})"`).
+(https://docs-eam.leanix.net/reference/inbound-processors: `${content.id}`, `${content.type}`,
+`${data.x}`, `${header.customFields.x}`, `${integration.valueOfForEach}`, and string templates such
+as `"${data.displayName} (${content.id})"`).
 This module implements the part of JUEL those configurations use: property paths (`a.b`, `a['b']`),
 literals, comparison and logical operators (symbolic and word forms), `empty`, `not`, the ternary
 operator, arithmetic, and the common Java String/List/Map methods (`equals`, `contains`, `toLowerCase`...).

@@ -1,10 +1,11 @@
 """The slice of the LeanIX meta model v4 the sandbox knows: fact sheet types and relation names.
 
 A relation is one edge seen from both ends: `relApplicationToITComponent` on the Application and
-`relITComponentToApplication` on the IT Component are the same relation (leanix-api.md §2.3). The sandbox
-stores each edge once, under its canonical (forward) name, and answers the reverse name by swapping ends.
-Relation names outside the well-known list are accepted when they have the `rel<From>To<To>` shape; their
-endpoint types are then checked only if both parts name a known fact sheet type.
+`relITComponentToApplication` on the IT Component are the same relation
+(https://docs-eam.leanix.net/reference/manage-relations-between-fact-sheets). The sandbox stores
+each edge once, under its canonical (forward) name, and answers the reverse name by swapping ends.
+Relation names outside the well-known list are accepted when they have the `rel<From>To<To>` shape;
+their endpoint types are then checked only if both parts name a known fact sheet type.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-#: Meta model v4 fact sheet types (UserGroup is shown as "Organization" in v4 but keeps its key, §2.4),
+#: Meta model v4 fact sheet types (UserGroup is shown as "Organization" in v4 but keeps its key,
+#: https://docs-eam.leanix.net/docs/configure-workspace-with-meta-model-v4),
 #: plus the legacy v3 names still found in workspaces.
 FACT_SHEET_TYPES = (
     "Application",

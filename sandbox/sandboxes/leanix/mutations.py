@@ -1,10 +1,16 @@
-"""`createFactSheet` / `updateFactSheet` with JSON-Patch-style patches (leanix-api.md §2.1-§2.3).
+"""`createFactSheet` / `updateFactSheet` with JSON-Patch-style patches.
+
+https://docs-eam.leanix.net/reference/create-and-update-fact-sheets,
+https://docs-eam.leanix.net/reference/manage-relations-between-fact-sheets.
 
 Patch `value`s are strings; complex values are JSON inside the string (`/externalId`, relations).
 Relations are patched on the source fact sheet: `/relApplicationToITComponent/new_1` adds one
 (`{"factSheetId": ..., "costTotalAnnual": ...}`), `/<relationName>/<relationId>` replaces or removes it.
-A second relation to the same target is refused with LeanIX's `FS_VALIDATION_RELATION_NOT_UNIQUE_OUTGOING`
-error (graphql_error_duplicate_relation.json). `/status` = `ARCHIVED` archives (§2.2).
+A second relation to the same target is refused with LeanIX's
+`FS_VALIDATION_RELATION_NOT_UNIQUE_OUTGOING` error (the example error response of
+https://docs-eam.leanix.net/reference/manage-relations-between-fact-sheets). `/status` = `ARCHIVED`
+archives, as the public LeanIX client https://github.com/cwittenberg/leanix does
+(`archive_factsheet`).
 """
 
 from __future__ import annotations
@@ -152,7 +158,8 @@ def _field_patch(
 
 
 def _set_external_id(workspace: Workspace, sheet: FactSheet, text: str) -> None:
-    """The value is `{"type":"ExternalId","externalId":...}` as a JSON string (§2.1) or plain text."""
+    """The value is `{"type":"ExternalId","externalId":...}` as a JSON string
+    (https://docs-eam.leanix.net/reference/create-and-update-fact-sheets) or plain text."""
     external = _json_or_text(text)
     external_id = str(external.get("externalId", "")) if isinstance(external, dict) else text
     other = workspace.fact_sheet_by_external_id(sheet.type, external_id)

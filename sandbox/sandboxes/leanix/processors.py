@@ -1,14 +1,17 @@
 """The inbound processor engine: applies an LDIF to the workspace, driven only by a stored configuration.
 
-Semantics follow the Integration API documentation (leanix-api.md §3.2, DOCS-INBOUND):
+Semantics follow the Integration API documentation
+(https://docs-eam.leanix.net/reference/inbound-processors):
 - processors run level by level, ordered by `run`; inside a level every content item goes through every
   processor whose `filter` matches (`exactType`, `type`/`id` as Java regexes that must match whole
   strings, `advanced` as a JUEL boolean), optionally once per element of `forEach`;
-- `inboundFactSheet` upserts by external id (`name` is mandatory to create); `mode: delete` archives and
-  an archived fact sheet is never revived: the same externalId later creates a new one (§3.2);
+- `inboundFactSheet` upserts by external id (`name` is mandatory to create); `mode: delete` archives
+  and an archived fact sheet is never revived: the same externalId later creates a new one ("Auto
+  deletion");
 - `inboundRelation` is unique per (type, from, to); `inboundDocument` is unique per (fact sheet, name);
   `inboundMetrics` points are unique per (measurement, time, tags);
-- a problem with one item is a warning for that item, never a failed run (DOCS-IA "Flexible error handling").
+- a problem with one item is a warning for that item, never a failed run ("Flexible error handling",
+  https://docs-eam.leanix.net/reference/integration-api).
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
 """Optional per-user rate limit (`--rate-limit N` requests per second).
 
-LeanIX limits every user, technical ones included, to 1800 requests per minute (30 req/s) and answers
-429 with a `Retry-After` header (leanix-api.md §2.7). A token bucket per token subject (`sub`) holds N
-requests and refills N per second, so short bursts pass and sustained excess is refused.
+LeanIX limits every user, technical ones included, to 1800 requests per minute (30 req/s) and
+answers 429 with a `Retry-After` header
+(https://updates.leanix.net/announcements/introduction-of-user-based-rate-limiting). A token bucket
+per token subject (`sub`) holds N requests and refills N per second, so short bursts pass and
+sustained excess is refused.
 """
 
 from __future__ import annotations

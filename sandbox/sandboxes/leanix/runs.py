@@ -1,4 +1,7 @@
-"""Synchronization runs: the asynchronous state machine of the Integration API (leanix-api.md §3.3-§3.4).
+"""Synchronization runs: the asynchronous state machine of the Integration API.
+
+https://docs-eam.leanix.net/reference/rest-api;
+https://github.com/ballerina-platform/openapi-connectors/blob/HEAD/openapi/leanix.integrationapi/openapi.yaml.
 
 `CREATED` -> (start) -> `PENDING` (or `SEQUENTIALIZED` while another run of a `sequentialExecution`
 configuration is active) -> `IN_PROGRESS` -> `FINISHED` | `FAILED` | `STOPPED`. One background worker
@@ -306,7 +309,8 @@ class RunManager:
 
     @staticmethod
     def _full_mode(ldif: dict[str, Any], config: dict[str, Any]) -> bool:
-        """deletionScope is read only for full-mode LDIFs (leanix-api.md §3: "only then")."""
+        """deletionScope is read only for full-mode LDIFs ("Auto deletion",
+        https://docs-eam.leanix.net/reference/inbound-processors)."""
         return ldif.get("processingMode") == "full" and bool(config.get("deletionScope"))
 
     def _levels(self, run: Run, engine: Engine, *, persist: bool) -> bool:

@@ -1,8 +1,9 @@
 """The `inboundTag` processor: tag groups, tags, and their assignment to fact sheets.
 
-Keys (DOCS-INBOUND "Inbound Tag"): `name`, `description`, `color` of the tag; `group.name`,
-`group.shortName`, `group.description`, `group.mode` (`SINGLE`|`MULTIPLE`),
-`group.restrictToFactSheetTypes` of its group; `tagsReadOnly` (only assign existing tags). Fact sheets are
+Keys ("Inbound Tag", https://docs-eam.leanix.net/reference/inbound-processors): `name`,
+`description`, `color` of the tag; `group.name`, `group.shortName`, `group.description`,
+`group.mode` (`SINGLE`|`MULTIPLE`), `group.restrictToFactSheetTypes` of its group; `tagsReadOnly`
+(only assign existing tags). Fact sheets are
 named by `factSheets.external{ids, type}` (ids may be one id or a list) or by `identifier`; a processor
 without either only maintains groups and tags. A tag without `group.name` lives outside any group
 ("Other tags"). The documentation says the tag processor does not create tag groups on its own: a group

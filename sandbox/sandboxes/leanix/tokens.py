@@ -1,4 +1,6 @@
-"""MTM OAuth2 client-credentials tokens (leanix-api.md §1).
+"""MTM OAuth2 client-credentials tokens.
+
+https://docs-eam.leanix.net/reference/authentication-for-managing-api-tokens
 
 `POST /services/mtm/v1/oauth2/token` with HTTP Basic `apitoken:<API token>` and
 `grant_type=client_credentials` answers the five-field body of `mtm_token_response.json`. The access token

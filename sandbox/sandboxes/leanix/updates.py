@@ -1,8 +1,10 @@
 """Evaluation of processor `updates` and item-level problems, shared by all inbound processors.
 
-An update is `{key{expr}, values[{expr|map|object, regexMatch, regexReplace}], op, optional}` (IA-OAS
-`PatchTemplate`). `optional` only silences the "missing value" report (IA-OAS: "If true, then missing
-value error will not be reported").
+An update is `{key{expr}, values[{expr|map|object, regexMatch, regexReplace}], op, optional}`
+(`PatchTemplate` of the Integration API's OpenAPI description,
+https://github.com/ballerina-platform/openapi-connectors/blob/HEAD/openapi/leanix.integrationapi/openapi.yaml).
+`optional` only silences the "missing value" report (it says: "If true, then missing value error
+will not be reported").
 """
 
 from __future__ import annotations

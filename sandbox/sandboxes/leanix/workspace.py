@@ -5,6 +5,8 @@ One connection is shared by the HTTP threads and the run worker; an RLock serial
 `transaction()` groups statements so a chunk of a run lands all-or-nothing.
 Money and other numbers keep their exact digits: JSON columns use the tagged storage form of
 `exactjson` (`{"$decimal": "1234567890123.45"}`), never a float.
+Defaults named "OpenAPI description" are those of the Integration API's OpenAPI description
+(https://github.com/ballerina-platform/openapi-connectors/blob/HEAD/openapi/leanix.integrationapi/openapi.yaml).
 """
 
 from __future__ import annotations
@@ -93,7 +95,8 @@ _SAVE_FACT_SHEET = _upsert(
 _SAVE_RELATION = _upsert("relations", "seq id type from_id to_id attrs created_at updated_at")
 _SAVE_DOCUMENT = _upsert("documents", "seq id fact_sheet_id name attrs created_at updated_at")
 
-#: The five keys that bind an LDIF to a processor configuration (leanix-api.md §3: "need to match exactly").
+#: The five keys that bind an LDIF to a processor configuration; they "need to match exactly"
+#: (https://github.com/leanix-public/scripts/blob/HEAD/startIntegrationAPIRun/ReadME.txt).
 BINDING_KEYS = (
     "connectorType",
     "connectorId",
@@ -113,7 +116,8 @@ ARCHIVED = "ARCHIVED"
 
 
 def binding_of(document: dict[str, Any]) -> dict[str, str]:
-    """The binding of a configuration or an LDIF; processingMode defaults to partial (IA-OAS)."""
+    """The binding of a configuration or an LDIF; processingMode defaults to partial (OpenAPI
+    description)."""
     binding = {key: str(document.get(key) or "") for key in BINDING_KEYS}
     binding["processingMode"] = binding["processingMode"] or "partial"
     return binding
@@ -328,7 +332,8 @@ class Workspace:
 
     @contextmanager
     def dry_run(self) -> Iterator[None]:
-        """A transaction that is always rolled back: `test=true` runs change nothing (IA-OAS)."""
+        """A transaction that is always rolled back: `test=true` runs change nothing (OpenAPI
+        description)."""
         with self.lock:
             if self._depth:
                 raise RuntimeError("a dry run cannot join another transaction")
