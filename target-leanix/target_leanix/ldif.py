@@ -1,8 +1,10 @@
 """Domain snapshots -> LDIF content items, and the processor configuration that maps them in LeanIX.
 
-Pure functions. The LDIF shape is LeanIX's `LeanIxDataInterchangeFormat` (leanix-api.md §3.1); the
-processors are LeanIX's documented inbound processors (§3.2), keyed by `externalId` so every run is an
-upsert. One content item per LeanIX object we own; ids are the external IDs (see README "External IDs").
+Pure functions. The LDIF shape is LeanIX's `LeanIxDataInterchangeFormat`
+(https://docs-eam.leanix.net/reference/integration-api); the processors are LeanIX's documented inbound
+processors (https://docs-eam.leanix.net/reference/inbound-processors), keyed by `externalId` so every
+run is an upsert. One content item per LeanIX object we own; ids are the external IDs (see README
+"External IDs").
 """
 
 from __future__ import annotations
@@ -50,7 +52,8 @@ DEFAULT_RECORD_URL_TEMPLATE = (
     "https://www.intacct.com/ia/acct/ur.phtml?.r={recordno}&.obj={object_lower}&cny={company}"
 )
 
-# leanix-api.md §3.1 (IA-OAS `LeanIxDataInterchangeFormat`): required header keys, strings <= 500.
+# `LeanIxDataInterchangeFormat` (https://docs-eam.leanix.net/reference/integration-api): required
+# header keys, strings <= 500.
 LDIF_JSON_SCHEMA: dict[str, Any] = {
     "$schema": "http://json-schema.org/draft-07/schema#",
     "type": "object",
@@ -238,7 +241,7 @@ def holders(identity: str) -> list[str]:
 
 
 def month_start(month: str) -> str:
-    """`2025-03` -> the ISO instant LeanIX metrics use (leanix-api.md §3.2 inboundMetrics `time`)."""
+    """`2025-03` -> the ISO instant LeanIX metrics use (an inboundMetrics `time`)."""
     return f"{month}-01T00:00:00.000000Z"
 
 
@@ -562,7 +565,7 @@ def _metrics(name: str, filter_type: str, *, delete: bool = False) -> dict[str, 
 
 
 def binding(company: str) -> dict[str, str]:
-    """The five keys that bind our LDIFs to our configuration (leanix-api.md §3: "match exactly")."""
+    """The five keys that bind our LDIFs to our configuration (they must match exactly)."""
     return {
         "connectorType": CONNECTOR_TYPE,
         "connectorId": company,
@@ -573,7 +576,7 @@ def binding(company: str) -> dict[str, str]:
 
 
 def processor_configuration(company: str) -> dict[str, Any]:
-    """The inbound processor configuration bound to this company's LDIFs (leanix-api.md §3.2, §6.3)."""
+    """The inbound processor configuration bound to this company's LDIFs (LeanIX inbound processors)."""
     processors = [
         _fact_sheet(
             "Application from service",

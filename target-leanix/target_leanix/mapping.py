@@ -380,7 +380,8 @@ def _iso_date(text: str) -> dt.date | None:
 
 
 def _us_date(text: str) -> dt.date | None:
-    # Intacct renders DATE as MM/DD/YYYY (intacct-xml-api.md); the tap normally converts, but be lenient.
+    # Intacct renders DATE as MM/DD/YYYY, as its queries take dates; the tap normally converts, but be
+    # lenient.
     try:
         return dt.datetime.strptime(text[:10], "%m/%d/%Y").date()  # noqa: DTZ007 - a calendar date
     except ValueError:

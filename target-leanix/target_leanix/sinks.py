@@ -3,8 +3,8 @@ once per drain of all sinks.
 
 `process_batch` only commits the batch to the ledger (records + dirty marks). The target publishes
 the dirty marks to LeanIX before it writes any STATE (`TargetLeanIX._write_state_message`), so the
-STATE that singer-sdk writes at the end of `drain_all` never runs ahead of LeanIX
-(singer-sdk-and-meltano.md §2.2).
+STATE that singer-sdk writes at the end of `drain_all` (its `Target` class) never runs ahead of
+LeanIX.
 """
 
 from __future__ import annotations
