@@ -1,0 +1,209 @@
+"""The ledger's vocabulary: what callers pass in and get back, its errors, and small shared helpers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from target_leanix.mapping import (
+    BILL_LINE_STREAM,
+    CARD_HEADER_STREAM,
+    CARD_LINE_STREAM,
+    DEPARTMENT_STREAM,
+    EXPENSE_HEADER_STREAM,
+    EXPENSE_LINE_STREAM,
+    REIMBURSEMENT_STREAM,
+    VENDOR_STREAM,
+    DepartmentItem,
+    InvoiceItem,
+    InvoiceObject,
+    Item,
+    ReimbursementItem,
+    SpendHeaderItem,
+    SpendKind,
+    SpendLineItem,
+    VendorAccountItem,
+    VendorItem,
+)
+
+# The digest of a published item that LeanIX may hold but never confirmed: never equal to a real one,
+# so the next publication sends the item again, or removes it.
+UNCONFIRMED = "unconfirmed"
+
+# Card transactions in these states never became spend (the STATE values of
+# https://developer.intacct.com/api/cash-management/charge-card-transactions/).
+NON_SPEND_CARD_STATES = frozenset({"reversed", "voided", "declined", "draft"})
+
+# An expense report's lines are spend once the report is reimbursed: an EPPAYMENT that references it
+# (RECORDKEY) and is not voided, or the report itself says Paid.
+PAID_REPORT_STATES = frozenset({"paid", "partially paid"})
+NON_PAYING_REIMBURSEMENT_STATES = frozenset({"voided", "reversed", "declined", "draft"})
+
+IN_CHUNK = 500  # keys per `IN (...)`: well below SQLite's and PostgreSQL's parameter limits
+
+
+class LedgerError(RuntimeError):
+    pass
+
+
+class LedgerRefusedError(LedgerError):
+    """The database refused a change (an integrity constraint); the message is one line."""
+
+
+class TrialDone(Exception):  # noqa: N818 - not an error: ends a trial write, which rolls back
+    pass
+
+
+@dataclass(frozen=True)
+class ServiceInfo:
+    """A recognised service, as the ledger stores it (decoupled from the recognition package)."""
+
+    key: str
+    name: str
+    category: str
+    provider: str
+    candidate: bool = False
+
+
+@dataclass(frozen=True)
+class Entry:
+    """An item to write plus what recognition said about it (vendor, card header or expense line)."""
+
+    item: Item
+    service: ServiceInfo | None = None
+
+
+@dataclass(frozen=True)
+class CostWindow:
+    """The trailing window of `months` calendar months ending with `end_month` (YYYY-MM), inclusive."""
+
+    end_month: str
+    months: int
+
+    @property
+    def start_month(self) -> str:
+        year, month = (int(part) for part in self.end_month.split("-"))
+        index = year * 12 + (month - 1) - (self.months - 1)
+        return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+    def contains(self, month: str) -> bool:
+        return self.start_month <= month <= self.end_month
+
+    @classmethod
+    def ending(cls, day: dt.date, months: int) -> CostWindow:
+        return cls(f"{day.year:04d}-{day.month:02d}", months)
+
+
+@dataclass(frozen=True)
+class InvoiceRow:
+    object: str
+    recordno: str
+    vendor_id: str
+    number: str
+    date: str | None
+    amount: Decimal
+    currency: str
+    status: str
+
+
+@dataclass
+class ServiceSnapshot:
+    """Everything LeanIX should show for one service, recomputed from the ledger."""
+
+    service: ServiceInfo
+    vendor_ids: list[str]
+    # (department_id or "", month, currency) -> exact sum in that currency
+    spend: dict[tuple[str, str, str], Decimal]
+    departments: list[str]  # known departments with non-zero spend
+    cost_total: Decimal  # trailing window, reporting currency
+    cost_currency: str
+    window: CostWindow
+    unconvertible: dict[
+        str, Decimal
+    ]  # currency -> window spend that has no rate to the reporting one
+    invoices: list[InvoiceRow]
+
+
+@dataclass(frozen=True)
+class PublishedItem:
+    owner: str
+    item_key: str
+    digest: str
+    payload: dict[str, Any]
+
+
+@dataclass
+class WriteStats:
+    written: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    deleted: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    # Vendors whose set of GL accounts changed: recognition should look at them again.
+    vendors_to_recognize: set[str] = field(default_factory=set)
+
+
+def money(value: Decimal | None) -> str | None:
+    return None if value is None else format(value, "f")
+
+
+def exact_sum(amounts: str) -> Decimal:
+    """The exact sum of comma-separated decimal texts (as the ledger stores money)."""
+    return sum((Decimal(amount) for amount in amounts.split(",")), Decimal(0))
+
+
+def digest(payload: dict[str, Any]) -> str:
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+_STREAMS: dict[tuple[type[Any], str], str] = {
+    (VendorItem, ""): VENDOR_STREAM,
+    (DepartmentItem, ""): DEPARTMENT_STREAM,
+    (SpendHeaderItem, SpendKind.CARD.value): CARD_HEADER_STREAM,
+    (SpendHeaderItem, SpendKind.EXPENSE.value): EXPENSE_HEADER_STREAM,
+    (SpendLineItem, SpendKind.CARD.value): CARD_LINE_STREAM,
+    (SpendLineItem, SpendKind.EXPENSE.value): EXPENSE_LINE_STREAM,
+    (ReimbursementItem, ""): REIMBURSEMENT_STREAM,
+    (VendorAccountItem, ""): BILL_LINE_STREAM,
+}
+
+
+_INVOICE_STREAMS = {
+    InvoiceObject.BILL: "ap_bill",
+    InvoiceObject.PAYMENT: "ap_payment",
+    InvoiceObject.PURCHASE_ORDER: "po_document",
+}
+
+
+def record_name(item: Item) -> str:
+    """`stream 'vendor' record VENDORID=ZQX`: the record an item came from, as errors name it."""
+    if isinstance(item, InvoiceItem):
+        stream = _INVOICE_STREAMS[item.object]
+    else:
+        kind = item.kind.value if isinstance(item, SpendHeaderItem | SpendLineItem) else ""
+        stream = _STREAMS[(type(item), kind)]
+    if isinstance(item, VendorItem) and item.vendor_id:
+        key = f"VENDORID={item.vendor_id}"
+    elif isinstance(item, DepartmentItem) and item.department_id:
+        key = f"DEPARTMENTID={item.department_id}"
+    else:
+        key = f"RECORDNO={item.recordno}"
+    return f"stream {stream!r} record {key}"
+
+
+def first_line(error: BaseException | None) -> str:
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0][:300]
+
+
+def payload_text(payload: dict[str, Any]) -> str:
+    return json.dumps(payload.get("data", payload), sort_keys=True, default=str)[:200]
+
+
+def chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(values), IN_CHUNK):
+        yield values[start : start + IN_CHUNK]

@@ -1,0 +1,315 @@
+"""Reads for publication and the run summary, recomputed from the rows (never incremented)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from target_leanix.ledger.base import LedgerBase
+from target_leanix.ledger.model import (
+    NON_PAYING_REIMBURSEMENT_STATES,
+    NON_SPEND_CARD_STATES,
+    PAID_REPORT_STATES,
+    CostWindow,
+    InvoiceRow,
+    ServiceInfo,
+    ServiceSnapshot,
+    exact_sum,
+)
+from target_leanix.mapping import (
+    SpendKind,
+)
+
+
+class ReadsMixin(LedgerBase):
+    """What publication and the run summary read: snapshots per service, departments, pending lines."""
+
+    def vendor_names(self) -> dict[str, str]:
+        with self.engine.connect() as conn:
+            return {
+                row.vendor_id: row.name
+                for row in conn.execute(sa.select(self.vendors.c.vendor_id, self.vendors.c.name))
+            }
+
+    def department(self, department_id: str) -> tuple[str, bool] | None:
+        """(title, deleted) of a known department."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(self.departments.c.title, self.departments.c.deleted).where(
+                    self.departments.c.department_id == department_id
+                )
+            ).one_or_none()
+        return None if row is None else (row.title, bool(row.deleted))
+
+    def service_snapshot(
+        self, service_key: str, window: CostWindow, reporting_currency: str
+    ) -> ServiceSnapshot | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(self.services).where(self.services.c.service_key == service_key)
+            ).one_or_none()
+            if row is None:
+                return None
+            service = ServiceInfo(
+                row.service_key, row.name, row.category, row.provider, row.candidate
+            )
+            vendor_ids = sorted(
+                conn.execute(
+                    sa.select(self.vendors.c.vendor_id).where(
+                        self.vendors.c.service_key == service_key,
+                        self.vendors.c.deleted.is_(False),
+                    )
+                ).scalars()
+            )
+            spend: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
+            cost_total = Decimal(0)
+            unconvertible: dict[str, Decimal] = defaultdict(Decimal)
+            start, end = window.start_month, window.end_month
+            for group in self._counting_groups(conn, service_key):
+                amount = exact_sum(group.amounts)
+                spend[(group.department_id or "", group.month, group.currency)] += amount
+                if not start <= group.month <= end:
+                    continue
+                if group.currency == reporting_currency:
+                    cost_total += amount
+                elif group.base_currency == reporting_currency:
+                    cost_total += exact_sum(group.base_amounts)
+                else:
+                    unconvertible[group.currency] += amount
+            known = set(
+                conn.execute(
+                    sa.select(self.departments.c.department_id).where(
+                        self.departments.c.deleted.is_(False)
+                    )
+                ).scalars()
+            )
+            spending: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+            for (department_id, _month, currency), amount in spend.items():
+                spending[(department_id, currency)] += amount
+            departments = sorted(
+                {d for (d, _c), total in spending.items() if d in known and total != 0}
+            )
+            invoices = [
+                InvoiceRow(
+                    inv.object,
+                    inv.recordno,
+                    inv.vendor_id,
+                    inv.number,
+                    inv.date,
+                    Decimal(inv.amount),
+                    inv.currency,
+                    inv.status,
+                )
+                for inv in conn.execute(
+                    sa.select(self.invoices)
+                    .where(
+                        self.invoices.c.deleted.is_(False),
+                        self.invoices.c.vendor_id.in_(vendor_ids),
+                    )
+                    .order_by(self.invoices.c.object, self.invoices.c.recordno)
+                )
+            ]
+        return ServiceSnapshot(
+            service=service,
+            vendor_ids=vendor_ids,
+            spend=dict(spend),
+            departments=departments,
+            cost_total=cost_total,
+            cost_currency=reporting_currency,
+            window=window,
+            unconvertible=dict(unconvertible),
+            invoices=invoices,
+        )
+
+    @property
+    def _line_under_header(self) -> sa.ColumnElement[bool]:
+        """Join condition of a spend line and its header (lines name their header by kind + key)."""
+        return sa.and_(
+            self.headers.c.kind == self.lines.c.kind,
+            self.headers.c.recordno == self.lines.c.header_recordno,
+        )
+
+    def _counting_groups(self, conn: Connection, service_key: str) -> list[sa.Row[Any]]:
+        """Spend of the service per (department, month, currency, base currency): lines that are
+        alive, under a live header that made them spend.
+
+        The database groups the lines and joins each group's exact decimal texts (`amounts`,
+        `base_amounts`, comma-separated); Python adds them as Decimal (`exact_sum`). Neither
+        SQLite nor SQLAlchemy's SUM over text is exact, and Python then handles a row per group
+        instead of one per line. Expense lines keep their report in the group key, because a
+        report counts only once reimbursed."""
+        lines, headers = self.lines, self.headers
+        report = sa.case(
+            (lines.c.kind == SpendKind.EXPENSE.value, lines.c.header_recordno), else_=""
+        ).label("report")
+        if self.engine.dialect.name == "postgresql":
+            amounts = sa.func.string_agg(lines.c.amount, ",")
+            base_amounts = sa.func.string_agg(lines.c.base_amount, ",")
+        else:
+            amounts = sa.func.group_concat(lines.c.amount, ",")
+            base_amounts = sa.func.group_concat(lines.c.base_amount, ",")
+        keys = [
+            lines.c.kind,
+            report,
+            headers.c.state,
+            lines.c.department_id,
+            lines.c.month,
+            lines.c.currency,
+            lines.c.base_currency,
+        ]
+        rows = conn.execute(
+            sa.select(*keys, amounts.label("amounts"), base_amounts.label("base_amounts"))
+            .join(headers, self._line_under_header)
+            .where(
+                lines.c.service_key == service_key,
+                lines.c.deleted.is_(False),
+                headers.c.deleted.is_(False),
+            )
+            .group_by(*keys)
+        ).all()
+        reimbursed = self._reimbursed_reports(
+            conn, {r.report for r in rows if r.kind == SpendKind.EXPENSE.value}
+        )
+        counting = []
+        for row in rows:
+            state = (row.state or "").strip().lower()
+            if row.kind == SpendKind.CARD.value:
+                if state in NON_SPEND_CARD_STATES:
+                    continue
+            elif state not in PAID_REPORT_STATES and row.report not in reimbursed:
+                continue
+            counting.append(row)
+        return counting
+
+    def _reimbursed_reports(self, conn: Connection, reports: set[str]) -> set[str]:
+        if not reports:
+            return set()
+        table = self.reimbursements
+        found = set()
+        for row in conn.execute(
+            sa.select(table.c.report_recordno, table.c.state).where(
+                table.c.report_recordno.in_(sorted(reports)), table.c.deleted.is_(False)
+            )
+        ):
+            if (row.state or "").strip().lower() not in NON_PAYING_REIMBURSEMENT_STATES:
+                found.add(row.report_recordno)
+        return found
+
+    def pending_summary(self) -> dict[str, Any]:
+        """What the ledger holds but cannot count yet (lines waiting for a header or a reimbursement,
+        unattributed lines): for the run summary, so nothing is dropped silently."""
+        lines, headers = self.lines, self.headers
+        with self.engine.connect() as conn:
+            orphan = conn.execute(
+                sa.select(sa.func.count())
+                .select_from(
+                    lines.outerjoin(
+                        headers,
+                        self._line_under_header,
+                    )
+                )
+                .where(lines.c.deleted.is_(False), headers.c.recordno.is_(None))
+            ).scalar_one()
+            unattributed: dict[str, Decimal] = defaultdict(Decimal)
+            count = 0
+            for row in conn.execute(
+                sa.select(lines.c.amount, lines.c.currency).where(
+                    lines.c.deleted.is_(False), lines.c.service_key.is_(None)
+                )
+            ):
+                unattributed[row.currency] += Decimal(row.amount)
+                count += 1
+            invoices, vendors = self.invoices, self.vendors
+            not_services = conn.execute(
+                sa.select(sa.func.count())
+                .select_from(
+                    invoices.outerjoin(vendors, vendors.c.vendor_id == invoices.c.vendor_id)
+                )
+                .where(
+                    invoices.c.deleted.is_(False),
+                    sa.or_(vendors.c.vendor_id.is_(None), vendors.c.service_key.is_(None)),
+                )
+            ).scalar_one()
+        return {
+            "invoices_without_service": int(not_services),
+            "lines_waiting_for_header": int(orphan),
+            "unattributed_lines": count,
+            "unattributed_by_currency": {
+                k: format(v, "f") for k, v in sorted(unattributed.items())
+            },
+        }
+
+    def unattributed_this_run(self) -> Iterator[tuple[str, Decimal, str]]:
+        """(descriptor or memo, amount, currency) of the lines this run wrote that no service
+        claims, as `unattributed` gives them; streamed, so memory does not grow with the run."""
+        lines, headers = self.lines, self.headers
+        with self.engine.connect() as conn:
+            rows = conn.execution_options(stream_results=True, yield_per=2000).execute(
+                sa.select(
+                    lines.c.kind,
+                    lines.c.description,
+                    lines.c.amount,
+                    lines.c.currency,
+                    headers.c.descriptor,
+                )
+                .join(headers, self._line_under_header)
+                .where(
+                    lines.c.seen_run == self.run_marker,
+                    lines.c.deleted.is_(False),
+                    headers.c.deleted.is_(False),
+                    lines.c.service_key.is_(None),
+                )
+                .order_by(lines.c.kind, lines.c.recordno)
+            )
+            for row in rows:
+                text = row.descriptor if row.kind == SpendKind.CARD.value else row.description
+                yield text or row.description or "(no text)", Decimal(row.amount), row.currency
+
+    def unattributed(self, keys: Iterable[tuple[str, str]]) -> list[tuple[str, Decimal, str]]:
+        """(descriptor or memo, amount, currency) of the given lines that no service claims.
+
+        Lines under a deleted header, or not yet under any header, are left out: they are not spend
+        (the summary counts lines waiting for a header separately)."""
+        by_kind: dict[str, list[str]] = defaultdict(list)
+        for kind, recordno in keys:
+            by_kind[kind].append(recordno)
+        lines, headers = self.lines, self.headers
+        found: list[tuple[str, Decimal, str]] = []
+        with self.engine.connect() as conn:
+            for kind, recordnos in by_kind.items():
+                for start in range(0, len(recordnos), 500):
+                    chunk = recordnos[start : start + 500]
+                    rows = conn.execute(
+                        sa.select(
+                            lines.c.description,
+                            lines.c.amount,
+                            lines.c.currency,
+                            headers.c.descriptor,
+                        )
+                        .join(
+                            headers,
+                            self._line_under_header,
+                        )
+                        .where(
+                            lines.c.kind == kind,
+                            lines.c.recordno.in_(chunk),
+                            lines.c.deleted.is_(False),
+                            headers.c.deleted.is_(False),
+                            lines.c.service_key.is_(None),
+                        )
+                    )
+                    for row in rows:
+                        text = row.descriptor if kind == SpendKind.CARD.value else row.description
+                        found.append(
+                            (
+                                text or row.description or "(no text)",
+                                Decimal(row.amount),
+                                row.currency,
+                            )
+                        )
+        return found

@@ -1,0 +1,338 @@
+"""Writing one record of each kind: replace its row, keep attribution, collect dirty marks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from target_leanix.ledger.attribution import AttributionMixin
+from target_leanix.ledger.cache import WriteSession
+from target_leanix.ledger.model import (
+    IN_CHUNK,
+    ServiceInfo,
+    money,
+)
+from target_leanix.mapping import (
+    DepartmentItem,
+    InvoiceItem,
+    ReimbursementItem,
+    SpendHeaderItem,
+    SpendKind,
+    SpendLineItem,
+    VendorAccountItem,
+    VendorItem,
+)
+
+
+class RecordWritesMixin(AttributionMixin):
+    """How each kind of record replaces its row, and which services and departments it marks dirty."""
+
+    def _write_vendor(
+        self,
+        conn: WriteSession,
+        item: VendorItem,
+        service: ServiceInfo | None,
+        dirty: set[str | None],
+    ) -> None:
+        table = self.vendors
+        vendor_id = item.vendor_id
+        if not vendor_id:  # a delete that only names RECORDNO
+            vendor_id = (
+                conn.execute(
+                    sa.select(table.c.vendor_id).where(table.c.recordno == item.recordno)
+                ).scalar_one_or_none()
+                or ""
+            )
+            if not vendor_id:
+                return
+        if item.deleted:
+            previous = conn.execute(
+                sa.select(table).where(table.c.vendor_id == vendor_id)
+            ).one_or_none()
+            if previous is None:
+                return
+            conn.execute(
+                sa.update(table)
+                .where(table.c.vendor_id == vendor_id)
+                .values(deleted=True, service_key=None)
+            )
+            old_key = previous.service_key
+            new_key = None
+        else:
+            previous = self._upsert(
+                conn,
+                table,
+                {"vendor_id": vendor_id},
+                {
+                    "recordno": item.recordno,
+                    "name": item.name,
+                    "status": item.status,
+                    "website": item.website,
+                    "deleted": False,
+                    "service_key": service.key if service else None,
+                },
+            )
+            old_key = previous.service_key if previous is not None else None
+            new_key = service.key if service else None
+            if previous is None or previous.name != item.name or old_key != new_key:
+                dirty.update({old_key, new_key})
+        if old_key != new_key:
+            dirty.update(self._reattribute(conn, self.lines.c.vendor_id == vendor_id))
+            dirty.update({old_key, new_key})
+
+    def _write_vendor_account(
+        self, conn: WriteSession, item: VendorAccountItem, changed: set[str]
+    ) -> None:
+        table = self.vendor_accounts_table
+        keys = {"recordno": item.recordno}
+        previous = self._row(conn, table, keys)
+        old = None
+        if previous is not None and not previous.deleted:
+            old = (previous.vendor_id, previous.accountno)
+        new = None if item.deleted else (item.vendor_id, item.accountno)
+        if old == new:
+            return
+        # A vendor's account set changes when a line brings an account it did not have yet, or
+        # takes away the last line on an account.
+        new_vendor, new_account = new if new is not None else (None, None)
+        if (
+            new_vendor
+            and new_account
+            and not self._has_account(conn, new_vendor, new_account, item.recordno)
+        ):
+            changed.add(new_vendor)
+        if item.deleted:
+            if previous is not None:
+                self._update(conn, table, keys, {"deleted": True})
+        else:
+            self._upsert(
+                conn,
+                table,
+                keys,
+                {"vendor_id": item.vendor_id, "accountno": item.accountno, "deleted": False},
+            )
+        old_vendor, old_account = old if old is not None else (None, None)
+        if (
+            old_vendor
+            and old_account
+            and not self._has_account(conn, old_vendor, old_account, None)
+        ):
+            changed.add(old_vendor)
+
+    def _has_account(
+        self, conn: WriteSession, vendor_id: str, accountno: str, except_recordno: str | None
+    ) -> bool:
+        table = self.vendor_accounts_table
+        statement = self._statement(
+            ("has account",),
+            lambda: (
+                sa.select(table.c.recordno)
+                .where(
+                    table.c.vendor_id == sa.bindparam("vendor"),
+                    table.c.accountno == sa.bindparam("account"),
+                    table.c.deleted.is_(False),
+                    table.c.recordno != sa.bindparam("except"),
+                )
+                .limit(1)
+            ),
+        )
+        params = {"vendor": vendor_id, "account": accountno, "except": except_recordno or ""}
+        return conn.execute(statement, params).first() is not None
+
+    def _write_department(
+        self,
+        conn: WriteSession,
+        item: DepartmentItem,
+        dirty_services: set[str | None],
+        dirty_departments: set[str | None],
+    ) -> None:
+        table = self.departments
+        department_id = item.department_id or (
+            conn.execute(
+                sa.select(table.c.department_id).where(table.c.recordno == item.recordno)
+            ).scalar_one_or_none()
+            or ""
+        )
+        if not department_id:
+            return
+        if item.deleted:
+            conn.execute(
+                sa.update(table).where(table.c.department_id == department_id).values(deleted=True)
+            )
+        else:
+            previous = self._upsert(
+                conn,
+                table,
+                {"department_id": department_id},
+                {
+                    "recordno": item.recordno,
+                    "title": item.title,
+                    "parent_id": item.parent_id,
+                    "deleted": False,
+                },
+            )
+            if previous is not None and previous.title == item.title and not previous.deleted:
+                return
+            dirty_departments.add(department_id)
+        # Services spending in this department may now gain or lose their link to it.
+        dirty_services.update(
+            conn.execute(
+                sa.select(self.lines.c.service_key)
+                .where(self.lines.c.department_id == department_id)
+                .distinct()
+            ).scalars()
+        )
+
+    def _write_header(
+        self,
+        conn: WriteSession,
+        item: SpendHeaderItem,
+        service: ServiceInfo | None,
+        dirty: set[str | None],
+    ) -> None:
+        table = self.headers
+        keys = {"kind": item.kind.value, "recordno": item.recordno}
+        if item.deleted:
+            previous = self._row(conn, table, keys)
+            if previous is None:
+                self._insert(
+                    conn,
+                    table,
+                    {**keys, "descriptor": "", "state": "", "deleted": True, "service_key": None},
+                )
+            else:
+                self._update(conn, table, keys, {"deleted": True})
+        else:
+            self._upsert(
+                conn,
+                table,
+                keys,
+                {
+                    "descriptor": item.descriptor,
+                    "state": item.state,
+                    "deleted": False,
+                    "service_key": service.key if service else None,
+                },
+            )
+        # Header changes (state, descriptor, deletion) change every line under it: revisited
+        # for the whole batch at its end (`_revisit_headers`), with the batch's final rows.
+        conn.headers_to_revisit.add((item.kind.value, item.recordno))
+
+    def _write_line(
+        self,
+        conn: WriteSession,
+        item: SpendLineItem,
+        service: ServiceInfo | None,
+        dirty: set[str | None],
+    ) -> None:
+        table = self.lines
+        keys = {"kind": item.kind.value, "recordno": item.recordno}
+        previous = self._row(conn, table, keys)
+        if previous is not None:
+            dirty.add(previous.service_key)
+        if item.deleted:
+            if previous is not None:
+                self._update(conn, table, keys, {"deleted": True})
+            return
+        own = service.key if service else None
+        resolved = self._resolve(conn, item.kind.value, item.header_recordno, item.vendor_id, own)
+        values = self._line_values(item, own, resolved)
+        if previous is None:
+            self._insert(conn, table, {**keys, **values})
+        else:
+            self._update(conn, table, keys, values)
+        conn.headers_with_lines.add((item.kind.value, item.header_recordno))
+        dirty.add(resolved)
+
+    def _line_values(
+        self, item: SpendLineItem, own: str | None, resolved: str | None
+    ) -> dict[str, Any]:
+        """A live line's columns besides its key, as the bulk and the general path both write them."""
+        return {
+            "header_recordno": item.header_recordno,
+            "department_id": item.department_id,
+            "vendor_id": item.vendor_id,
+            "description": item.description,
+            "amount": money(item.amount),
+            "currency": item.currency,
+            "base_amount": money(item.base_amount),
+            "base_currency": item.base_currency,
+            "month": item.month,
+            "deleted": False,
+            "own_service_key": own,
+            "service_key": resolved,
+            "seen_run": self.run_marker,
+        }
+
+    def _write_reimbursement(
+        self, conn: WriteSession, item: ReimbursementItem, dirty: set[str | None]
+    ) -> None:
+        table = self.reimbursements
+        keys = {"recordno": item.recordno}
+        previous = self._row(conn, table, keys)
+        reports = {previous.report_recordno if previous is not None else None}
+        if item.deleted:
+            if previous is not None:
+                self._update(conn, table, keys, {"deleted": True})
+        else:
+            self._upsert(
+                conn,
+                table,
+                keys,
+                {
+                    "report_recordno": item.report_recordno,
+                    "state": item.state,
+                    "amount": money(item.amount),
+                    "currency": item.currency,
+                    "deleted": False,
+                },
+            )
+            reports.add(item.report_recordno)
+        # The services of these reports' lines are marked once per batch (`_mark_paid_reports`).
+        conn.reports_paid_or_unpaid.update(report for report in reports if report)
+
+    def _mark_paid_reports(self, conn: WriteSession, dirty: set[str | None]) -> None:
+        """Reports a reimbursement started or stopped paying: their lines' services change."""
+        wanted = sorted(conn.reports_paid_or_unpaid)
+        conn.reports_paid_or_unpaid.clear()
+        for start in range(0, len(wanted), IN_CHUNK):
+            dirty.update(
+                row.service_key
+                for row in conn.execute(
+                    sa.select(self.lines.c.kind, self.lines.c.service_key)
+                    .where(self._by_header(wanted[start : start + IN_CHUNK]))
+                    .distinct()
+                )
+                if row.kind == SpendKind.EXPENSE.value
+            )
+
+    def _write_invoice(self, conn: WriteSession, item: InvoiceItem, dirty: set[str | None]) -> None:
+        table = self.invoices
+        keys = {"object": item.object.value, "recordno": item.recordno}
+        previous = self._row(conn, table, keys)
+        vendors = {previous.vendor_id if previous is not None else None}
+        if item.deleted:
+            if previous is not None:
+                self._update(conn, table, keys, {"deleted": True})
+        else:
+            self._upsert(
+                conn,
+                table,
+                {"object": item.object.value, "recordno": item.recordno},
+                {
+                    "vendor_id": item.vendor_id,
+                    "number": item.number,
+                    "date": item.date,
+                    "amount": money(item.amount),
+                    "currency": item.currency,
+                    "status": item.status,
+                    "deleted": False,
+                },
+            )
+            vendors.add(item.vendor_id)
+        for vendor_id in vendors:
+            if vendor_id:
+                vendor = self._row(conn, self.vendors, {"vendor_id": vendor_id})
+                if vendor is not None:
+                    dirty.add(vendor.service_key)
