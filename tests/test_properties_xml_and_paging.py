@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from sandboxes.intacct.render import RecordTemplate
-from tap_sage_intacct import protocol
+from tap_sage_intacct.gateway import parsing
 from tap_sage_intacct.schema import BOOLEAN, DECIMAL, INTEGER, TEXT, RecordConverter
 from tap_sage_intacct.streams import IntacctObjectStream, Position
 
@@ -92,8 +92,8 @@ def _answer(rows_xml: str, count: int) -> bytes:
 def test_rendered_rows_parse_back_to_the_same_values(rows):
     template = RecordTemplate("VENDOR", tuple(FIELD_TYPES))
     rendered = template.render_many([{k: _as_text(v) for k, v in row.items()} for row in rows])
-    root = protocol.parse_xml(_answer(rendered, len(rows)))
-    result = protocol.read_response(root, "query VENDOR").results[0]
+    root = parsing.parse_xml(_answer(rendered, len(rows)))
+    result = parsing.read_response(root, "query VENDOR").results[0]
     assert result.ok
     assert result.data is not None
     elements = list(result.data)

@@ -18,7 +18,7 @@ import pytest
 
 from sandboxes.common.process import SandboxProcess
 from sandboxes.intacct.hostile import hostile_body
-from tap_sage_intacct import protocol
+from tap_sage_intacct.gateway import errors, parsing
 
 from .reliability_helpers import TAP, TRACEBACK, discover_catalog, run_with_rusage, tap_config
 
@@ -70,8 +70,8 @@ def _params(variant: str, extra: dict[str, object], secret_file: Path) -> dict[s
 def test_parser_refuses_hostile_body(variant, extra, secret_file):
     """The tap's own parser, in process: an IntacctError, never a tree with the file's content."""
     body = hostile_body(variant, _params(variant, extra, secret_file))
-    with pytest.raises(protocol.IntacctError) as refused:
-        protocol.parse_xml(body)
+    with pytest.raises(errors.IntacctError) as refused:
+        parsing.parse_xml(body)
     assert MARKER not in refused.value.message
     assert "lollollol" not in refused.value.message
 

@@ -5,7 +5,7 @@ built from the previous page's last row, whose sessions are per entity and share
 and whose errors hide in HTTP-200 bodies at three levels. RESTStream's per-stream request loop,
 paginator and `validate_response` retry cover none of that without overriding most of them, and
 they would stop us from prefetching the next page while converting this one. So the transport,
-classification and retries live in `protocol.IntacctConnection` (one per entity per run), and this
+classification and retries live in `gateway.IntacctConnection` (one per entity per run), and this
 class adds what the SDK cannot do cheaply: a per-page record writer that skips per-record
 `conform_record_data_types` and `utc_now()` when no stream maps or flattening are configured.
 """
@@ -29,7 +29,7 @@ from singer_sdk.mapper import SameRecordTransform
 from singer_sdk.singerlib.catalog import MetadataMapping, StreamMetadata
 from typing_extensions import override
 
-from tap_sage_intacct import protocol
+from tap_sage_intacct import gateway
 from tap_sage_intacct.objects import ObjectSpec
 from tap_sage_intacct.schema import parse_offset
 
@@ -79,25 +79,25 @@ class TapRuntime:
 
     def __init__(self, config: Mapping[str, Any]) -> None:
         self.config = config
-        self.credentials = protocol.Credentials(
+        self.credentials = gateway.Credentials(
             sender_id=config["sender_id"],
             sender_password=config["sender_password"],
             user_id=config["user_id"],
             user_password=config["user_password"],
             company_id=config["company_id"],
         )
-        self.api_url: str = config.get("api_url") or protocol.DEFAULT_API_URL
-        self.retry = protocol.RetryPolicy(
+        self.api_url: str = config.get("api_url") or gateway.DEFAULT_API_URL
+        self.retry = gateway.RetryPolicy(
             max_tries=int(config.get("max_tries", 8)),
             initial_wait=float(config.get("retry_wait_seconds", 1.0)),
         )
         self.max_concurrency = max(1, int(config.get("max_concurrent_requests", 2)))
         # Intacct limits concurrent requests per company, not per session: one semaphore for all.
         self.concurrency = threading.BoundedSemaphore(self.max_concurrency)
-        self.stats = protocol.CallStats()
+        self.stats = gateway.CallStats()
         self.http = requests.Session()
         self.http.headers["User-Agent"] = "tap-sage-intacct"
-        self._connections: dict[str, protocol.IntacctConnection] = {}
+        self._connections: dict[str, gateway.IntacctConnection] = {}
         self._lock = threading.Lock()
         self._tz: timezone | None = None
         self._scopes: list[EntityScope] | None = None
@@ -106,7 +106,7 @@ class TapRuntime:
         self.denied_objects: set[str] = set()
         #: (stream, entity) -> a first page requested ahead by the stream before it (streams.py).
         self._first_pages: dict[
-            tuple[str, str], tuple[FirstRequest, Future[protocol.FetchedAnswer]]
+            tuple[str, str], tuple[FirstRequest, Future[gateway.FetchedAnswer]]
         ] = {}
         self._first_page_pool: ThreadPoolExecutor | None = None
 
@@ -115,7 +115,7 @@ class TapRuntime:
         stream: str,
         entity_id: str,
         plan: FirstRequest,
-        fetch: Callable[[], protocol.FetchedAnswer],
+        fetch: Callable[[], gateway.FetchedAnswer],
     ) -> None:
         key = (stream, entity_id)
         with self._lock:
@@ -129,7 +129,7 @@ class TapRuntime:
 
     def take_first_page(
         self, stream: str, entity_id: str
-    ) -> tuple[FirstRequest, Future[protocol.FetchedAnswer]] | None:
+    ) -> tuple[FirstRequest, Future[gateway.FetchedAnswer]] | None:
         with self._lock:
             return self._first_pages.pop((stream, entity_id), None)
 
@@ -154,11 +154,11 @@ class TapRuntime:
             totals["retries"] or "none",
         )
 
-    def connection(self, entity_id: str = "") -> protocol.IntacctConnection:
+    def connection(self, entity_id: str = "") -> gateway.IntacctConnection:
         with self._lock:
             conn = self._connections.get(entity_id)
             if conn is None:
-                conn = protocol.IntacctConnection(
+                conn = gateway.IntacctConnection(
                     self.credentials,
                     self.api_url,
                     entity_id=entity_id,
@@ -172,7 +172,7 @@ class TapRuntime:
         conn.ensure_session()
         return conn
 
-    def first_connection(self) -> protocol.IntacctConnection:
+    def first_connection(self) -> gateway.IntacctConnection:
         return self.connection(self.scopes()[0].entity_id)
 
     # -- entities -------------------------------------------------------------------------------
@@ -205,8 +205,8 @@ class TapRuntime:
         """`readEntityDetails` lists the entities the user can access
         (https://developer.intacct.com/api/company-console/entities/)."""
         conn = self.connection("")
-        (result,) = conn.call([protocol.fn_read_entity_details()], "readEntityDetails")
-        protocol.raise_for_result(result, "readEntityDetails")
+        (result,) = conn.call([gateway.fn_read_entity_details()], "readEntityDetails")
+        gateway.raise_for_result(result, "readEntityDetails")
         if result.data is None:
             return []
         ids = []
@@ -243,11 +243,11 @@ class TapRuntime:
         LOGGER.warning("Could not read the Intacct user's time zone; assuming GMT")
         return UTC
 
-    def _read_user_gmt_offset(self, conn: protocol.IntacctConnection) -> str | None:
+    def _read_user_gmt_offset(self, conn: gateway.IntacctConnection) -> str | None:
         """USERINFO -> RECORDNO, then `readUserFormatting` -> gmtoffset (as Estuary's open-source Intacct capture does at setup)."""
         try:
             (info,) = conn.call(
-                [protocol.fn_read_by_name("USERINFO", self.credentials.user_id, "RECORDNO")],
+                [gateway.fn_read_by_name("USERINFO", self.credentials.user_id, "RECORDNO")],
                 "readByName USERINFO",
             )
             if not info.ok or info.data is None:
@@ -255,12 +255,12 @@ class TapRuntime:
             recordno = (info.data.findtext(".//RECORDNO") or "").strip()
             if not recordno:
                 return None
-            (fmt,) = conn.call([protocol.fn_read_user_formatting(recordno)], "readUserFormatting")
+            (fmt,) = conn.call([gateway.fn_read_user_formatting(recordno)], "readUserFormatting")
             if not fmt.ok or fmt.data is None:
                 return None
             offset = (fmt.data.findtext(".//gmtoffset") or "").strip()
             return offset or None
-        except (protocol.FatalError, protocol.PermissionDeniedError):
+        except (gateway.FatalError, gateway.PermissionDeniedError):
             return None
 
 

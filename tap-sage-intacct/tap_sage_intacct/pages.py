@@ -1,11 +1,11 @@
 """One `query` page, streamed: rows converted as the parser reaches them, never a whole page tree.
 
-A 2,000-row page of 120-field bills is ~9 MB of XML and ~50 MB as an lxml tree. `PageCollector`
-is the `protocol.RowSink` of the walk: it turns each row into its output (JSON text for the fast
-writer, or a dict for the SDK path) while `protocol.parse_xml_streaming` drops the row right after,
-and it keeps only the key texts the walk needs (the last row's keyset, natural ids for deletes).
-For the fast writer it takes the rows from the answer's bytes instead (`rawrows`), with lxml only
-for rows that are not plain.
+A 2,000-row page of 120-field bills is ~9 MB of XML and ~50 MB as an lxml tree. `PageCollector` is
+the `gateway.RowSink` of the walk: it turns each row into its output (JSON text for the fast writer,
+or a dict for the SDK path) while `gateway.parsing.parse_xml_streaming` drops the row right after,
+and it keeps only the key texts the walk needs (the last row's keyset, natural ids for deletes). For
+the fast writer it takes the rows from the answer's bytes instead (`gateway.rawrows`), with lxml
+only for rows that are not plain.
 
 `raw_next_keyset` reads the next page's keyset from the answer's bytes before anything is parsed,
 so the next page can be requested while this one is converted. It is a guess, checked against the
@@ -16,20 +16,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from lxml import etree
 
-from tap_sage_intacct import protocol
+from tap_sage_intacct import gateway
 from tap_sage_intacct.schema import MAX_NUMBER_LENGTH
 
-if TYPE_CHECKING:
-    from tap_sage_intacct.rawrows import RawRowReader, RowLayout
-
 _Item = TypeVar("_Item")
-
-#: (RECORDNO, replication or created stamp, natural id) texts of one row; None where absent.
-RowKeys = tuple[str | None, str | None, str | None]
 
 #: A count of at most 18 digits (a longer one is no guess to make: int() would refuse it).
 _NUMREMAINING = re.compile(rb'\bnumremaining="([0-9]{1,18})"')
@@ -45,11 +39,11 @@ class PageCollector(Generic[_Item]):
         *,
         row_tag: str,
         convert: Callable[[etree._Element], _Item],
-        describe_error: Callable[[etree._Element, ValueError], protocol.IntacctError],
+        describe_error: Callable[[etree._Element, ValueError], gateway.IntacctError],
         key_fields: tuple[str, str | None, str | None],
         keep_all_keys: bool,
         on_body: Callable[[bytes], None] | None = None,
-        reader: RawRowReader | None = None,
+        reader: gateway.RawRowReader | None = None,
     ) -> None:
         self.row_tag = row_tag
         self.convert = convert
@@ -60,11 +54,11 @@ class PageCollector(Generic[_Item]):
         self.reader = reader
         self.takes_raw_rows = reader is not None
         self.items: list[_Item] = []
-        self.keys: list[RowKeys] = []
+        self.keys: list[gateway.RowKeys] = []
         self._last_row: etree._Element | None = None
-        self._last_fast: tuple[RowLayout, list[bytes], bool] | None = None
-        self._last_keys: RowKeys | None = None
-        self.error: protocol.IntacctError | None = None
+        self._last_fast: tuple[gateway.RowLayout, list[bytes], bool] | None = None
+        self._last_keys: gateway.RowKeys | None = None
+        self.error: gateway.IntacctError | None = None
 
     def begin(self, body: bytes) -> None:
         self.items = []
@@ -95,15 +89,15 @@ class PageCollector(Generic[_Item]):
             self.keys.append(self._keys(element))
 
     def raw_rows(self, body: bytes, start: int, end: int) -> bool:
-        """Rows straight from the answer's bytes (`rawrows`), when this page has a reader for them."""
+        """Rows straight from the answer's bytes (`gateway.rawrows`), if this page has a reader."""
         return self.reader is not None and self.reader.read(body, start, end, self)  # type: ignore[arg-type]
 
-    def last_fast(self, layout: RowLayout, texts: list[bytes], entities: bool) -> None:  # noqa: FBT001
+    def last_fast(self, layout: gateway.RowLayout, texts: list[bytes], entities: bool) -> None:  # noqa: FBT001
         """The row just read from bytes is the last one so far; its keys are read only if it stays."""
         self._last_fast = (layout, texts, entities)
         self._last_row = None
 
-    def _keys(self, element: etree._Element) -> RowKeys:
+    def _keys(self, element: etree._Element) -> gateway.RowKeys:
         recordno, stamp, natural = self.key_fields
         return (
             element.findtext(recordno),
@@ -112,7 +106,7 @@ class PageCollector(Generic[_Item]):
         )
 
     @property
-    def last(self) -> RowKeys | None:
+    def last(self) -> gateway.RowKeys | None:
         """The keys of the page's last row (None for an empty page)."""
         if self._last_keys is None and self._last_row is not None:
             self._last_keys = self._keys(self._last_row)

@@ -53,7 +53,7 @@ from typing import TYPE_CHECKING, Any
 from lxml import etree
 from typing_extensions import override
 
-from tap_sage_intacct import protocol
+from tap_sage_intacct import gateway
 from tap_sage_intacct.client import EntityScope, FirstRequest, IntacctStream
 from tap_sage_intacct.objects import (
     AUDIT_FIELDS,
@@ -61,8 +61,7 @@ from tap_sage_intacct.objects import (
     DELETED_AT,
     RECORDNO_KEY_SUFFIX,
 )
-from tap_sage_intacct.pages import PageCollector, RowKeys, raw_next_keyset
-from tap_sage_intacct.rawrows import RawRowReader
+from tap_sage_intacct.pages import PageCollector, raw_next_keyset
 from tap_sage_intacct.schema import (
     TIMESTAMP,
     ConversionError,
@@ -135,7 +134,7 @@ class IntacctObjectStream(IntacctStream):
     """One Intacct object as one incremental Singer stream."""
 
     #: The byte path's per-run state (field lists seen, date memos): set up by `get_records`.
-    _raw_reader: RawRowReader | None = None
+    _raw_reader: gateway.RawRowReader | None = None
 
     @override
     def get_replication_key_signpost(self, context: types.Context | None = None) -> None:
@@ -151,8 +150,8 @@ class IntacctObjectStream(IntacctStream):
 
     @property
     def page_size(self) -> int:
-        size = int(self.config.get("page_size", protocol.MAX_QUERY_PAGE_SIZE))
-        return max(1, min(size, protocol.MAX_QUERY_PAGE_SIZE))
+        size = int(self.config.get("page_size", gateway.MAX_QUERY_PAGE_SIZE))
+        return max(1, min(size, gateway.MAX_QUERY_PAGE_SIZE))
 
     @property
     def field_types(self) -> dict[str, str]:
@@ -224,7 +223,7 @@ class IntacctObjectStream(IntacctStream):
         except ValueError:
             moment = None
         if moment is None or moment.tzinfo is None:
-            raise protocol.FatalError(
+            raise gateway.FatalError(
                 f"stream '{self.name}': the state's bookmark is not an ISO-8601 instant with a "
                 "time zone; fix or remove this stream's entry in the state"
             )
@@ -237,7 +236,7 @@ class IntacctObjectStream(IntacctStream):
             stamp = to_intacct_timestamp(self._bookmark_moment(bookmark), self.runtime.tz)
             recordno = str(saved[f"{key}_recordno"])
             if not (recordno.isascii() and recordno.isdigit() and len(recordno) <= 18):
-                raise protocol.FatalError(
+                raise gateway.FatalError(
                     f"stream '{self.name}': the state's {key}_recordno is not a whole number; "
                     "fix or remove this stream's entry in the state"
                 )
@@ -251,18 +250,18 @@ class IntacctObjectStream(IntacctStream):
     def _entity_filter(scope: EntityScope) -> str | None:
         if not scope.entity_id:
             return None
-        own = protocol.f_eq(MEGAENTITYID, scope.entity_id)
-        return protocol.f_or(own, protocol.f_isnull(MEGAENTITYID)) if scope.owns_shared else own
+        own = gateway.f_eq(MEGAENTITYID, scope.entity_id)
+        return gateway.f_or(own, gateway.f_isnull(MEGAENTITYID)) if scope.owns_shared else own
 
     @staticmethod
     def _keyset(field: str, pos: Position) -> str | None:
         if pos.stamp is None:
-            return protocol.f_isnotnull(field)
+            return gateway.f_isnotnull(field)
         if pos.recordno is None:
-            return protocol.f_ge(field, pos.stamp)
-        return protocol.f_or(
-            protocol.f_gt(field, pos.stamp),
-            protocol.f_and(protocol.f_eq(field, pos.stamp), protocol.f_gt(RECORDNO, pos.recordno)),
+            return gateway.f_ge(field, pos.stamp)
+        return gateway.f_or(
+            gateway.f_gt(field, pos.stamp),
+            gateway.f_and(gateway.f_eq(field, pos.stamp), gateway.f_gt(RECORDNO, pos.recordno)),
         )
 
     def _main_query(self, fields: list[str], scope: EntityScope, pos: Position | int) -> str:
@@ -270,12 +269,12 @@ class IntacctObjectStream(IntacctStream):
         if rk is None or isinstance(pos, int):
             # No replication key (an extra object without WHENMODIFIED): a RECORDNO keyset walk.
             after = pos if isinstance(pos, int) else 0
-            filt = protocol.f_and(protocol.f_gt(RECORDNO, after), self._entity_filter(scope))
+            filt = gateway.f_and(gateway.f_gt(RECORDNO, after), self._entity_filter(scope))
             order: tuple[str, ...] = (RECORDNO,)
         else:
-            filt = protocol.f_and(self._keyset(rk, pos), self._entity_filter(scope))
+            filt = gateway.f_and(self._keyset(rk, pos), self._entity_filter(scope))
             order = (rk, RECORDNO)
-        return protocol.fn_query(
+        return gateway.fn_query(
             self.spec.object_name,
             fields,
             filter_xml=filt,
@@ -289,8 +288,8 @@ class IntacctObjectStream(IntacctStream):
         if rk is None or created is None:
             return None
         after = None if pos.stamp is None else self._keyset(created, pos)
-        filt = protocol.f_and(protocol.f_isnull(rk), after, self._entity_filter(scope))
-        return protocol.fn_query(
+        filt = gateway.f_and(gateway.f_isnull(rk), after, self._entity_filter(scope))
+        return gateway.fn_query(
             self.spec.object_name,
             fields,
             filter_xml=filt,
@@ -301,73 +300,73 @@ class IntacctObjectStream(IntacctStream):
 
     def _deletes_query(self, since: datetime | None, after: tuple[str, int] | None) -> str:
         conditions: list[str | None] = [
-            protocol.f_eq("OBJECTTYPE", self.spec.audit_object_type),
-            protocol.f_eq("ACCESSMODE", "D"),
+            gateway.f_eq("OBJECTTYPE", self.spec.audit_object_type),
+            gateway.f_eq("ACCESSMODE", "D"),
         ]
         if after is not None:
             stamp, ident = after
             conditions.append(
-                protocol.f_or(
-                    protocol.f_gt("ACCESSTIME", stamp),
-                    protocol.f_and(protocol.f_eq("ACCESSTIME", stamp), protocol.f_gt("ID", ident)),
+                gateway.f_or(
+                    gateway.f_gt("ACCESSTIME", stamp),
+                    gateway.f_and(gateway.f_eq("ACCESSTIME", stamp), gateway.f_gt("ID", ident)),
                 )
             )
         elif since is not None:
             # ACCESSTIME is always GMT, whatever the user's preferences
             # (https://developer.intacct.com/api/company-console/advanced-audit-trails/).
-            conditions.append(protocol.f_ge("ACCESSTIME", to_intacct_timestamp(since, UTC)))
-        return protocol.fn_query(
+            conditions.append(gateway.f_ge("ACCESSTIME", to_intacct_timestamp(since, UTC)))
+        return gateway.fn_query(
             AUDIT_OBJECT,
             list(AUDIT_FIELDS),
-            filter_xml=protocol.f_and(*conditions),
+            filter_xml=gateway.f_and(*conditions),
             order_by=("ACCESSTIME", "ID"),
-            page_size=protocol.MAX_QUERY_PAGE_SIZE,
+            page_size=gateway.MAX_QUERY_PAGE_SIZE,
         )
 
     # -- requests -------------------------------------------------------------------------------
 
-    def _where(self, conn: protocol.IntacctConnection, what: str) -> str:
+    def _where(self, conn: gateway.IntacctConnection, what: str) -> str:
         return f"{what} {self.spec.object_name} (stream '{self.name}', {conn.label})"
 
     def _count_call(self, functions: list[str]) -> None:
         with self._calls_lock:  # the prefetch thread counts too
             self.calls["requests"] += 1
             for fn in functions:
-                self.calls[protocol.function_name(fn)] += 1
+                self.calls[gateway.function_name(fn)] += 1
 
     @staticmethod
     def _check_count(
-        results: list[protocol.FunctionResult], functions: list[str] | tuple[str, ...], where: str
-    ) -> list[protocol.FunctionResult]:
+        results: list[gateway.FunctionResult], functions: list[str] | tuple[str, ...], where: str
+    ) -> list[gateway.FunctionResult]:
         if len(results) != len(functions):
-            raise protocol.RetryableError(
+            raise gateway.RetryableError(
                 f"{where}: {len(results)} results for {len(functions)} functions"
             )
         return results
 
     def _call(
         self,
-        conn: protocol.IntacctConnection,
+        conn: gateway.IntacctConnection,
         functions: list[str],
         what: str,
-        sink: protocol.RowSink | None = None,
-    ) -> list[protocol.FunctionResult]:
+        sink: gateway.RowSink | None = None,
+    ) -> list[gateway.FunctionResult]:
         where = self._where(conn, what)
         results = conn.call(functions, where, sink)
         self._count_call(functions)
         return self._check_count(results, functions, where)
 
     def _check_main(
-        self, result: protocol.FunctionResult, conn: protocol.IntacctConnection
+        self, result: gateway.FunctionResult, conn: gateway.IntacctConnection
     ) -> etree._Element:
         where = f"query {self.spec.object_name} (stream '{self.name}', {conn.label})"
         if not result.ok:
-            error = protocol.classify_errors("result", result.errors, where)
-            if isinstance(error, protocol.PermissionDeniedError):
+            error = gateway.classify_errors("result", result.errors, where)
+            if isinstance(error, gateway.PermissionDeniedError):
                 raise StreamSkipped(error.message)
             raise error
         if result.data is None:
-            raise protocol.RetryableError(f"{where}: result without <data>")
+            raise gateway.RetryableError(f"{where}: result without <data>")
         return result.data
 
     # -- the walk -------------------------------------------------------------------------------
@@ -387,12 +386,12 @@ class IntacctObjectStream(IntacctStream):
         emitted, fields = self._emitted_and_queried()
         converter = RecordConverter({f: self.field_types[f] for f in emitted}, self.runtime.tz)
         natural_key = self.spec.natural_id if self.natural_keys is not None else None
-        self._raw_reader = RawRowReader(
+        self._raw_reader = gateway.RawRowReader(
             self.spec.object_name,
             converter.datatypes,
             self.runtime.tz,
             (RECORDNO, self.replication_field, natural_key),
-            protocol.parse_row,
+            gateway.parse_row,
         )
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"prefetch-{self.name}")
         try:
@@ -497,11 +496,11 @@ class IntacctObjectStream(IntacctStream):
 
     def _fetch_main_answer(
         self,
-        conn: protocol.IntacctConnection,
+        conn: gateway.IntacctConnection,
         fields: list[str],
         scope: EntityScope,
         pos: Position | int,
-    ) -> protocol.FetchedAnswer:
+    ) -> gateway.FetchedAnswer:
         """The prefetch: download the next page's bytes only; the walk parses them, streaming."""
         functions = [self._main_query(fields, scope, pos)]
         answer = conn.fetch(functions, self._where(conn, "query"))
@@ -531,24 +530,24 @@ class IntacctObjectStream(IntacctStream):
 
     def _conversion_error(
         self, converter: RecordConverter, row: etree._Element, exc: ValueError
-    ) -> protocol.IntacctError:
+    ) -> gateway.IntacctError:
         """Name the stream, object, record and problem in one line."""
         try:
             converter.convert(row)  # the dict path words the problem the same way on both paths
         except ConversionError as dict_exc:
             exc = dict_exc
         recordno = shown_key(row.findtext(RECORDNO))
-        return protocol.FatalError(
+        return gateway.FatalError(
             f"stream '{self.name}' ({self.spec.object_name}) record RECORDNO={recordno}: {exc}"
         )
 
     def _walk_main(  # noqa: PLR0917
         self,
-        conn: protocol.IntacctConnection,
+        conn: gateway.IntacctConnection,
         scope: EntityScope,
         converter: RecordConverter,
         prefetcher: _Prefetcher,
-        first: protocol.FunctionResult,
+        first: gateway.FunctionResult,
         page: PageCollector[Any],
         saved: dict[str, Any],
     ) -> Iterator[dict[str, Any]]:
@@ -566,7 +565,7 @@ class IntacctObjectStream(IntacctStream):
                 next_pos = self._position_from(last[0], last[1], rk)
                 if next_pos == previous or (isinstance(next_pos, Position) and not next_pos.stamp):
                     # The server ignored the keyset filter or the ordering; paging on would loop.
-                    raise protocol.FatalError(
+                    raise gateway.FatalError(
                         f"query {self.spec.object_name} (stream '{self.name}'): the gateway did not "
                         "advance past the last page's (WHENMODIFIED, RECORDNO); refusing to loop"
                     )
@@ -600,11 +599,11 @@ class IntacctObjectStream(IntacctStream):
 
     def _walk_created(  # noqa: PLR0917
         self,
-        conn: protocol.IntacctConnection,
+        conn: gateway.IntacctConnection,
         scope: EntityScope,
         fields: list[str],
         converter: RecordConverter,
-        first: protocol.FunctionResult,
+        first: gateway.FunctionResult,
         saved: dict[str, Any],
     ) -> Iterator[dict[str, Any]]:
         created = self.created_field
@@ -656,7 +655,7 @@ class IntacctObjectStream(IntacctStream):
                 converter.convert(row)
             except ConversionError as exc:
                 recordno = shown_key(row.findtext(RECORDNO))
-                raise protocol.FatalError(
+                raise gateway.FatalError(
                     f"stream '{self.name}' ({self.spec.object_name}) record RECORDNO={recordno}: {exc}"
                 ) from exc
 
@@ -675,13 +674,13 @@ class IntacctObjectStream(IntacctStream):
         self, recordno_text: str | None, stamp: str | None, field: str | None
     ) -> Position | int:
         if not recordno_text:
-            raise protocol.FatalError(
+            raise gateway.FatalError(
                 f"stream '{self.name}' ({self.spec.object_name}): a row without RECORDNO; cannot page"
             )
         text = recordno_text.strip()
         if not (text.isascii() and text.isdigit() and len(text) <= 18):
             # The keyset filter compares RECORDNO as a whole number; anything else cannot page.
-            raise protocol.FatalError(
+            raise gateway.FatalError(
                 f"stream '{self.name}' ({self.spec.object_name}): RECORDNO={shown_key(text)} is "
                 "not a whole number; cannot page"
             )
@@ -746,7 +745,7 @@ class IntacctObjectStream(IntacctStream):
                 keys[key] = int(number)
                 self._live_this_run[key] = row.findtext(rk) if rk else None
 
-    def _learn_natural_key_texts(self, rows: list[RowKeys]) -> None:
+    def _learn_natural_key_texts(self, rows: list[gateway.RowKeys]) -> None:
         keys = self.natural_keys
         if keys is None:
             return
@@ -758,8 +757,8 @@ class IntacctObjectStream(IntacctStream):
 
     def _emit_deletes(
         self,
-        conn: protocol.IntacctConnection,
-        first: protocol.FunctionResult,
+        conn: gateway.IntacctConnection,
+        first: gateway.FunctionResult,
         converter: RecordConverter,
     ) -> Iterator[dict[str, Any]]:
         result = first
@@ -768,8 +767,8 @@ class IntacctObjectStream(IntacctStream):
         while True:
             if not result.ok:
                 where = f"query {AUDIT_OBJECT} for deletes of '{self.name}'"
-                error = protocol.classify_errors("result", result.errors, where)
-                if isinstance(error, protocol.PermissionDeniedError):
+                error = gateway.classify_errors("result", result.errors, where)
+                if isinstance(error, gateway.PermissionDeniedError):
                     if self.runtime.audit_readable is not False:
                         LOGGER.warning(
                             "Deletes are not extracted: the user may not read %s. %s",
@@ -841,13 +840,13 @@ class IntacctObjectStream(IntacctStream):
 class _Prefetcher:
     """Requests the next page of a walk while this one is converted, within the concurrency limit.
 
-    Futures hold downloaded bytes only (`protocol.FetchedAnswer`), never a parsed tree.
+    Futures hold downloaded bytes only (`gateway.FetchedAnswer`), never a parsed tree.
     """
 
     def __init__(
         self,
         stream: IntacctObjectStream,
-        conn: protocol.IntacctConnection,
+        conn: gateway.IntacctConnection,
         fields: list[str],
         scope: EntityScope,
         executor: ThreadPoolExecutor,
@@ -859,7 +858,7 @@ class _Prefetcher:
         self.executor = executor
         self.enabled = stream.runtime.max_concurrency > 1
         self.previous: Position | int | None = None
-        self.pending: dict[Position | int, Future[protocol.FetchedAnswer]] = {}
+        self.pending: dict[Position | int, Future[gateway.FetchedAnswer]] = {}
 
     def on_body(self, body: bytes) -> None:
         """A page's bytes arrived: request the page after it before its rows are converted."""
@@ -876,14 +875,14 @@ class _Prefetcher:
         if future is not None:
             self.pending[pos] = future
 
-    def submit(self, pos: Position | int) -> Future[protocol.FetchedAnswer] | None:
+    def submit(self, pos: Position | int) -> Future[gateway.FetchedAnswer] | None:
         if not self.enabled:
             return None
         return self.executor.submit(
             self.stream._fetch_main_answer, self.conn, self.fields, self.scope, pos
         )
 
-    def take(self, pos: Position | int | None) -> Future[protocol.FetchedAnswer] | None:
+    def take(self, pos: Position | int | None) -> Future[gateway.FetchedAnswer] | None:
         """The request for `pos`, if one was sent; any other (a wrong guess) is dropped."""
         future = self.pending.pop(pos, None) if pos is not None else None
         for stale in self.pending.values():

@@ -18,7 +18,7 @@ from singer_sdk.plugin_base import JSONSchemaValidator, PluginBase, _ConfigInput
 from singer_sdk.singerlib import Schema
 from typing_extensions import override
 
-from tap_sage_intacct import protocol
+from tap_sage_intacct import gateway
 from tap_sage_intacct.client import TapRuntime
 from tap_sage_intacct.objects import STANDARD_OBJECTS, ObjectSpec, spec_for_extra
 from tap_sage_intacct.schema import (
@@ -76,7 +76,7 @@ class TapSageIntacct(Tap):
         th.Property(
             "api_url",
             th.StringType,
-            default=protocol.DEFAULT_API_URL,
+            default=gateway.DEFAULT_API_URL,
             description=(
                 "XML gateway URL (https; plain http only to a loopback host). The tap then follows "
                 "the endpoint each session names on this origin or an https Sage Intacct host."
@@ -93,8 +93,8 @@ class TapSageIntacct(Tap):
         ),
         th.Property(
             "page_size",
-            th.IntegerType(minimum=1, maximum=protocol.MAX_QUERY_PAGE_SIZE),
-            default=protocol.MAX_QUERY_PAGE_SIZE,
+            th.IntegerType(minimum=1, maximum=gateway.MAX_QUERY_PAGE_SIZE),
+            default=gateway.MAX_QUERY_PAGE_SIZE,
             description="Rows per `query` page (1..2000).",
         ),
         th.Property(
@@ -235,14 +235,14 @@ class TapSageIntacct(Tap):
         for start in range(0, len(specs), LOOKUPS_PER_REQUEST):
             batch = specs[start : start + LOOKUPS_PER_REQUEST]
             results = conn.call(
-                [protocol.fn_lookup(s.object_name) for s in batch], "lookup (discovery)"
+                [gateway.fn_lookup(s.object_name) for s in batch], "lookup (discovery)"
             )
             for spec, result in zip(batch, results, strict=False):
                 fields: list[FieldDef] = []
                 if result.ok:
                     fields = fields_from_lookup(result.data)
                 else:
-                    error = protocol.classify_errors(
+                    error = gateway.classify_errors(
                         "result", result.errors, f"lookup {spec.object_name}"
                     )
                     LOGGER.warning(
@@ -286,7 +286,7 @@ class TapSageIntacct(Tap):
             finally:
                 tap.runtime.close()
             tap.runtime.log_totals()
-        except protocol.IntacctError as exc:
+        except gateway.IntacctError as exc:
             _fail(exc.message)
         except ConfigValidationError as exc:
             _fail(_config_failure(exc))
@@ -308,7 +308,7 @@ class TapSageIntacct(Tap):
         """As the SDK's (which logs each bad setting on its own line), plus one line per Intacct error."""
         try:
             super().cb_discover(ctx, param, value)
-        except protocol.IntacctError as exc:
+        except gateway.IntacctError as exc:
             _fail(exc.message)
 
     @classmethod
@@ -317,7 +317,7 @@ class TapSageIntacct(Tap):
         """As the SDK's, but a bad setting or an Intacct error is one line, not a traceback."""
         try:
             super().cb_test(ctx, param, value)
-        except protocol.IntacctError as exc:
+        except gateway.IntacctError as exc:
             _fail(exc.message)
         except ConfigValidationError as exc:
             _fail(_config_failure(exc))
@@ -335,13 +335,13 @@ def setting_value_errors(config: Mapping[str, Any]) -> list[str]:
     api_url = config.get("api_url")
     if isinstance(api_url, str) and api_url:
         # The origin as the HTTP client will connect: both passwords travel in the body.
-        origin = protocol.gateway_origin(api_url)
+        origin = gateway.gateway_origin(api_url)
         if origin is None:
             errors.append(
                 "api_url: not a plain http(s) URL of the XML gateway (no user-info, backslash, "
                 "whitespace or control characters)"
             )
-        elif origin.scheme == "http" and not protocol.is_loopback(origin.host):
+        elif origin.scheme == "http" and not gateway.is_loopback(origin.host):
             errors.append(
                 "api_url: plain http is allowed only to a loopback host (127.0.0.0/8, ::1, "
                 "localhost); use https"

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from sandboxes.common.process import SandboxProcess
-from tap_sage_intacct import protocol
+from tap_sage_intacct.gateway import errors
 from tap_sage_intacct.objects import STANDARD_OBJECTS
 from tap_sage_intacct.tap import TapSageIntacct
 
@@ -414,7 +414,7 @@ def test_a_recordno_that_is_no_whole_number_stops_paging_in_one_line(
 ) -> None:
     tap = TapSageIntacct(config=tap_config(sandbox), catalog=select(catalog, ["vendor"]))
     stream = tap.streams["vendor"]
-    with pytest.raises(protocol.FatalError) as refused:
+    with pytest.raises(errors.FatalError) as refused:
         stream._position_from(recordno, "01/02/2025 03:04:05", "WHENMODIFIED")
     assert "stream 'vendor'" in refused.value.message
     assert "not a whole number" in refused.value.message

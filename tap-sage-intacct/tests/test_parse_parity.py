@@ -1,4 +1,4 @@
-"""Differential property test of the two parses of a `query` answer: the byte path (`rawrows`) and
+"""Differential property test of the two parses of a `query` answer: the byte path (`gateway.rawrows`) and
 the hardened lxml streaming parse must give, for ANY answer, the same records (JSON text, keys,
 bookmark) and the same outcome (the same exception class and message: retryable, fatal, or the
 one-line record error), and never any other exception.
@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tap_sage_intacct import protocol
+from tap_sage_intacct.gateway import errors
 
 from .test_raw_rows import FIELDS, TYPES, same
 
@@ -305,7 +305,7 @@ def test_both_parses_give_the_same_records_and_outcome(
     # Only the tap's own errors are outcomes (`same` lets any other exception through), each
     # either retried or fatal, each one line.
     if "refused" in out:
-        assert issubclass(out["refused"][0], (protocol.RetryableError, protocol.FatalError))
+        assert issubclass(out["refused"][0], (errors.RetryableError, errors.FatalError))
         assert "\n" not in out["refused"][1]
     if "error" in out:
         assert "\n" not in out["error"]

@@ -1,4 +1,4 @@
-"""Pure-function tests of the protocol and schema layers on the gateway samples.
+"""Pure-function tests of the gateway and schema layers on the gateway samples.
 
 The samples (tests/fixtures/intacct/*.xml) are answers from the official SDKs' fixtures and docs, plus a
 few written in the same layout (tests/fixtures/SOURCES.md says which); no server is needed to check
@@ -18,7 +18,7 @@ import pytest
 import simplejson
 from lxml import etree
 
-from tap_sage_intacct import protocol
+from tap_sage_intacct.gateway import connection, errors, functions, parsing
 from tap_sage_intacct.objects import STANDARD_OBJECTS
 from tap_sage_intacct.schema import (
     CURRENCY,
@@ -44,7 +44,7 @@ def sample(name: str) -> bytes:
 
 
 def test_session_sample_gives_session_endpoint_and_timeout() -> None:
-    response = protocol.read_response(protocol.parse_xml(sample("01")), "getAPISession")
+    response = parsing.read_response(parsing.parse_xml(sample("01")), "getAPISession")
     (result,) = response.results
     assert result.ok
     assert result.function == "getAPISession"
@@ -54,14 +54,14 @@ def test_session_sample_gives_session_endpoint_and_timeout() -> None:
 
 
 def test_entity_session_sample_reports_its_location() -> None:
-    response = protocol.read_response(protocol.parse_xml(sample("02")), "getAPISession")
+    response = parsing.read_response(parsing.parse_xml(sample("02")), "getAPISession")
     assert response.locationid == "testentity"
     assert response.session_timestamp is not None
     assert response.session_timestamp.utcoffset() == timedelta(hours=-8)
 
 
 def test_readbyquery_apbill_page_converts_every_field_exactly() -> None:
-    response = protocol.read_response(protocol.parse_xml(sample("03")), "readByQuery")
+    response = parsing.read_response(parsing.parse_xml(sample("03")), "readByQuery")
     data = response.results[0].data
     assert data is not None
     assert data.get("numremaining") == "239"
@@ -86,15 +86,15 @@ def test_readbyquery_apbill_page_converts_every_field_exactly() -> None:
 
 
 def test_empty_result_and_single_record_pages() -> None:
-    empty = protocol.read_response(protocol.parse_xml(sample("06")), "readByQuery").results[0]
+    empty = parsing.read_response(parsing.parse_xml(sample("06")), "readByQuery").results[0]
     assert empty.ok
     assert empty.attr_int("totalcount") == 0
     assert empty.data is not None
     assert len(empty.data) == 0
-    one = protocol.read_response(protocol.parse_xml(sample("04")), "readByQuery").results[0]
+    one = parsing.read_response(parsing.parse_xml(sample("04")), "readByQuery").results[0]
     assert one.data is not None
     assert len(one.data) == 1
-    query = protocol.read_response(protocol.parse_xml(sample("07")), "query").results[0]
+    query = parsing.read_response(parsing.parse_xml(sample("07")), "query").results[0]
     assert query.attr_int("numremaining") == 0
     assert query.data is not None
     assert [r.tag for r in query.data] == ["VENDOR", "VENDOR"]
@@ -103,16 +103,16 @@ def test_empty_result_and_single_record_pages() -> None:
 @pytest.mark.parametrize(
     ("name", "expected", "text"),
     [
-        ("10", protocol.AuthenticationError, "Incorrect Intacct XML Partner ID or password."),
-        ("11", protocol.AuthenticationError, "Sign-in information is incorrect"),
-        ("12", protocol.SessionExpiredError, "Invalid session"),
-        ("14", protocol.FatalError, "XML Parse schema error"),
-        ("15", protocol.AuthenticationError, "GW-0011"),
+        ("10", errors.AuthenticationError, "Incorrect Intacct XML Partner ID or password."),
+        ("11", errors.AuthenticationError, "Sign-in information is incorrect"),
+        ("12", errors.SessionExpiredError, "Invalid session"),
+        ("14", errors.FatalError, "XML Parse schema error"),
+        ("15", errors.AuthenticationError, "GW-0011"),
     ],
 )
 def test_control_and_auth_failures_are_classified(name: str, expected: type, text: str) -> None:
-    with pytest.raises(protocol.IntacctError) as info:
-        protocol.read_response(protocol.parse_xml(sample(name)), "query VENDOR")
+    with pytest.raises(errors.IntacctError) as info:
+        parsing.read_response(parsing.parse_xml(sample(name)), "query VENDOR")
     assert type(info.value) is expected
     assert text in info.value.message
     assert info.value.message.startswith("query VENDOR: Intacct said:")
@@ -120,39 +120,39 @@ def test_control_and_auth_failures_are_classified(name: str, expected: type, tex
 
 
 def test_function_failure_is_returned_and_classified_fatal() -> None:
-    response = protocol.read_response(protocol.parse_xml(sample("13")), "read")
+    response = parsing.read_response(parsing.parse_xml(sample("13")), "read")
     (result,) = response.results
     assert not result.ok
-    error = protocol.classify_errors("result", result.errors, "read VENDOR2")
-    assert isinstance(error, protocol.FatalError)
+    error = errors.classify_errors("result", result.errors, "read VENDOR2")
+    assert isinstance(error, errors.FatalError)
     assert "Object definition VENDOR2 not found" in error.message
 
 
 @pytest.mark.parametrize(
     ("errorno", "text", "expected"),
     [
-        ("PL04000005", "no access", protocol.PermissionDeniedError),
+        ("PL04000005", "no access", errors.PermissionDeniedError),
         (
             "",
             "You do not have permission for API operation READ_QUERY on objects of type apbill",
-            protocol.PermissionDeniedError,
+            errors.PermissionDeniedError,
         ),
-        ("GW-0010", "Rate limited", protocol.RetryableError),
-        ("XL03000009", "Please Try Again Later", protocol.RetryableError),
-        ("DL02000001", "There was an error processing the request.", protocol.RetryableError),
-        ("BL01001973", "Invalid fields list FOO", protocol.FatalError),
-        ("DL02000001", "Invalid fields list FOO", protocol.FatalError),
+        ("GW-0010", "Rate limited", errors.RetryableError),
+        ("XL03000009", "Please Try Again Later", errors.RetryableError),
+        ("DL02000001", "There was an error processing the request.", errors.RetryableError),
+        ("BL01001973", "Invalid fields list FOO", errors.FatalError),
+        ("DL02000001", "Invalid fields list FOO", errors.FatalError),
     ],
 )
 def test_result_level_classification(errorno: str, text: str, expected: type) -> None:
-    error = protocol.classify_errors(
-        "result", [protocol.ErrorDetail(errorno=errorno, description2=text)], "query APBILL"
+    error = errors.classify_errors(
+        "result", [errors.ErrorDetail(errorno=errorno, description2=text)], "query APBILL"
     )
     assert type(error) is expected
 
 
 def test_support_id_is_url_decoded() -> None:
-    detail = protocol.ErrorDetail("BL1", "", "Bad thing [Support ID: ab%40cd]", "")
+    detail = errors.ErrorDetail("BL1", "", "Bad thing [Support ID: ab%40cd]", "")
     assert detail.text() == "BL1: Bad thing [Support ID: ab@cd]"
 
 
@@ -178,16 +178,16 @@ def test_lookup_excerpt_gives_fields_types_and_enums() -> None:
     ],
 )
 def test_hostile_or_broken_bodies_are_refused_as_transient(body: bytes) -> None:
-    with pytest.raises(protocol.RetryableError):
-        protocol.parse_xml(body)
+    with pytest.raises(errors.RetryableError):
+        parsing.parse_xml(body)
 
 
 def test_envelope_escapes_values_and_orders_login_fields() -> None:
-    body = protocol.envelope(
+    body = functions.envelope(
         sender_id="s<1>",
         sender_password="p&w",
-        authentication=protocol.login_block("u", "c", "pw", "DE01"),
-        functions=[protocol.fn_get_api_session()],
+        authentication=functions.login_block("u", "c", "pw", "DE01"),
+        functions=[functions.fn_get_api_session()],
     )
     root = etree.fromstring(body)
     assert root.findtext("control/senderid") == "s<1>"
@@ -198,14 +198,14 @@ def test_envelope_escapes_values_and_orders_login_fields() -> None:
 
 
 def test_keyset_filter_shape() -> None:
-    filt = protocol.f_or(
-        protocol.f_gt("WHENMODIFIED", "01/02/2025 10:00:00"),
-        protocol.f_and(
-            protocol.f_eq("WHENMODIFIED", "01/02/2025 10:00:00"), protocol.f_gt("RECORDNO", 42)
+    filt = functions.f_or(
+        functions.f_gt("WHENMODIFIED", "01/02/2025 10:00:00"),
+        functions.f_and(
+            functions.f_eq("WHENMODIFIED", "01/02/2025 10:00:00"), functions.f_gt("RECORDNO", 42)
         ),
     )
     query = etree.fromstring(
-        protocol.fn_query(
+        functions.fn_query(
             "APBILL", ["RECORDNO"], filter_xml=filt, order_by=("WHENMODIFIED", "RECORDNO")
         )
     )
@@ -266,5 +266,5 @@ def test_bad_values_raise_a_conversion_error(datatype: str, text: str) -> None:
 
 
 def test_credentials_repr_hides_passwords() -> None:
-    creds = protocol.Credentials("s", "sender-secret", "u", "user-secret", "c")
+    creds = connection.Credentials("s", "sender-secret", "u", "user-secret", "c")
     assert "secret" not in repr(creds)

@@ -1,4 +1,4 @@
-"""The byte path for rows (`rawrows`): every page must come out exactly as the lxml streaming parse
+"""The byte path for rows (`gateway.rawrows`): every page must come out exactly as the lxml streaming parse
 plus `RecordConverter.to_json` gives it - the same JSON text per record, the same keys, the same
 one-line error for a bad value, the same refusal of a broken or hostile answer - whatever the rows
 hold. Each case runs both paths on the same bytes and compares.
@@ -16,9 +16,9 @@ import pytest
 import simplejson  # type: ignore[import-untyped]
 from lxml import etree
 
-from tap_sage_intacct import protocol
+from tap_sage_intacct.gateway import errors, parsing
+from tap_sage_intacct.gateway.rawrows import RawRowReader
 from tap_sage_intacct.pages import PageCollector, raw_next_keyset
-from tap_sage_intacct.rawrows import RawRowReader
 from tap_sage_intacct.schema import ConversionError, RecordConverter, shown_key
 
 HEAD = (
@@ -73,13 +73,13 @@ def answer(*rows: bytes, remaining: int = 0, tail: bytes = b"") -> bytes:
 
 def describe_error(
     converter: RecordConverter, element: etree._Element, exc: ValueError
-) -> protocol.IntacctError:
+) -> errors.IntacctError:
     """As the stream words a bad value: through the dict path, which must raise ConversionError."""
     try:
         converter.convert(element)
     except ConversionError as dict_exc:
         exc = dict_exc
-    return protocol.FatalError(f"record RECORDNO={shown_key(element.findtext('RECORDNO'))}: {exc}")
+    return errors.FatalError(f"record RECORDNO={shown_key(element.findtext('RECORDNO'))}: {exc}")
 
 
 def collector(
@@ -108,7 +108,7 @@ def both(
 
     def parse_row(row_bytes: bytes) -> etree._Element | None:
         by_lxml.append(row_bytes)
-        return protocol.parse_row(row_bytes)
+        return parsing.parse_row(row_bytes)
 
     reader = RawRowReader(
         "APBILL", converter.datatypes, tz, ("RECORDNO", "WHENMODIFIED", natural), parse_row
@@ -118,9 +118,9 @@ def both(
         page = collector(converter, use, natural)
         outcome: dict[str, Any] = {}
         try:
-            root = protocol.parse_xml_streaming(body, page)
-            results = protocol.read_response(root, "query").results
-        except protocol.IntacctError as exc:
+            root = parsing.parse_xml_streaming(body, page)
+            results = parsing.read_response(root, "query").results
+        except errors.IntacctError as exc:
             outcome["refused"] = (type(exc), exc.message)
         else:
             # The first result's `<data>` keeps no rows on either path; the text around them
@@ -135,7 +135,7 @@ def both(
             outcome["keys"] = page.keys
             try:
                 page.raise_deferred()
-            except protocol.IntacctError as exc:
+            except errors.IntacctError as exc:
                 outcome["error"] = exc.message
         outcomes.append(outcome)
     outcomes[1]["rows_by_lxml"] = len(by_lxml)
@@ -349,12 +349,12 @@ def test_other_results_keep_their_rows_and_data_attributes() -> None:
 def test_a_resent_answer_starts_the_page_over() -> None:
     converter = RecordConverter(TYPES, UTC)
     reader = RawRowReader(
-        "APBILL", converter.datatypes, UTC, ("RECORDNO", "WHENMODIFIED", None), protocol.parse_row
+        "APBILL", converter.datatypes, UTC, ("RECORDNO", "WHENMODIFIED", None), parsing.parse_row
     )
     page = collector(converter, reader)
-    protocol.parse_xml_streaming(answer(row(RECORDNO="1"), row(RECORDNO="2")), page)
+    parsing.parse_xml_streaming(answer(row(RECORDNO="1"), row(RECORDNO="2")), page)
     assert len(page.items) == 2
-    protocol.parse_xml_streaming(answer(), page)
+    parsing.parse_xml_streaming(answer(), page)
     assert page.items == []
     assert page.last is None
 
@@ -435,7 +435,7 @@ def test_long_but_valid_numbers_and_times_still_convert(
 def test_a_garbled_row_after_a_bad_value_is_retried_as_lxml_retries_it(garbled: bytes) -> None:
     body = answer(row(RECORDNO="1"), row(RECORDNO="2", WHENDUE="02/30/2025"), row(), garbled)
     out = same(body)
-    assert out["refused"][0] is protocol.RetryableError
+    assert out["refused"][0] is errors.RetryableError
 
 
 #: (a text's length in `x`, then what follows it; a name's length; whether lxml refuses): libxml2
@@ -459,7 +459,7 @@ def test_the_parsers_size_limits_hold_on_both_paths(size: str) -> None:
     out = same(answer(row(RECORDNO="1"), big, row(RECORDNO="3")))
     assert ("refused" in out) is refused
     if refused:
-        assert out["refused"][0] is protocol.RetryableError
+        assert out["refused"][0] is errors.RetryableError
 
 
 def test_a_field_list_without_numbers_or_booleans_reads() -> None:
@@ -497,8 +497,8 @@ def test_a_hostile_count_in_data_is_a_one_line_error(count: str) -> None:
     body = answer(row()).replace(b'numremaining="0"', f'numremaining="{count}"'.encode())
     # The prefetch guess reads the count from the bytes first: no guess, no traceback.
     assert raw_next_keyset(body, "APBILL", "WHENMODIFIED") is None
-    result = protocol.read_response(protocol.parse_xml(body), "query").results[0]
-    with pytest.raises(protocol.FatalError, match="is not a count") as refused:
+    result = parsing.read_response(parsing.parse_xml(body), "query").results[0]
+    with pytest.raises(errors.FatalError, match="is not a count") as refused:
         result.attr_int("numremaining")
     assert len(refused.value.message) < 200
 
@@ -520,6 +520,6 @@ def test_a_hostile_recordno_makes_no_prefetch_guess() -> None:
 def test_a_malformed_answer_is_refused_in_one_short_line(body: bytes) -> None:
     out = same(body)
     kind, message = out["refused"]
-    assert kind is protocol.RetryableError
+    assert kind is errors.RetryableError
     assert "\n" not in message
     assert len(message) < 300

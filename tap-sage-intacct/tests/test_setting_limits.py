@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from singer_sdk.exceptions import ConfigValidationError
 
-from tap_sage_intacct import protocol
+from tap_sage_intacct.gateway import errors
 from tap_sage_intacct.tap import TapSageIntacct
 
 from .conftest import CREDENTIALS, GATEWAY_PATH, offline_catalog, run_cli
@@ -101,12 +101,13 @@ def test_an_unreadable_input_file_fails_the_cli_with_one_line(
 def test_a_hostile_bookmark_in_the_state_is_named_or_read_from_the_start(
     bookmark: str, expected: str | None
 ) -> None:
-    tap = TapSageIntacct(config=CREDENTIALS, catalog=offline_catalog(), setup_mapper=False)
+    # A copy: the tap writes its defaults into the config it is given.
+    tap = TapSageIntacct(config=dict(CREDENTIALS), catalog=offline_catalog(), setup_mapper=False)
     stream = tap.streams["vendor"]
     if expected is None:
         assert stream._start_stamp(bookmark) == datetime.min.replace(tzinfo=UTC)
         return
-    with pytest.raises(protocol.FatalError) as refused:
+    with pytest.raises(errors.FatalError) as refused:
         stream._start_stamp(bookmark)
     assert expected in refused.value.message
     assert "stream 'vendor'" in refused.value.message

@@ -1,4 +1,4 @@
-"""The streamed page parse (`protocol.parse_xml_streaming`, `pages.PageCollector`) and the raw keyset
+"""The streamed page parse (`parsing.parse_xml_streaming`, `pages.PageCollector`) and the raw keyset
 read that lets the next page be requested before this one is converted.
 
 The streamed parse must give exactly what the whole-tree parse gives (same rows, same classification
@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from tap_sage_intacct import protocol
+from tap_sage_intacct.gateway import errors, parsing
 from tap_sage_intacct.pages import PageCollector, raw_next_keyset
 from tap_sage_intacct.schema import RecordConverter
 
@@ -79,7 +79,7 @@ def _collector(converter: RecordConverter) -> PageCollector[dict[str, Any]]:
     return PageCollector(
         row_tag="APBILL",
         convert=converter.convert,
-        describe_error=lambda row, exc: protocol.FatalError(
+        describe_error=lambda row, exc: errors.FatalError(
             f"record RECORDNO={row.findtext('RECORDNO')}: {exc}"
         ),
         key_fields=("RECORDNO", "WHENMODIFIED", None),
@@ -91,13 +91,13 @@ def test_streamed_rows_equal_whole_tree_rows_and_are_not_kept() -> None:
     rows = [_row(n, f"01/02/2025 10:00:{n % 60:02d}") for n in range(1, 301)]
     body = _answer(_result(rows, remaining=5))
     converter = RecordConverter(TYPES, UTC)
-    whole = protocol.read_response(protocol.parse_xml(body), "query").results[0]
+    whole = parsing.read_response(parsing.parse_xml(body), "query").results[0]
     assert whole.data is not None
     expected = [converter.convert(row) for row in whole.data]
 
     watcher = Watcher()
-    root = protocol.parse_xml_streaming(body, watcher)
-    streamed = protocol.read_response(root, "query").results[0]
+    root = parsing.parse_xml_streaming(body, watcher)
+    streamed = parsing.read_response(root, "query").results[0]
     assert watcher.rows == expected
     assert watcher.begins == 1
     # Rows before the one being read are gone, except the one just before it; none is left after.
@@ -114,7 +114,7 @@ def test_only_the_first_result_is_streamed_the_others_keep_their_rows() -> None:
         _result([_row(2, "01/02/2025 10:00:01"), _row(3, "01/02/2025 10:00:02")], remaining=0),
     )
     watcher = Watcher()
-    results = protocol.read_response(protocol.parse_xml_streaming(body, watcher), "q").results
+    results = parsing.read_response(parsing.parse_xml_streaming(body, watcher), "q").results
     assert [r["RECORDNO"] for r in watcher.rows] == [1]
     second = results[1].data
     assert second is not None
@@ -124,9 +124,9 @@ def test_only_the_first_result_is_streamed_the_others_keep_their_rows() -> None:
 def test_rows_named_otherwise_are_still_delivered_in_order() -> None:
     # Sample 07 is a VENDOR answer: a sink expecting APBILL rows still gets every row, in order.
     watcher = Watcher(row_tag="APBILL")
-    root = protocol.parse_xml_streaming(sample("07"), watcher)
+    root = parsing.parse_xml_streaming(sample("07"), watcher)
     assert [r["RECORDNO"] for r in watcher.rows] == [1010, 1009]
-    data = protocol.read_response(root, "query").results[0].data
+    data = parsing.read_response(root, "query").results[0].data
     assert data is not None
     assert len(data) == 0
 
@@ -135,8 +135,8 @@ def test_a_foreign_element_among_rows_fails_the_answer() -> None:
     body = _answer(
         _result([_row(1, "01/02/2025 10:00:00"), b"<NOTAROW/>", _row(2, "01/02/2025 10:00:01")], 0)
     )
-    with pytest.raises(protocol.FatalError, match="NOTAROW"):
-        protocol.parse_xml_streaming(body, Watcher())
+    with pytest.raises(errors.FatalError, match="NOTAROW"):
+        parsing.parse_xml_streaming(body, Watcher())
 
 
 @pytest.mark.parametrize("name", ["10", "11", "12", "13", "14", "15"])
@@ -145,13 +145,13 @@ def test_failed_answers_classify_exactly_as_the_whole_tree_parse(name: str) -> N
 
     def outcome(root_of: Any) -> tuple[type, str] | list[tuple[str, str]]:
         try:
-            response = protocol.read_response(root_of(body), "query APBILL")
-        except protocol.IntacctError as exc:
+            response = parsing.read_response(root_of(body), "query APBILL")
+        except errors.IntacctError as exc:
             return type(exc), exc.message
         return [(r.status, "; ".join(e.text() for e in r.errors)) for r in response.results]
 
-    assert outcome(protocol.parse_xml) == outcome(
-        lambda b: protocol.parse_xml_streaming(b, Watcher())
+    assert outcome(parsing.parse_xml) == outcome(
+        lambda b: parsing.parse_xml_streaming(b, Watcher())
     )
 
 
@@ -177,8 +177,8 @@ def test_failed_answers_classify_exactly_as_the_whole_tree_parse(name: str) -> N
     ],
 )
 def test_hostile_or_broken_bodies_are_refused_as_transient(body: bytes, reason: str) -> None:
-    with pytest.raises(protocol.RetryableError) as refused:
-        protocol.parse_xml_streaming(body, Watcher())
+    with pytest.raises(errors.RetryableError) as refused:
+        parsing.parse_xml_streaming(body, Watcher())
     assert refused.value.reason == reason
 
 
@@ -188,8 +188,8 @@ def test_collector_defers_a_bad_row_until_the_walk_asks() -> None:
     body = _answer(
         _result([_row(7, "01/02/2025 10:00:00"), _row(8, "01/02/2025 10:00:01", "12abc")], 3)
     )
-    protocol.parse_xml_streaming(body, page)  # the answer itself is fine: no exception here
-    with pytest.raises(protocol.FatalError, match="RECORDNO=8"):
+    parsing.parse_xml_streaming(body, page)  # the answer itself is fine: no exception here
+    with pytest.raises(errors.FatalError, match="RECORDNO=8"):
         page.raise_deferred()
 
 
@@ -197,12 +197,12 @@ def test_collector_keeps_converted_rows_and_the_last_rows_keys() -> None:
     converter = RecordConverter(TYPES, UTC)
     page = _collector(converter)
     body = _answer(_result([_row(7, "01/02/2025 10:00:00"), _row(8, "01/02/2025 10:00:01")], 3))
-    protocol.parse_xml_streaming(body, page)
+    parsing.parse_xml_streaming(body, page)
     page.raise_deferred()
     assert [r["RECORDNO"] for r in page.items] == [7, 8]
     assert page.last == ("8", "01/02/2025 10:00:01", None)
     # A resent answer starts over: nothing of the first attempt is kept.
-    protocol.parse_xml_streaming(_answer(_result([], 0)), page)
+    parsing.parse_xml_streaming(_answer(_result([], 0)), page)
     assert page.items == []
     assert page.last is None
 

@@ -28,8 +28,8 @@ import requests
 from singer_sdk.exceptions import ConfigValidationError
 
 from sandboxes.common.process import SandboxProcess
-from tap_sage_intacct import protocol
 from tap_sage_intacct.client import TapRuntime
+from tap_sage_intacct.gateway import connection, errors, functions, parsing
 from tap_sage_intacct.tap import TapSageIntacct, setting_value_errors
 
 from .conftest import (
@@ -152,8 +152,8 @@ def port_of(sandbox: SandboxProcess) -> int:
     return int(sandbox.url.rsplit(":", 1)[1])
 
 
-def query_vendor(conn: protocol.IntacctConnection) -> list[protocol.FunctionResult]:
-    return conn.call([protocol.fn_query("VENDOR", ["RECORDNO"], page_size=1)], "query VENDOR")
+def query_vendor(conn: connection.IntacctConnection) -> list[parsing.FunctionResult]:
+    return conn.call([functions.fn_query("VENDOR", ["RECORDNO"], page_size=1)], "query VENDOR")
 
 
 def write_json(tmp_path: Path, name: str, payload: object) -> str:
@@ -175,7 +175,7 @@ def test_a_redirect_is_fatal_and_the_other_host_receives_nothing(
     rule = {"kind": "redirect", "count": None, "body_contains": f"<{phase}"}
     sandbox.set_faults([{**rule, "params": {"status": status, "location": location}}])
     runtime = TapRuntime(config(sandbox))
-    with pytest.raises(protocol.FatalError) as refused:
+    with pytest.raises(errors.FatalError) as refused:
         query_vendor(runtime.connection(""))
     message = refused.value.message
     print(f"{status} at {phase}: {message}")
@@ -234,7 +234,7 @@ def test_a_hostile_session_endpoint_fails_the_login(
     rule = {"kind": "session_endpoint", "count": None, "body_contains": "<getAPISession"}
     sandbox.set_faults([{**rule, "params": {"endpoint": endpoint}}])
     runtime = TapRuntime(config(sandbox))
-    with pytest.raises(protocol.FatalError) as refused:
+    with pytest.raises(errors.FatalError) as refused:
         query_vendor(runtime.connection(""))
     message = refused.value.message
     assert intruder.received == [], "the session id reached another host"
@@ -309,7 +309,7 @@ SANDBOX_API_URL = "http://127.0.0.1:8081/ia/xml/xmlgw.phtml"
     ],
 )
 def test_which_endpoints_are_followed(api_url: str, endpoint: str, followed: bool) -> None:
-    assert protocol._allowed_endpoint(api_url, endpoint) is followed
+    assert connection._allowed_endpoint(api_url, endpoint) is followed
 
 
 def test_a_refused_redirect_and_endpoint_fail_the_cli_with_one_line(
@@ -347,10 +347,10 @@ def test_a_refused_redirect_and_endpoint_fail_the_cli_with_one_line(
         assert "Traceback" not in output
         assert SENDER_PASSWORD not in output
         assert USER_PASSWORD not in output
-        errors = [line for line in result.stderr.splitlines() if "ERROR" in line]
-        assert len(errors) == 1, result.stderr[-3000:]
-        assert expected in errors[0]
-        assert "getAPISession" in errors[0]
+        error_lines = [line for line in result.stderr.splitlines() if "ERROR" in line]
+        assert len(error_lines) == 1, result.stderr[-3000:]
+        assert expected in error_lines[0]
+        assert "getAPISession" in error_lines[0]
     assert intruder.received == []
 
 
@@ -442,9 +442,9 @@ def _every_setting() -> list[tuple[str, str]]:
 def test_a_wrongly_typed_setting_is_named_never_quoted(setting: str, value: object) -> None:
     with pytest.raises(ConfigValidationError) as refused:
         TapSageIntacct(config={**CREDENTIALS, setting: value}, setup_mapper=False)
-    errors = refused.value.errors
-    assert any(error.startswith(f"{setting}") for error in errors), errors
-    shown = " ".join(errors)
+    messages = refused.value.errors
+    assert any(message.startswith(f"{setting}") for message in messages), messages
+    shown = " ".join(messages)
     assert MARK not in shown
     assert str(NUMBER_MARK) not in shown
 
@@ -519,22 +519,22 @@ def gzip_bomb() -> bytes:
     """A gzip body of a few hundred KB that inflates to twice the answer limit."""
     packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # 31: gzip framing
     zeros = bytes(MIB)
-    parts = [packer.compress(zeros) for _ in range(2 * protocol.MAX_RESPONSE_BYTES // MIB)]
+    parts = [packer.compress(zeros) for _ in range(2 * parsing.MAX_RESPONSE_BYTES // MIB)]
     return b"".join(parts) + packer.flush()
 
 
-def connection(
+def new_connection(
     api_url: str, *, sleep: Callable[[float], None] = time.sleep, max_tries: int = 2
-) -> protocol.IntacctConnection:
+) -> connection.IntacctConnection:
     """A connection as TapRuntime builds one, with the sandbox's passwords and our own sleep."""
     secrets_ = {"sender_password": SENDER_PASSWORD, "user_password": USER_PASSWORD}
-    return protocol.IntacctConnection(
-        protocol.Credentials(**{**CREDENTIALS, **secrets_}),
+    return connection.IntacctConnection(
+        connection.Credentials(**{**CREDENTIALS, **secrets_}),
         api_url,
         http=requests.Session(),
         concurrency=threading.BoundedSemaphore(2),
-        retry=protocol.RetryPolicy(max_tries=max_tries, initial_wait=0.01),
-        stats=protocol.CallStats(),
+        retry=connection.RetryPolicy(max_tries=max_tries, initial_wait=0.01),
+        stats=connection.CallStats(),
         timeout=60,
         sleep=sleep,
     )
@@ -546,34 +546,34 @@ def test_a_gzip_bomb_is_cut_at_the_limit_after_decompression(gzip_bomb: bytes) -
         _answer(handler, gzip_bomb, {"Content-Type": "text/xml", "Content-Encoding": "gzip"})
 
     with local_server(bomb) as server:
-        conn = connection(f"http://127.0.0.1:{server.port}{GATEWAY_PATH}")
+        conn = new_connection(f"http://127.0.0.1:{server.port}{GATEWAY_PATH}")
         tracemalloc.start()
         try:
-            with pytest.raises(protocol.FatalError) as refused:
+            with pytest.raises(errors.FatalError) as refused:
                 conn.ensure_session()
             peak = tracemalloc.get_traced_memory()[1]
         finally:
             tracemalloc.stop()
     print(
-        f"gzip bomb: {len(gzip_bomb) // 1024} KiB inflating to {2 * protocol.MAX_RESPONSE_BYTES // MIB} MiB;"
+        f"gzip bomb: {len(gzip_bomb) // 1024} KiB inflating to {2 * parsing.MAX_RESPONSE_BYTES // MIB} MiB;"
         f" peak traced memory {peak / MIB:.1f} MiB"
     )
     assert "exceeds the" in refused.value.message
-    assert peak < protocol.MAX_RESPONSE_BYTES + 16 * MIB
+    assert peak < parsing.MAX_RESPONSE_BYTES + 16 * MIB
 
 
 @pytest.mark.timeout(20)
 def test_an_announced_length_over_the_limit_is_refused_before_reading() -> None:
     def announce(handler: _RecordingHandler) -> None:
         handler.send_response(200)
-        handler.send_header("Content-Length", str(protocol.MAX_RESPONSE_BYTES + 1))
+        handler.send_header("Content-Length", str(parsing.MAX_RESPONSE_BYTES + 1))
         handler.end_headers()
         handler.wfile.flush()
         handler.server.release.wait(60)  # never sends the body
 
     with local_server(announce) as server:
-        conn = connection(f"http://127.0.0.1:{server.port}{GATEWAY_PATH}")
-        with pytest.raises(protocol.FatalError) as refused:
+        conn = new_connection(f"http://127.0.0.1:{server.port}{GATEWAY_PATH}")
+        with pytest.raises(errors.FatalError) as refused:
             conn.ensure_session()
     assert "announced more than the" in refused.value.message
 
@@ -593,9 +593,9 @@ def test_an_answer_dripping_in_just_inside_the_timeout_is_cut_at_the_timeout() -
             handler.wfile.flush()
 
     with local_server(drip) as server:
-        conn = connection(f"http://127.0.0.1:{server.port}{GATEWAY_PATH}", max_tries=1)
+        conn = new_connection(f"http://127.0.0.1:{server.port}{GATEWAY_PATH}", max_tries=1)
         conn.timeout = 1.0
-        with pytest.raises(protocol.RetryableError) as cut:
+        with pytest.raises(errors.RetryableError) as cut:
             conn.ensure_session()
     assert "took longer than request_timeout_seconds" in cut.value.message
 
@@ -606,7 +606,7 @@ def test_a_large_answer_is_held_once(sandbox: SandboxProcess) -> None:
     sandbox.set_faults([{**rule, "params": {"variant": "huge_text", "megabytes": 40}}])
     tracemalloc.start()
     try:
-        fetched = conn.fetch([protocol.fn_query("VENDOR", ["RECORDNO"])], "query VENDOR")
+        fetched = conn.fetch([functions.fn_query("VENDOR", ["RECORDNO"])], "query VENDOR")
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -628,11 +628,11 @@ def test_the_limit_leaves_four_to_eight_times_the_widest_real_page(
     fields = [name for name in entry["schema"]["properties"] if not name.startswith("_sdc")]
     conn = TapRuntime(tap_config(wide)).connection("")
     # The top level reads every entity's bills with showprivate, as the tap does.
-    page = protocol.fn_query("APBILL", fields, show_private=True)
+    page = functions.fn_query("APBILL", fields, show_private=True)
     size = len(conn.fetch([page], "query APBILL").content)
     print(f"APBILL page: {len(fields)} fields, {size} bytes ({size / MIB:.1f} MiB)")
     assert len(fields) >= 119
-    assert 4 * size <= protocol.MAX_RESPONSE_BYTES <= 8 * size
+    assert 4 * size <= parsing.MAX_RESPONSE_BYTES <= 8 * size
 
 
 # -- waits --------------------------------------------------------------------------------------
@@ -653,7 +653,7 @@ def test_the_limit_leaves_four_to_eight_times_the_widest_real_page(
 )
 def test_retry_after_is_capped(sandbox: SandboxProcess, retry_after: str, longest: float) -> None:
     waits: list[float] = []
-    conn = connection(sandbox.url + GATEWAY_PATH, sleep=waits.append, max_tries=3)
+    conn = new_connection(sandbox.url + GATEWAY_PATH, sleep=waits.append, max_tries=3)
     rule = {"kind": "http_429", "count": 1, "body_contains": "<query>"}
     sandbox.set_faults([{**rule, "params": {"retry_after": retry_after}}])
     (result,) = query_vendor(conn)
@@ -665,6 +665,6 @@ def test_retry_after_is_capped(sandbox: SandboxProcess, retry_after: str, longes
 
 
 def test_backoff_stays_bounded_for_any_attempt() -> None:
-    policy = protocol.RetryPolicy(max_tries=10_000, initial_wait=1.0)
+    policy = connection.RetryPolicy(max_tries=10_000, initial_wait=1.0)
     assert 0 <= policy.wait(5000) <= policy.max_wait
     assert policy.wait(0, retry_after=float("inf")) == policy.max_retry_after_seconds

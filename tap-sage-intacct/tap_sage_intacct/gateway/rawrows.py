@@ -1,14 +1,14 @@
 """Query rows straight from the answer's bytes to RECORD JSON text, without an XML tree.
 
 The gateway writes a row as `<APBILL><RECORDNO>1</RECORDNO><STATE>Paid</STATE>...</APBILL>`: compact
-(the tap asks for includewhitespace=false, intacct-xml-api.md §1), one element per field, the same
-fields in the same order on every row. Walking such a row through lxml costs a Python proxy per field;
-here a row costs a handful of C calls: a split at each `</` and `removeprefix` of the constant markup
-give its field texts, and the row is proven to be exactly that simple by rebuilding it from those
-texts (`skeleton % texts`) and comparing bytes. The texts then go into a JSON template chosen by the
-row's "which fields are empty" mask: text fields as JSON strings, money and integers as the digits
-Intacct sent when they match the strict JSON number syntax (exact by construction, never through
-float), dates and timestamps through per-stream memos.
+(the tap asks for includewhitespace=false, https://developer.intacct.com/web-services/requests/), one
+element per field, the same fields in the same order on every row. Walking such a row through lxml
+costs a Python proxy per field; here a row costs a handful of C calls: a split at each `</` and
+`removeprefix` of the constant markup give its field texts, and the row is proven to be exactly that
+simple by rebuilding it from those texts (`skeleton % texts`) and comparing bytes. The texts then go
+into a JSON template chosen by the row's "which fields are empty" mask: text fields as JSON strings,
+money and integers as the digits Intacct sent when they match the strict JSON number syntax (exact by
+construction, never through float), dates and timestamps through per-stream memos.
 
 Anything less simple - attributes, self-closing or nested elements, comments, CDATA, character
 references, raw quotes, backslashes or control characters, a value a typed field's strict pattern
@@ -28,7 +28,7 @@ import re
 from collections.abc import Callable, Mapping
 from datetime import timezone
 from operator import itemgetter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from tap_sage_intacct.schema import (
     BOOLEAN,
@@ -46,7 +46,26 @@ from tap_sage_intacct.schema import (
 if TYPE_CHECKING:
     from lxml import etree
 
-    from tap_sage_intacct.pages import PageCollector, RowKeys
+    from tap_sage_intacct.gateway.errors import IntacctError
+
+#: (RECORDNO, replication or created stamp, natural id) texts of one row; None where absent.
+RowKeys = tuple[str | None, str | None, str | None]
+
+
+class RawRowPage(Protocol):
+    """What the reader hands a page's rows to (`pages.PageCollector` of JSON text)."""
+
+    items: list[bytes]
+    keys: list[RowKeys]
+    keep_all_keys: bool
+    error: IntacctError | None
+
+    def row(self, element: etree._Element) -> None:
+        """One row lxml parsed (a row too odd for the byte path)."""
+
+    def last_fast(self, layout: RowLayout, texts: list[bytes], entities: bool) -> None:  # noqa: FBT001
+        """The row just read from bytes is the page's last one so far."""
+
 
 #: Bytes a text may hold and still go into a JSON string as they are (printable ASCII but `"&<\`).
 _PLAIN = bytes(c for c in range(0x20, 0x7F) if c not in b'"&<\\')
@@ -304,7 +323,7 @@ class RawRowReader:
         self.layouts[tags] = layout
         return layout
 
-    def read(self, body: bytes, start: int, end: int, page: PageCollector[bytes]) -> bool:
+    def read(self, body: bytes, start: int, end: int, page: RawRowPage) -> bool:
         """Hand the rows of body[start:end] to `page`; False if the region is not rows only."""
         find, opening, closing = body.find, self.open, self.close
         skip = len(closing)
@@ -359,7 +378,7 @@ class RawRowReader:
         chunk: bytes,
         items: list[bytes],
         all_keys: list[RowKeys] | None,
-        page: PageCollector[bytes],
+        page: RawRowPage,
     ) -> bool:
         found = self._texts(chunk)
         if found is None:
@@ -395,7 +414,7 @@ class RawRowReader:
             all_keys.append(layout.row_keys(keys, entities))
         return True
 
-    def _slow(self, row: bytes, page: PageCollector[bytes]) -> bool:
+    def _slow(self, row: bytes, page: RawRowPage) -> bool:
         element = self.parse_row(row)
         if element is None:
             return False

@@ -1,0 +1,115 @@
+"""The gateway's error classes, and how an `<errormessage>` maps to them.
+
+Intacct reports failures at three levels (control, authentication, function result), each as an
+`<errormessage>` of `<error>` elements (https://developer.intacct.com/web-services/error-handling/).
+`classify_errors` turns one into the exception that says what to do: retry, log in again, skip the
+object, or stop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+
+@dataclass(frozen=True)
+class ErrorDetail:
+    """One `<error>` of an `<errormessage>` block; any part may be empty."""
+
+    errorno: str = ""
+    description: str = ""
+    description2: str = ""
+    correction: str = ""
+
+    def text(self) -> str:
+        # description2 often ends with a URL-encoded " [Support ID: ...]"; other Intacct clients
+        # decode it too.
+        parts = [self.description, unquote(self.description2), self.correction]
+        message = " ".join(p.strip() for p in parts if p and p.strip())
+        return f"{self.errorno}: {message}" if self.errorno else message
+
+
+class IntacctError(Exception):
+    """Base class. `message` is one line that is safe to log (bodies never hold our passwords)."""
+
+    def __init__(self, message: str, errors: Sequence[ErrorDetail] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.errors = tuple(errors)
+
+
+class RetryableError(IntacctError):
+    """Transient: rate limit, 5xx, 524, HTML or truncated body, "Please Try Again Later"."""
+
+    def __init__(
+        self,
+        message: str,
+        errors: Sequence[ErrorDetail] = (),
+        retry_after: float | None = None,
+        reason: str = "",
+    ) -> None:
+        super().__init__(message, errors)
+        self.retry_after = retry_after
+        #: A short label for the retry counters (http_429, http_5xx, html, truncated, ...).
+        self.reason = reason
+
+
+class SessionExpiredError(IntacctError):
+    """The session is gone ("Invalid session"): log in again, then resend."""
+
+
+class PermissionDeniedError(IntacctError):
+    """The user may not read this object: skip it with a warning, never crash the run."""
+
+
+class FatalError(IntacctError):
+    """Bad credentials, invalid field, unknown object: retrying cannot help."""
+
+
+class AuthenticationError(FatalError):
+    """Sender or user credentials were refused."""
+
+
+_RETRYABLE_MARKERS = (
+    "please try again later",
+    "api rate limit exceeded",
+    "temporarily off-line",
+    "temporarily offline",
+    "there was an error processing the request",
+)
+_PERMISSION_MARKERS = (
+    "permission",
+    "not authorized to access",
+    "access denied",
+)
+#: PL04000005 is the permission denial on query.
+_PERMISSION_ERRNOS = frozenset({"PL04000005"})
+_CREDENTIAL_ERRNOS = frozenset({"XL03000006", "GW-0011", "XMLGW_JPP0002"})
+_CREDENTIAL_MARKERS = ("password", "sign-in", "not authorized", "authoriz", "sender")
+# DL02000001 is also the number of many permanent failures ("Invalid fields list"), so only its
+# text "There was an error processing the request" marks it transient
+# (https://developer.intacct.com/web-services/error-handling/).
+_RETRYABLE_ERRNOS = frozenset({"GW-0010"})
+
+
+def classify_errors(level: str, errors: Sequence[ErrorDetail], where: str) -> IntacctError:
+    """Map an `<errormessage>` at control/authentication/result level to the exception to raise.
+
+    `where` names the operation (e.g. "query APBILL") so the one-line error says what failed.
+    """
+    joined = "; ".join(e.text() for e in errors) or "no error details"
+    lowered = joined.lower()
+    message = f"{where}: Intacct said: {joined}"
+    errnos = {e.errorno for e in errors}
+    if errnos & _RETRYABLE_ERRNOS or any(m in lowered for m in _RETRYABLE_MARKERS):
+        reason = "http_429" if "GW-0010" in errnos or "rate limit" in lowered else "try_again"
+        return RetryableError(message, errors, reason=reason)
+    if level == "authentication" and "invalid session" in lowered:
+        return SessionExpiredError(message, errors)
+    if level in ("control", "authentication"):
+        credentials = errnos & _CREDENTIAL_ERRNOS or any(m in lowered for m in _CREDENTIAL_MARKERS)
+        return (AuthenticationError if credentials else FatalError)(message, errors)
+    if errnos & _PERMISSION_ERRNOS or any(m in lowered for m in _PERMISSION_MARKERS):
+        return PermissionDeniedError(message, errors)
+    return FatalError(message, errors)

@@ -1,0 +1,160 @@
+"""Request building: the `<request>` envelope, login and session blocks, the read functions and
+the filter language of `query`. Every value is XML-escaped here; each builder returns a fragment.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from xml.sax.saxutils import escape
+
+#: `query` pages hold 1..2000 rows (https://developer.intacct.com/web-services/queries/).
+MAX_QUERY_PAGE_SIZE = 2000
+
+
+def _x(value: object) -> str:
+    return escape(str(value))
+
+
+def envelope(
+    *,
+    sender_id: str,
+    sender_password: str,
+    authentication: str,
+    functions: Sequence[str],
+) -> bytes:
+    """The `<request>` document, elements in the order the official SDKs write them."""
+    content = "".join(
+        f'<function controlid="{uuid.uuid4().hex}">{fn}</function>' for fn in functions
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><request><control>'
+        f"<senderid>{_x(sender_id)}</senderid><password>{_x(sender_password)}</password>"
+        f"<controlid>{uuid.uuid4().hex}</controlid><uniqueid>false</uniqueid>"
+        "<dtdversion>3.0</dtdversion><includewhitespace>false</includewhitespace></control>"
+        f'<operation transaction="false"><authentication>{authentication}</authentication>'
+        f"<content>{content}</content></operation></request>"
+    ).encode()
+
+
+def login_block(user_id: str, company_id: str, user_password: str, entity_id: str = "") -> str:
+    # <password> must follow <companyid>, or the login fails.
+    location = f"<locationid>{_x(entity_id)}</locationid>" if entity_id else ""
+    return (
+        f"<login><userid>{_x(user_id)}</userid><companyid>{_x(company_id)}</companyid>"
+        f"<password>{_x(user_password)}</password>{location}</login>"
+    )
+
+
+def session_block(session_id: str) -> str:
+    return f"<sessionid>{_x(session_id)}</sessionid>"
+
+
+def fn_get_api_session() -> str:
+    return "<getAPISession/>"
+
+
+def fn_lookup(object_name: str) -> str:
+    return f"<lookup><object>{_x(object_name)}</object></lookup>"
+
+
+def fn_read_entity_details() -> str:
+    return "<readEntityDetails/>"
+
+
+def fn_read_by_name(object_name: str, keys: str, fields: str = "*") -> str:
+    return (
+        f"<readByName><object>{_x(object_name)}</object><keys>{_x(keys)}</keys>"
+        f"<fields>{_x(fields)}</fields><returnFormat>xml</returnFormat></readByName>"
+    )
+
+
+def fn_read_user_formatting(user_recordno: str) -> str:
+    return f"<readUserFormatting><key>{_x(user_recordno)}</key></readUserFormatting>"
+
+
+# Filters for the `query` function (https://developer.intacct.com/web-services/queries/).
+# Each returns an XML fragment.
+
+
+def f_cmp(op: str, field_name: str, value: object) -> str:
+    return f"<{op}><field>{_x(field_name)}</field><value>{_x(value)}</value></{op}>"
+
+
+def f_eq(field_name: str, value: object) -> str:
+    return f_cmp("equalto", field_name, value)
+
+
+def f_gt(field_name: str, value: object) -> str:
+    return f_cmp("greaterthan", field_name, value)
+
+
+def f_ge(field_name: str, value: object) -> str:
+    return f_cmp("greaterthanorequalto", field_name, value)
+
+
+def f_in(field_name: str, values: Iterable[object]) -> str:
+    inner = "".join(f"<value>{_x(v)}</value>" for v in values)
+    return f"<in><field>{_x(field_name)}</field>{inner}</in>"
+
+
+def f_isnull(field_name: str) -> str:
+    return f"<isnull><field>{_x(field_name)}</field></isnull>"
+
+
+def f_isnotnull(field_name: str) -> str:
+    return f"<isnotnull><field>{_x(field_name)}</field></isnotnull>"
+
+
+def _combine(op: str, parts: Sequence[str | None]) -> str | None:
+    kept = [p for p in parts if p]
+    if not kept:
+        return None
+    if len(kept) == 1:
+        return kept[0]
+    return f"<{op}>{''.join(kept)}</{op}>"
+
+
+def f_and(*parts: str | None) -> str | None:
+    return _combine("and", parts)
+
+
+def f_or(*parts: str | None) -> str | None:
+    return _combine("or", parts)
+
+
+def fn_query(
+    object_name: str,
+    fields: Sequence[str],
+    *,
+    filter_xml: str | None = None,
+    order_by: Sequence[str] = (),
+    page_size: int = MAX_QUERY_PAGE_SIZE,
+    show_private: bool = False,
+    offset: int | None = None,
+) -> str:
+    select = "".join(f"<field>{_x(f)}</field>" for f in fields)
+    filt = f"<filter>{filter_xml}</filter>" if filter_xml else ""
+    order = (
+        "<orderby>"
+        + "".join(f"<order><field>{_x(f)}</field><ascending/></order>" for f in order_by)
+        + "</orderby>"
+        if order_by
+        else ""
+    )
+    options = "<options><showprivate>true</showprivate></options>" if show_private else ""
+    off = f"<offset>{int(offset)}</offset>" if offset is not None else ""
+    return (
+        f"<query><object>{_x(object_name)}</object><select>{select}</select>{filt}{order}"
+        f"{options}<pagesize>{int(page_size)}</pagesize>{off}</query>"
+    )
+
+
+def function_name(fragment: str) -> str:
+    """`<query>...` -> `query`: the function an XML fragment calls."""
+    end = len(fragment)
+    for stop in (" ", ">", "/"):
+        pos = fragment.find(stop, 1)
+        if pos != -1:
+            end = min(end, pos)
+    return fragment[1:end]
