@@ -119,10 +119,6 @@ def unpublished_documents_in(text: str) -> list[str]:
     ]
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="tap protocol.py and rawrows.py and target ledger.py still cite research notes",
-)
 def test_no_tracked_text_file_cites_a_document_outside_the_repository() -> None:
     offenders = []
     for path in repository_files():
