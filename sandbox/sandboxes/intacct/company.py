@@ -11,13 +11,14 @@ i % 4), so header <-> line index mapping is O(1) and header totals are the exact
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import NamedTuple
 
 from sandboxes.intacct.catalog import ObjectDef
 from sandboxes.intacct.formats import TimeFormat, convert_cents, day, money, timestamp_key
+from sandboxes.intacct.generators import Generators
+from sandboxes.intacct.model import EPOCH_ORDINAL, Fanout, Line, Row, cycle_entity, paid_report
 from sandboxes.intacct.reference_data import (
     ACCOUNT_TITLES,
     DEPARTMENTS,
@@ -35,10 +36,6 @@ from sandboxes.intacct.reference_data import (
 #: Base data spans these instants (UTC epoch seconds): 2023-01-01 .. 2025-06-30.
 T0 = 1672531200
 T1 = 1751241600
-EPOCH_ORDINAL = 719163  # date(1970, 1, 1).toordinal()
-
-#: Header index -> entity index (0 US01, 1 DE01, 2 UK01), repeating.
-ENTITY_PATTERN = (0, 0, 1, 0, 2, 0, 1, 0, 0, 1)
 
 #: Demo-scale (scale 1) header counts; lines follow their header.
 SCALE1_COUNTS = {
@@ -81,35 +78,6 @@ RECORDNO_BASE = {
     "AUDITHISTORY": 0,
 }
 BILL_LINES = LINE_PATTERNS["APBILLITEM"]
-Row = dict[str, str]
-
-
-class Fanout:
-    """Children per parent follow `pattern[parent % len(pattern)]`; maps both ways in O(1)."""
-
-    def __init__(self, pattern: Sequence[int], parents: int) -> None:
-        self.pattern = tuple(pattern)
-        self.parents = parents
-        self.period = sum(self.pattern)
-        self.prefix = [0]
-        for size in self.pattern:
-            self.prefix.append(self.prefix[-1] + size)
-        full, rest = divmod(parents, len(self.pattern))
-        self.total = full * self.period + self.prefix[rest]
-        # child offset inside one period -> (parent offset, line)
-        self._inside = [(p, k) for p, size in enumerate(self.pattern) for k in range(size)]
-
-    def locate(self, child: int) -> tuple[int, int]:
-        cycle, inside = divmod(child, self.period)
-        parent_offset, line = self._inside[inside]
-        return cycle * len(self.pattern) + parent_offset, line
-
-    def first_child(self, parent: int) -> int:
-        cycle, inside = divmod(parent, len(self.pattern))
-        return cycle * self.period + self.prefix[inside]
-
-    def lines(self, parent: int) -> int:
-        return self.pattern[parent % len(self.pattern)]
 
 
 @dataclass
@@ -170,15 +138,6 @@ RATES = {
 _FOREIGN = {"USD": ("EUR", "GBP"), "EUR": ("USD", "GBP"), "GBP": ("USD", "EUR")}
 _CURRENCY_SALT = {"APBILL": 12, "CCTRANSACTION": 22, "EEXPENSES": 32}
 ONE = Decimal(1)
-
-
-class Line(NamedTuple):
-    trx: int  # cents, transaction currency
-    amount: int  # cents, base currency
-    account: str
-    department: str
-    location: str
-    memo: str
 
 
 class Company:
@@ -376,8 +335,6 @@ class Company:
                 monotonic=True,
                 entity_cycle=tuple(entity(i) for i in range(cycle_len)),
             )
-
-        from sandboxes.intacct.generators import Generators  # noqa: PLC0415 - generators import this module
 
         gen = Generators(self)
         add("APBILL", n_bill, gen.apbill, bill_ts, header_entity, 10)
@@ -758,14 +715,6 @@ class Company:
 
     def employee(self, salt: int, i: int) -> str:
         return EMPLOYEES[self.h(salt, i) % len(EMPLOYEES)]
-
-
-def cycle_entity(i: int) -> int:
-    return ENTITY_PATTERN[i % len(ENTITY_PATTERN)]
-
-
-def paid_report(q: int) -> int:
-    return (q // 2) * 3 + q % 2
 
 
 def _static_source(name: str, rows: list[Row]) -> Source:

@@ -7,16 +7,11 @@ only the fields that really vary, and pages render from the tuples without a dic
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sandboxes.intacct.catalog import COST_CENTER_OWNERS
-from sandboxes.intacct.company import EPOCH_ORDINAL, paid_report
-from sandboxes.intacct.company import cycle_entity as _cycle_entity
 from sandboxes.intacct.formats import day, money
+from sandboxes.intacct.model import EPOCH_ORDINAL, CompanyView, Row, paid_report
+from sandboxes.intacct.model import cycle_entity as _cycle_entity
 from sandboxes.intacct.reference_data import ENTITIES, EXPENSE_LINES, VendorSpec
-
-if TYPE_CHECKING:
-    from sandboxes.intacct.company import Company, Row
 
 _CODE = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
 _STATE_CODES = {"Posted": "A", "Paid": "P", "Draft": "D", "Submitted": "S", "Approved": "A"}
@@ -78,7 +73,7 @@ _ROW_KEYS = (
 
 
 class Generators:
-    def __init__(self, company: Company) -> None:
+    def __init__(self, company: CompanyView) -> None:
         self.c = company
         self._vendor_parts: dict[int, tuple[str, ...]] = {}
         self._vendor_prefix: dict[int, tuple[str, str]] = {}

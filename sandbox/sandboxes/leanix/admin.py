@@ -8,19 +8,25 @@ with its status history; `POST /admin/rate-limit {"per_second": n}` sets the per
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from sandboxes.common.http import Request, Response
+from sandboxes.common.http import Request, Response, SandboxState
 from sandboxes.leanix.exactjson import to_plain
 from sandboxes.leanix.metamodel import FACT_SHEET_TYPES, all_relation_names, relation_type
 from sandboxes.leanix.ratelimit import RateLimiter
 from sandboxes.leanix.workspace import FactSheet, Workspace
 
-if TYPE_CHECKING:
-    from sandboxes.leanix.app import LeanIXApp
+
+class AdminTarget(Protocol):
+    """What the admin routes read and change: the app's workspace, common state and rate limiter."""
+
+    state: SandboxState
+    workspace: Workspace
+    rate_limiter: RateLimiter | None
 
 
-def handle(app: LeanIXApp, request: Request, path: str) -> Response:
+def handle(app: AdminTarget, request: Request, path: str) -> Response:
+    """Answer one sandbox-only admin route of the LeanIX app."""
     if path == "/admin/export" and request.method == "GET":
         return Response.json(export(app.workspace))
     if path == "/admin/reset" and request.method == "POST":

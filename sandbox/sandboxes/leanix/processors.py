@@ -38,10 +38,9 @@ from sandboxes.leanix.updates import (
     CATEGORY_MISSING_VALUE,
     CATEGORY_NOT_FOUND,
     CATEGORY_VALIDATION,
-    CompiledUpdate,
     EvaluatedUpdate,
     ItemError,
-    compile_updates,
+    Processor,
     evaluate_updates,
     template_value,
     text_of,
@@ -115,36 +114,6 @@ def _normalise_time(text: str) -> str:
 
 
 # -- the engine ------------------------------------------------------------------------------------
-
-
-@dataclass
-class Processor:
-    """One configured processor, compiled once per run: the parts read for every item are ready."""
-
-    index: int
-    spec: dict[str, Any]
-    kind: str
-    name: str
-    delete: bool
-    #: The filter without `exactType`, which the run level already dispatched on.
-    filter: dict[str, Any]
-    for_each: bool
-    updates: list[CompiledUpdate]
-
-    @classmethod
-    def compile(cls, index: int, spec: dict[str, Any]) -> Processor:
-        rest = dict(spec.get("filter") or {})
-        rest.pop("exactType", None)
-        return cls(
-            index=index,
-            spec=spec,
-            kind=str(spec.get("processorType")),
-            name=spec.get("processorName", ""),
-            delete=spec.get("mode") == "delete",
-            filter=rest,
-            for_each=bool(spec.get("forEach")),
-            updates=compile_updates(spec),
-        )
 
 
 class Level:

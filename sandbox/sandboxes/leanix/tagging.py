@@ -13,25 +13,41 @@ tag from the fact sheets.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from sandboxes.leanix.deletion import Touched
 from sandboxes.leanix.updates import (
     CATEGORY_NOT_FOUND,
     CATEGORY_VALIDATION,
     ItemError,
+    Processor,
     evaluate_updates,
     template_value,
     text_of,
 )
-from sandboxes.leanix.workspace import FactSheet, Tag, TagGroup, new_id
-
-if TYPE_CHECKING:
-    from sandboxes.leanix.processors import Engine, Processor
+from sandboxes.leanix.workspace import FactSheet, Tag, TagGroup, Workspace, new_id
 
 _GROUP_KEYS = ("shortName", "description", "mode", "restrictToFactSheetTypes")
 
 
-def apply_tag_processor(engine: Engine, processor: Processor, context: dict[str, Any]) -> None:
+class TagEngine(Protocol):
+    """What the tag processor uses of the running engine (`processors.Engine` provides it)."""
+
+    workspace: Workspace
+    pending: list[ItemError]
+    touched: Touched
+
+    def identify(
+        self, identifier: dict[str, Any], fs_type: str | None, context: dict[str, Any], role: str
+    ) -> tuple[FactSheet | None, str | None]: ...
+
+    def by_external_id(
+        self, fs_type: str | None, external_id: str, role: str
+    ) -> FactSheet | None: ...
+
+
+def apply_tag_processor(engine: TagEngine, processor: Processor, context: dict[str, Any]) -> None:
+    """Apply one `inboundTag` processor to one item: groups, tags and their assignments."""
     values = {
         key: found for key, found, _ in evaluate_updates(processor.updates, context, engine.pending)
     }
@@ -64,7 +80,7 @@ def apply_tag_processor(engine: Engine, processor: Processor, context: dict[str,
 
 
 def _group(
-    engine: Engine, values: dict[str, list[Any]], name: str, *, read_only: bool
+    engine: TagEngine, values: dict[str, list[Any]], name: str, *, read_only: bool
 ) -> TagGroup | None:
     if not name:
         return None
@@ -94,7 +110,7 @@ def _group(
 
 
 def _tag(
-    engine: Engine,
+    engine: TagEngine,
     group: TagGroup | None,
     name: str,
     values: dict[str, list[Any]],
@@ -118,7 +134,7 @@ def _tag(
 
 
 def _fact_sheets(
-    engine: Engine, processor: dict[str, Any], context: dict[str, Any]
+    engine: TagEngine, processor: dict[str, Any], context: dict[str, Any]
 ) -> list[FactSheet]:
     fs_type = text_of(template_value(processor.get("type"), context)) or None
     if "identifier" in processor:

@@ -1,4 +1,6 @@
-"""Evaluation of processor `updates` and item-level problems, shared by all inbound processors.
+"""Processors compiled once per run, evaluation of their `updates`, and item-level problems.
+
+Shared by all inbound processors.
 
 An update is `{key{expr}, values[{expr|map|object, regexMatch, regexReplace}], op, optional}`
 (`PatchTemplate` of the Integration API's OpenAPI description,
@@ -176,6 +178,36 @@ def compile_updates(processor: dict[str, Any]) -> list[CompiledUpdate]:
             )
         )
     return compiled
+
+
+@dataclass
+class Processor:
+    """One configured processor, compiled once per run: the parts read for every item are ready."""
+
+    index: int
+    spec: dict[str, Any]
+    kind: str
+    name: str
+    delete: bool
+    #: The filter without `exactType`, which the run level already dispatched on.
+    filter: dict[str, Any]
+    for_each: bool
+    updates: list[CompiledUpdate]
+
+    @classmethod
+    def compile(cls, index: int, spec: dict[str, Any]) -> Processor:
+        rest = dict(spec.get("filter") or {})
+        rest.pop("exactType", None)
+        return cls(
+            index=index,
+            spec=spec,
+            kind=str(spec.get("processorType")),
+            name=spec.get("processorName", ""),
+            delete=spec.get("mode") == "delete",
+            filter=rest,
+            for_each=bool(spec.get("forEach")),
+            updates=compile_updates(spec),
+        )
 
 
 def evaluate_updates(
