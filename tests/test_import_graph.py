@@ -119,7 +119,7 @@ def test_package_has_no_import_cycle(package: str) -> None:
     assert not found, "import cycles:\n" + "\n".join(" -> ".join(cycle) for cycle in found)
 
 
-def test_cycle_finder_sees_a_cycle_written_under_type_checking(tmp_path: Path) -> None:
+def test_cycle_finder_sees_cycles_under_type_checking_and_inside_functions(tmp_path: Path) -> None:
     root = tmp_path / "pkg"
     root.mkdir()
     (root / "__init__.py").write_text("")
@@ -128,4 +128,9 @@ def test_cycle_finder_sees_a_cycle_written_under_type_checking(tmp_path: Path) -
         "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from . import a\n"
     )
     (root / "c.py").write_text("def f():\n    from .a import x\n")
-    assert cycles(import_graph("pkg", root)) == [["pkg.a", "pkg.b", "pkg.a"]]
+    (root / "d.py").write_text("def f():\n    from pkg import e\n")
+    (root / "e.py").write_text("import pkg.d\n")
+    assert sorted(cycles(import_graph("pkg", root))) == [
+        ["pkg.a", "pkg.b", "pkg.a"],
+        ["pkg.d", "pkg.e", "pkg.d"],
+    ]
