@@ -366,10 +366,11 @@ class TargetLeanIX(Target):
 
     @override
     def _write_state_message(self, state: dict[str, t.Any]) -> None:
-        # A private SDK method (see sdk_private.py). A drained sink batch only reaches the ledger (with its dirty marks); LeanIX hears of it
-        # once per drain of all sinks. Every STATE goes out through here (the SDK's drain_all and
-        # our checkpoints), so publishing first keeps STATE from running ahead of LeanIX while a
-        # publication costs what a whole drain changed, not what each sink batch did.
+        # A private SDK method (see sdk_private.py). A drained sink batch only reaches the ledger
+        # (with its dirty marks); LeanIX hears of it once per drain of all sinks. Every STATE goes
+        # out through here (the SDK's drain_all, also at our checkpoints), so publishing first
+        # keeps STATE from running ahead of LeanIX while a publication costs what a whole drain
+        # changed, not what each sink batch did.
         if self._pipeline is not None:
             self._pipeline.publish()
         super()._write_state_message(state)
