@@ -391,7 +391,7 @@ class IntacctStream(Stream):
         """Bookmarks are kept per entity as (WHENMODIFIED, RECORDNO) after each page (streams.py)."""
 
     def write_state_now(self) -> None:
-        """Write the tap's STATE now, as the SDK's own (private) `Stream._write_state_message` does."""
+        """Write the tap's STATE now, as the SDK's private `Stream._write_state_message` does."""
         _ = self.stream_state  # the stream's entry exists in the STATE written
         self.tap.state_writer.write_state(self.tap_state)
         self.state_manager.is_flushed = True

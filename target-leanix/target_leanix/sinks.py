@@ -170,8 +170,9 @@ class IntacctSink(_DatesAsBadRecords):
     def _add_sdc_metadata_to_record(
         self, record: dict[str, Any], message: dict[str, Any], context: dict[str, Any]
     ) -> None:
-        # A private SDK method (see sdk_private.py). The target reads only `_sdc_deleted_at`, which the tap sends in the record itself; the
-        # receive/batch timestamps and sequence the SDK would add per record are never used.
+        # A private SDK method (see sdk_private.py). The target reads only `_sdc_deleted_at`, which
+        # the tap sends in the record itself; the receive/batch timestamps and sequence the SDK
+        # would add per record are never used.
         return
 
     @property
@@ -192,8 +193,9 @@ class IntacctSink(_DatesAsBadRecords):
 
     @override
     def _singer_validate_message(self, record: dict[str, Any]) -> None:
-        # A private SDK method (see sdk_private.py). The SDK raises MissingKeyPropertiesError naming every field but not the stream, and
-        # before on_bad_record can apply: route a keyless record through the policy instead.
+        # A private SDK method (see sdk_private.py). The SDK raises MissingKeyPropertiesError naming
+        # every field but not the stream, and before on_bad_record can apply: route a keyless record
+        # through the policy instead.
         missing = [key for key in self.key_properties if record.get(key) is None]
         if missing and BAD_RECORD_MARK not in record:
             problem = f"key property {', '.join(missing)} is missing"
