@@ -32,6 +32,7 @@ from typing_extensions import override
 from tap_sage_intacct import gateway
 from tap_sage_intacct.objects import ObjectSpec
 from tap_sage_intacct.schema import parse_offset
+from tap_sage_intacct.sdk_private import check_max_record_limit
 
 if TYPE_CHECKING:
     from singer_sdk import Tap
@@ -280,6 +281,8 @@ class IntacctStream(Stream):
     ) -> None:
         self.spec = spec
         self.runtime = runtime
+        # The SDK keeps its tap private (`Stream._tap`): keep our own reference.
+        self.tap = tap
         super().__init__(tap=tap, schema=schema, name=spec.stream_name)
         self.primary_keys = list(spec.key_properties)
         self.replication_key = spec.replication_key
@@ -379,17 +382,19 @@ class IntacctStream(Stream):
             self.fast_records += len(records_json)
             self.state_manager.is_flushed = False
         if limit is not None and self.fast_records >= limit:
-            self._check_max_record_limit(self.fast_records)  # raises the SDK's abort
+            check_max_record_limit(self, self.fast_records)  # raises the SDK's abort
 
     @override
-    def _increment_stream_state(
+    def _increment_stream_state(  # a private SDK method: see sdk_private.py
         self, latest_record: types.Record, *, context: types.Context | None = None
     ) -> None:
         """Bookmarks are kept per entity as (WHENMODIFIED, RECORDNO) after each page (streams.py)."""
 
     def write_state_now(self) -> None:
-        self.state_manager.is_flushed = False
-        self._write_state_message()
+        """Write the tap's STATE now, as the SDK's private `Stream._write_state_message` does."""
+        _ = self.stream_state  # the stream's entry exists in the STATE written
+        self.tap.state_writer.write_state(self.tap_state)
+        self.state_manager.is_flushed = True
 
     @override
     def log_sync_costs(self) -> None:

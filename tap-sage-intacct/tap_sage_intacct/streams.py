@@ -412,7 +412,7 @@ class IntacctObjectStream(IntacctStream):
         ahead = self.runtime.max_concurrency - 1
         order = [
             s
-            for s in self._tap.streams.values()
+            for s in self.tap.streams.values()
             if isinstance(s, IntacctObjectStream) and s.selected
         ]
         if ahead < 1 or self not in order:

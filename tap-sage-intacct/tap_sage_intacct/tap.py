@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import sys
@@ -14,7 +15,7 @@ from singer_sdk import Stream, Tap
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.helpers.capabilities import CapabilitiesEnum, PluginCapabilities, TapCapabilities
-from singer_sdk.plugin_base import JSONSchemaValidator, PluginBase, _ConfigInput
+from singer_sdk.plugin_base import JSONSchemaValidator
 from singer_sdk.singerlib import Schema
 from typing_extensions import override
 
@@ -28,6 +29,7 @@ from tap_sage_intacct.schema import (
     json_schema,
     without_enum,
 )
+from tap_sage_intacct.sdk_private import raw_config
 from tap_sage_intacct.streams import IntacctObjectStream
 
 if TYPE_CHECKING:
@@ -157,15 +159,19 @@ class TapSageIntacct(Tap):
     _runtime: TapRuntime | None = None
 
     @override
-    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
+    def _validate_config(  # a private SDK method: see sdk_private.py
+        self, *, raise_errors: bool = True
+    ) -> list[str]:
         """The SDK's check (which also fills in defaults), with messages that name the setting and
         the rule but never quote a value: a mistyped password must not reach the log."""
         schema = self.config_jsonschema
         self.append_builtin_config(schema)
-        schema_errors = list(JSONSchemaValidator(schema).iter_errors(self._config))
+        schema_errors = list(JSONSchemaValidator(schema).iter_errors(raw_config(self)))
         # A setting of the wrong type gets no second message about its value.
         faulted = {error.absolute_path[0] for error in schema_errors if error.absolute_path}
-        well_typed = {name: value for name, value in self._config.items() if name not in faulted}
+        well_typed = {
+            name: value for name, value in raw_config(self).items() if name not in faulted
+        }
         messages = [schema_error_message(error) for error in schema_errors]
         errors = list(dict.fromkeys([*messages, *setting_value_errors(well_typed)]))
         if errors and raise_errors:
@@ -255,37 +261,35 @@ class TapSageIntacct(Tap):
 
     # -- CLI ------------------------------------------------------------------------------------
 
+    @override  # type: ignore[misc]  # final in the SDK: see sdk_private.py
+    def sync_all(self) -> None:
+        """As the SDK's, plus: log in before any stream starts, and log the run's cost."""
+        # Bad credentials surface here, as one line, not inside the first stream's sync (which
+        # would first write SCHEMA and add the SDK's own "unhandled error" line).
+        self.runtime.first_connection()
+        try:
+            super().sync_all()
+        finally:
+            self.runtime.close()
+        self.runtime.log_totals()
+
     @classmethod
     @override
-    def invoke(  # type: ignore[override]
+    def invoke(
         cls,
         *,
-        about: bool = False,
-        about_format: str | None = None,
-        config: _ConfigInput | None = None,
         state: IO[str] | None = None,
         catalog: IO[str] | None = None,
+        **kwargs: Any,
     ) -> None:
-        """As the SDK's `Tap.invoke`, plus: log in before any stream starts, and turn every Intacct
-        error into one line and exit 1 (the SDK would print a traceback)."""
+        """As the SDK's `Tap.invoke`, but every Intacct error, bad setting or unreadable --state or
+        --catalog file is one line and exit 1 (the SDK would print a traceback)."""
         try:
-            PluginBase.invoke.__func__(cls, about=about, about_format=about_format)  # type: ignore[attr-defined]
-            cls.print_version(print_fn=cls.logger.info)
-            config = config or _ConfigInput()
-            tap = cls(
-                config=config.config,
+            super().invoke(
                 state=_json_file(state, "--state"),
                 catalog=_json_file(catalog, "--catalog"),
-                parse_env_config=config.parse_env,
-                validate_config=True,
+                **kwargs,
             )
-            # Bad credentials surface here, as one line, not inside the first stream's sync.
-            tap.runtime.first_connection()
-            try:
-                tap.sync_all()
-            finally:
-                tap.runtime.close()
-            tap.runtime.log_totals()
         except gateway.IntacctError as exc:
             _fail(exc.message)
         except ConfigValidationError as exc:
@@ -431,17 +435,19 @@ def _where_in_json(exc: BaseException) -> str:
     return f"line {line}, column {column}" if line is not None else type(exc).__name__
 
 
-def _json_file(file: IO[str] | None, option: str) -> Any:  # noqa: ANN401 - any JSON
-    """The JSON object in a --state or --catalog file; anything else ends the run with one line."""
+def _json_file(file: IO[str] | None, option: str) -> IO[str] | None:
+    """The text of a --state or --catalog file, checked to hold one JSON object; anything else
+    ends the run with one line."""
     if file is None:
         return None
     try:
-        value = json.loads(file.read())
+        text = file.read()
+        value = json.loads(text)
     except (ValueError, UnicodeDecodeError) as exc:
         _fail(f"the {option} file is not valid JSON: {_where_in_json(exc)}")
     if not isinstance(value, dict):
         _fail(f"the {option} file must hold one JSON object")
-    return value
+    return io.StringIO(text)
 
 
 def _fail(message: str) -> NoReturn:

@@ -18,18 +18,19 @@ from __future__ import annotations
 
 import datetime as dt
 import typing as t
-from collections import Counter, defaultdict
 from decimal import Decimal
 
 import msgspec
-from singer_sdk.helpers._typing import get_datelike_property_type
 from singer_sdk.io_base import SingerMessageType, SingerReader
 from singer_sdk.mapper import SameRecordTransform
 from singer_sdk.singerlib.json import deserialize_json
 from typing_extensions import override
 
+from target_leanix.sdk_private import get_datelike_property_type
+
 if t.TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections import Counter
+    from collections.abc import Callable, Iterable, Iterator
 
     from singer_sdk import Target
 
@@ -172,20 +173,34 @@ class FastSingerReader(SingerReader):
     def attach(self, target: FastPathHost) -> None:
         self.target = target
 
-    @t.no_type_check
-    def process_lines(self, file_input, callbacks):  # noqa: ANN001, ANN201 - the SDK's signature
+    @override
+    def process_lines(
+        self,
+        file_input: t.IO[str] | None,
+        callbacks: dict[str, Callable[[dict[str, t.Any]], None]],
+    ) -> Counter[str]:
+        """The SDK's `process_lines` over the lines the target's fast path declines."""
         target = self.target
         if target is None or not target.fast_path_allowed():
             return super().process_lines(file_input, callbacks)
-        stats: dict[str, int] = defaultdict(int)
-        record = SingerMessageType.RECORD
+        taken = [0]
+        declined = self._declined_lines(file_input or self.default_input, target, taken)
+        # The SDK reads only an IO, but iterates it line by line: any iterable of lines will do.
+        stats = super().process_lines(t.cast("t.IO[str]", declined), callbacks)
+        if taken[0]:
+            stats[SingerMessageType.RECORD.value] += taken[0]
+        return stats
+
+    @staticmethod
+    def _declined_lines(
+        lines: Iterable[str], target: FastPathHost, taken: list[int]
+    ) -> Iterator[str]:
+        """The lines `target.fast_record` does not take, in order; `taken[0]` counts the others."""
         fast_record = target.fast_record
-        filein = file_input or self.default_input
-        for line in filein:
-            self._current_message = line
+        for line in lines:
             if line.startswith(_RECORD_PREFIX):
                 end = line.find('"', len(_RECORD_PREFIX))
-                stream = line[len(_RECORD_PREFIX) : end]
+                stream: str | None = line[len(_RECORD_PREFIX) : end]
             else:
                 try:
                     envelope = _ENVELOPE.decode(line)
@@ -195,17 +210,9 @@ class FastSingerReader(SingerReader):
                     envelope.stream if envelope is not None and envelope.type == "RECORD" else None
                 )
             if stream is not None and fast_record(stream, line):
-                stats[record] += 1
-                continue
-            line_dict = self.deserialize_json(line)
-            self.assert_line_requires(line_dict, requires={"type"})
-            record_type = line_dict["type"]
-            if callback := callbacks.get(record_type):
-                callback(line_dict)
+                taken[0] += 1
             else:
-                self._process_unknown_message(line_dict)
-            stats[record_type] += 1
-        return Counter(**stats)
+                yield line
 
 
 class FastPathHost(t.Protocol):

@@ -12,7 +12,6 @@ from __future__ import annotations
 import typing as t
 from typing import Any
 
-from singer_sdk.helpers._typing import get_datelike_property_type
 from singer_sdk.helpers.conform import DatetimeErrorTreatmentEnum
 from singer_sdk.sinks import BatchSink
 from singer_sdk.sinks.core import BaseJSONSchemaValidator, JSONSchemaValidator
@@ -20,6 +19,7 @@ from typing_extensions import override
 
 from target_leanix.mapping import USED_FIELDS, BadRecordError, clipped, to_item
 from target_leanix.reader import JSON_TYPES, RecordDecoder
+from target_leanix.sdk_private import get_datelike_property_type
 
 if t.TYPE_CHECKING:
     from singer_sdk import Target
@@ -95,7 +95,7 @@ class _DatesAsBadRecords(BatchSink):
     dates_schema: dict[str, Any]
 
     @override
-    def _parse_timestamps_in_record(
+    def _parse_timestamps_in_record(  # a private SDK method: see sdk_private.py
         self,
         record: dict[str, Any],
         schema: dict[str, Any],
@@ -170,8 +170,9 @@ class IntacctSink(_DatesAsBadRecords):
     def _add_sdc_metadata_to_record(
         self, record: dict[str, Any], message: dict[str, Any], context: dict[str, Any]
     ) -> None:
-        # The target reads only `_sdc_deleted_at`, which the tap sends in the record itself; the
-        # receive/batch timestamps and sequence the SDK would add per record are never used.
+        # A private SDK method (see sdk_private.py). The target reads only `_sdc_deleted_at`, which
+        # the tap sends in the record itself; the receive/batch timestamps and sequence the SDK
+        # would add per record are never used.
         return
 
     @property
@@ -192,8 +193,9 @@ class IntacctSink(_DatesAsBadRecords):
 
     @override
     def _singer_validate_message(self, record: dict[str, Any]) -> None:
-        # The SDK raises MissingKeyPropertiesError naming every field but not the stream, and
-        # before on_bad_record can apply: route a keyless record through the policy instead.
+        # A private SDK method (see sdk_private.py). The SDK raises MissingKeyPropertiesError naming
+        # every field but not the stream, and before on_bad_record can apply: route a keyless record
+        # through the policy instead.
         missing = [key for key in self.key_properties if record.get(key) is None]
         if missing and BAD_RECORD_MARK not in record:
             problem = f"key property {', '.join(missing)} is missing"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import gc
 import os
 import sys
@@ -34,6 +33,12 @@ from target_leanix.recognition import (
     RECOGNITION_CONFIG_SCHEMA,
     RecognitionConfigError,
     RecognitionRules,
+)
+from target_leanix.sdk_private import (
+    batch_context,
+    check_max_record_age,
+    env_var_prefix,
+    raw_config,
 )
 from target_leanix.sinks import IgnoredStreamSink, IntacctSink
 
@@ -70,6 +75,8 @@ class TargetLeanIX(Target):
 
     name = "target-leanix"
     default_sink_class = IntacctSink
+    # Decodes the records of the streams the target uses without the SDK's per-record path.
+    message_reader_class = FastSingerReader
 
     config_jsonschema = th.PropertiesList(
         th.Property(
@@ -207,9 +214,6 @@ class TargetLeanIX(Target):
         setup_mapper: bool = True,
         message_reader: GenericSingerReader[t.Any] | None = None,
     ) -> None:
-        fast_reader = FastSingerReader() if message_reader is None else None
-        if fast_reader is not None:
-            message_reader = fast_reader
         try:
             super().__init__(
                 config=config,
@@ -220,7 +224,7 @@ class TargetLeanIX(Target):
             )
         except ValueError:
             if parse_env_config:
-                _check_integer_environment(self.config_jsonschema, self._env_var_prefix)
+                _check_integer_environment(self.config_jsonschema, env_var_prefix(type(self)))
             raise
         self.settings = Settings.from_config(self.config)
         # Bad recognition rules fail at start, before any record is read.
@@ -236,20 +240,22 @@ class TargetLeanIX(Target):
         )
         # Streams whose records reach their sink unchanged, by sink (see `fast_record`).
         self._fast_sinks: dict[str, IntacctSink | IgnoredStreamSink] = {}
-        if fast_reader is not None:
-            fast_reader.attach(self)
+        if isinstance(self.message_reader, FastSingerReader):
+            self.message_reader.attach(self)
 
     @override
-    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
+    def _validate_config(  # a private SDK method: see sdk_private.py
+        self, *, raise_errors: bool = True
+    ) -> list[str]:
         """The SDK's validation, with messages that name the setting and never quote its value
         (its own say e.g. `123456789 is not of type 'string' in config['api_token']`)."""
         schema = self.config_jsonschema
         self.append_builtin_config(schema)
-        problems = _config_problems(DEFAULT_JSONSCHEMA_VALIDATOR(schema), self._config)
+        problems = _config_problems(DEFAULT_JSONSCHEMA_VALIDATOR(schema), raw_config(self))
         if not problems:
             # The SDK's validator also fills in defaults, but fails (AttributeError) on text where
             # an object with defaults belongs: it sees only a config the plain validator accepted.
-            problems = _config_problems(JSONSchemaValidator(schema), self._config)
+            problems = _config_problems(JSONSchemaValidator(schema), raw_config(self))
         if problems and raise_errors:
             raise ConfigValidationError("Config validation failed", errors=problems, schema=schema)
         if problems:
@@ -277,7 +283,9 @@ class TargetLeanIX(Target):
     def fast_record(self, stream: str, line: str) -> bool:
         """Take a RECORD line of a known stream past the SDK's per-record path (reader.py); False
         when the line must go the SDK's way (bad or unusual records, streams not set up yet)."""
-        sink = self._sinks_active.get(stream)
+        if not self.sink_exists(stream):
+            return False
+        sink = self.get_sink(stream)
         if not isinstance(sink, IntacctSink | IgnoredStreamSink):
             return False
         if self._fast_sinks.get(stream) is not sink:
@@ -292,7 +300,7 @@ class TargetLeanIX(Target):
                 item = to_item(stream, record)
             except BadRecordError:
                 return False  # the SDK's path reports it under on_bad_record
-            context = sink._get_context(record)
+            context = batch_context(sink, record)
             if item is not None:
                 context.setdefault("records", []).append(item)
             self._records_since_checkpoint += 1
@@ -303,7 +311,7 @@ class TargetLeanIX(Target):
                 self._drain_ours()
             else:
                 self.drain_one(sink)
-        self._handle_max_record_age()
+        check_max_record_age(self)
         return True
 
     def _drain_ours(self) -> None:
@@ -335,28 +343,34 @@ class TargetLeanIX(Target):
 
     @override
     def _process_state_message(self, message_dict: dict[str, t.Any]) -> None:
-        # The SDK writes STATE only when every sink drains, normally at the end of the input; a run
-        # that fails later would then keep nothing. So every batch-size worth of records, at the
-        # tap's next STATE, make everything read so far durable in LeanIX and pass that STATE on.
+        # A private SDK method (see sdk_private.py). The SDK writes STATE only when every sink
+        # drains, normally at the end of the input; a run that fails later would then keep nothing.
+        # So every batch-size worth of records, at the tap's next STATE, make everything read so
+        # far durable in LeanIX and pass that STATE on.
         super()._process_state_message(message_dict)
         if self._records_since_checkpoint >= self._checkpoint_rows:
-            self._publish_everything_read()
-            if self._latest_state:
-                self._write_state_message(copy.deepcopy(self._latest_state))
+            self._publish_everything_read(has_state=bool(message_dict["value"]))
 
-    def _publish_everything_read(self) -> None:
+    def _publish_everything_read(self, *, has_state: bool) -> None:
         """Drain every sink into the ledger, then publish once: one LeanIX run per max_items_per_run
-        for all streams together, instead of one per stream."""
+        for all streams together, instead of one per stream; then pass the latest STATE on."""
         self._drain_ours()
-        self.pipeline().publish()
+        pipeline = self.pipeline()
+        if has_state:
+            # Drains what is left and writes the latest STATE through `_write_state_message`,
+            # which publishes first.
+            self.drain_all()
+        else:
+            pipeline.publish()
         self._records_since_checkpoint = 0
 
     @override
     def _write_state_message(self, state: dict[str, t.Any]) -> None:
-        # A drained sink batch only reaches the ledger (with its dirty marks); LeanIX hears of it
-        # once per drain of all sinks. Every STATE goes out through here (the SDK's drain_all and
-        # our checkpoints), so publishing first keeps STATE from running ahead of LeanIX while a
-        # publication costs what a whole drain changed, not what each sink batch did.
+        # A private SDK method (see sdk_private.py). A drained sink batch only reaches the ledger
+        # (with its dirty marks); LeanIX hears of it once per drain of all sinks. Every STATE goes
+        # out through here (the SDK's drain_all, also at our checkpoints), so publishing first
+        # keeps STATE from running ahead of LeanIX while a publication costs what a whole drain
+        # changed, not what each sink batch did.
         if self._pipeline is not None:
             self._pipeline.publish()
         super()._write_state_message(state)
