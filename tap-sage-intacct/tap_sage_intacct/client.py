@@ -12,6 +12,7 @@ class adds what the SDK cannot do cheaply: a per-page record writer that skips p
 
 from __future__ import annotations
 
+import copy
 import logging
 import sys
 import threading
@@ -75,10 +76,22 @@ class StreamMetadataWithObject(StreamMetadata):
     intacct_object: str | None = None
 
 
+def with_setting_defaults(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The config with each setting left out (or null) at its default from the tap's settings schema."""
+    from tap_sage_intacct.tap import TapSageIntacct  # noqa: PLC0415 - tap.py imports this module
+
+    filled = {name: value for name, value in config.items() if value is not None}
+    for name, spec in TapSageIntacct.config_jsonschema["properties"].items():
+        if "default" in spec:
+            filled.setdefault(name, copy.deepcopy(spec["default"]))
+    return filled
+
+
 class TapRuntime:
     """What every stream of one run shares: connections (one login per entity), time zone, scopes."""
 
     def __init__(self, config: Mapping[str, Any]) -> None:
+        config = with_setting_defaults(config)
         self.config = config
         self.credentials = gateway.Credentials(
             sender_id=config["sender_id"],
@@ -87,12 +100,12 @@ class TapRuntime:
             user_password=config["user_password"],
             company_id=config["company_id"],
         )
-        self.api_url: str = config.get("api_url") or gateway.DEFAULT_API_URL
+        self.api_url: str = config["api_url"]
         self.retry = gateway.RetryPolicy(
-            max_tries=int(config.get("max_tries", 8)),
-            initial_wait=float(config.get("retry_wait_seconds", 1.0)),
+            max_tries=int(config["max_tries"]),
+            initial_wait=float(config["retry_wait_seconds"]),
         )
-        self.max_concurrency = max(1, int(config.get("max_concurrent_requests", 2)))
+        self.max_concurrency = max(1, int(config["max_concurrent_requests"]))
         # Intacct limits concurrent requests per company, not per session: one semaphore for all.
         self.concurrency = threading.BoundedSemaphore(self.max_concurrency)
         self.stats = gateway.CallStats()
@@ -167,7 +180,7 @@ class TapRuntime:
                     concurrency=self.concurrency,
                     retry=self.retry,
                     stats=self.stats,
-                    timeout=float(self.config.get("request_timeout_seconds", 300)),
+                    timeout=float(self.config["request_timeout_seconds"]),
                 )
                 self._connections[entity_id] = conn
         conn.ensure_session()
@@ -184,7 +197,7 @@ class TapRuntime:
         return self._scopes
 
     def _resolve_scopes(self) -> list[EntityScope]:
-        configured = self.config.get("entity_ids") or []
+        configured = self.config["entity_ids"]
         if isinstance(configured, str):
             configured = [configured]
         if not configured:

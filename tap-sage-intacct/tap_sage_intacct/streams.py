@@ -146,11 +146,11 @@ class IntacctObjectStream(IntacctStream):
 
     @property
     def lookback(self) -> timedelta:
-        return timedelta(minutes=float(self.config.get("lookback_minutes", 120)))
+        return timedelta(minutes=float(self.config["lookback_minutes"]))
 
     @property
     def page_size(self) -> int:
-        size = int(self.config.get("page_size", gateway.MAX_QUERY_PAGE_SIZE))
+        size = int(self.config["page_size"])
         return max(1, min(size, gateway.MAX_QUERY_PAGE_SIZE))
 
     @property

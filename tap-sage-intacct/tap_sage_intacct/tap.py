@@ -129,20 +129,20 @@ class TapSageIntacct(Tap):
         th.Property(
             "max_tries",
             th.IntegerType(minimum=1),
-            default=8,
+            default=gateway.DEFAULT_MAX_TRIES,
             description="Attempts per request before a transient failure fails the run.",
         ),
         th.Property(
             "retry_wait_seconds",
             th.NumberType(minimum=0),
-            default=1.0,
+            default=gateway.DEFAULT_RETRY_WAIT_SECONDS,
             description="First backoff wait; doubles per retry, capped at 60 s, with full jitter.",
         ),
         th.Property(
             "request_timeout_seconds",
             # Sockets refuse a timeout of ~1e10 s or more (OverflowError); an hour is plenty.
             th.NumberType(exclusive_minimum=0, maximum=MAX_REQUEST_TIMEOUT_SECONDS),
-            default=300,
+            default=gateway.DEFAULT_REQUEST_TIMEOUT_SECONDS,
             description="HTTP timeout per request.",
         ),
     ).to_dict()
@@ -166,7 +166,11 @@ class TapSageIntacct(Tap):
         the rule but never quote a value: a mistyped password must not reach the log."""
         schema = self.config_jsonschema
         self.append_builtin_config(schema)
-        schema_errors = list(JSONSchemaValidator(schema).iter_errors(raw_config(self)))
+        config = raw_config(self)
+        # A null setting is one left out: it takes the schema's default.
+        for name in [name for name, value in config.items() if value is None]:
+            del config[name]
+        schema_errors = list(JSONSchemaValidator(schema).iter_errors(config))
         # A setting of the wrong type gets no second message about its value.
         faulted = {error.absolute_path[0] for error in schema_errors if error.absolute_path}
         well_typed = {
@@ -189,7 +193,7 @@ class TapSageIntacct(Tap):
     def object_specs(self) -> list[ObjectSpec]:
         specs = list(STANDARD_OBJECTS)
         known = {s.object_name for s in specs}
-        for name in self.config.get("extra_objects") or []:
+        for name in self.config["extra_objects"]:
             extra = spec_for_extra(str(name))
             if extra.object_name and extra.object_name not in known:
                 specs.append(extra)

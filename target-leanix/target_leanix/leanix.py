@@ -10,6 +10,7 @@ import base64
 import ipaddress
 import logging
 import math
+import random
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -108,18 +109,33 @@ class LeanIXRunFailedError(LeanIXError):
         self.messages = messages
 
 
+#: Defaults of the settings max_attempts, backoff_seconds and poll_interval_seconds (the target's
+#: settings schema uses these).
+DEFAULT_MAX_ATTEMPTS = 6
+DEFAULT_BACKOFF_SECONDS = 0.5
+DEFAULT_POLL_INTERVAL_SECONDS = 0.2
+
+
 @dataclass
 class RetryPolicy:
-    max_attempts: int = 6
-    backoff_seconds: float = 0.5
-    max_backoff_seconds: float = 30.0
+    """Exponential backoff with full jitter, Retry-After honoured up to a cap, `max_tries` tries.
+
+    The same policy as tap-sage-intacct's `gateway.connection.RetryPolicy`: change both together.
+    The settings max_attempts and backoff_seconds set `max_tries` and `initial_wait`."""
+
+    max_tries: int = DEFAULT_MAX_ATTEMPTS
+    initial_wait: float = DEFAULT_BACKOFF_SECONDS
+    max_wait: float = 30.0
+    #: A Retry-After beyond this is not obeyed in full: a server cannot park the run for hours.
     max_retry_after_seconds: float = 120.0
 
-    def backoff(self, attempt: int) -> float:
-        """Seconds to wait before try `attempt + 1`: doubling from backoff_seconds, capped."""
-        delay = self.backoff_seconds * 2.0 ** min(attempt, 32)
-        # `not delay >= 0` also catches NaN, which min() and max() would pass through.
-        return min(delay, self.max_backoff_seconds) if delay >= 0 else 0.0
+    def wait(self, attempt: int, retry_after: float | None = None) -> float:
+        """Seconds to wait before retry `attempt` (0-based), never more than the two caps allow."""
+        # Full jitter (random in [0, cap]) spreads retries of parallel clients; Retry-After is a
+        # floor, itself capped. The exponent is bounded so a large max_tries cannot overflow.
+        cap = max(0.0, min(self.max_wait, self.initial_wait * (2 ** min(attempt, 32))))
+        delay = random.uniform(0, cap)  # noqa: S311 - jitter, not security
+        return max(delay, min(retry_after or 0.0, self.max_retry_after_seconds))
 
 
 @dataclass(frozen=True)
@@ -155,7 +171,7 @@ class LeanIXClient:
         api_token: str,
         *,
         retry: RetryPolicy | None = None,
-        poll_interval: float = 0.2,
+        poll_interval: float = DEFAULT_POLL_INTERVAL_SECONDS,
         max_poll_interval: float = 5.0,
         run_timeout_seconds: float = 3600.0,
         timeout_seconds: float = 60.0,
@@ -232,7 +248,7 @@ class LeanIXClient:
     ) -> Answer:
         """One logical call: retries 429 (Retry-After), 5xx and broken connections; renews on 401.
 
-        At most `max_attempts` tries, plus one after renewing the token."""
+        At most `max_tries` tries, plus one after renewing the token."""
         renewed_after_401 = False
         attempt = 0
         while True:
@@ -250,7 +266,7 @@ class LeanIXClient:
                     params=params,
                 )
             except TRANSPORT_ERRORS as error:
-                if attempt + 1 >= self.retry.max_attempts:
+                if attempt + 1 >= self.retry.max_tries:
                     raise LeanIXError(
                         f"LeanIX {method} {path} failed after {attempt + 1} attempts: "
                         f"{type(error).__name__}"
@@ -266,7 +282,7 @@ class LeanIXClient:
                 renewed_after_401 = True
                 continue
             if answer.status == 429 or answer.status in RETRIABLE_STATUS:
-                if attempt + 1 >= self.retry.max_attempts:
+                if attempt + 1 >= self.retry.max_tries:
                     return answer
                 self._pause(attempt, f"HTTP {answer.status} on {method} {path}", answer.retry_after)
                 attempt += 1
@@ -309,10 +325,7 @@ class LeanIXClient:
             )
 
     def _pause(self, attempt: int, reason: str, retry_after: str | None) -> None:
-        delay = self.retry.backoff(attempt)
-        asked = _retry_after_seconds(retry_after)
-        if asked is not None:
-            delay = min(asked, self.retry.max_retry_after_seconds)
+        delay = self.retry.wait(attempt, _retry_after_seconds(retry_after))
         self.retries += 1
         LOGGER.warning("%s; retrying in %.1f s", reason, delay)
         self._sleep(delay)
@@ -344,7 +357,7 @@ class LeanIXClient:
                 # A body cut off in transit. Every call we make is safe to repeat: reads, and
                 # upserts keyed by external ID (a second synchronization run of one LDIF changes
                 # nothing).
-                if attempt + 1 >= self.retry.max_attempts:
+                if attempt + 1 >= self.retry.max_tries:
                     raise LeanIXError(
                         f"LeanIX {method} {path} answered {len(answer.body)} bytes that are "
                         f"not valid JSON, {attempt + 1} times"

@@ -7,6 +7,7 @@ before any STATE goes out) returns only once LeanIX confirmed everything they ma
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import json
@@ -77,13 +78,15 @@ class Settings:
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:
+        """The settings of `config`, each one left out taking its default from the settings schema."""
+        config = with_setting_defaults(config)
         company = str(config.get("company_key") or "").strip()
         if not company or any(ch in company for ch in ": /"):
             raise SettingsError(
                 "setting company_key is required and may not contain ':', '/' or spaces "
                 "(it is part of every external ID)"
             )
-        dry_run = bool(config.get("dry_run", False))
+        dry_run = bool(config["dry_run"])
         base_url = str(config.get("base_url") or "").rstrip("/")
         api_token = str(config.get("api_token") or "")
         if not dry_run and not base_url:
@@ -98,7 +101,7 @@ class Settings:
         if not dry_run and not api_token:
             raise SettingsError("setting api_token is required unless dry_run is true")
         ledger_url = _ledger_url(config, dry_run=dry_run)
-        currency = str(config.get("reporting_currency") or "USD").upper()
+        currency = str(config["reporting_currency"]).upper()
         if len(currency) != 3 or not currency.isalpha():
             raise SettingsError("setting reporting_currency must be a three-letter ISO code")
         template = str(config.get("intacct_record_url_template") or DEFAULT_RECORD_URL_TEMPLATE)
@@ -111,50 +114,45 @@ class Settings:
             ) from None
         batch_size = config.get("batch_size_rows")
         if batch_size is not None:
-            _number(config, "batch_size_rows", 1, 1, 10**9, integer=True)
-        policy = str(config.get("on_bad_record") or "fail")
-        unknown = str(config.get("on_unknown_stream") or "skip")
+            _number(config, "batch_size_rows", 1, 10**9, integer=True)
+        policy = str(config["on_bad_record"])
+        unknown = str(config["on_unknown_stream"])
         if policy not in {"fail", "skip"} or unknown not in {"fail", "skip"}:
             raise SettingsError("settings on_bad_record and on_unknown_stream are 'fail' or 'skip'")
         recognition = config.get("recognition")
         return cls(
             company_key=company,
             dry_run=dry_run,
-            dry_run_path=Path(str(config.get("dry_run_path") or "leanix-dry-run.ldif.jsonl")),
+            dry_run_path=Path(str(config["dry_run_path"])),
             base_url=base_url,
             api_token=api_token,
             ledger_url=ledger_url,
-            ledger_table_prefix=str(config.get("ledger_table_prefix") or "lx_"),
-            ledger_rebuild=bool(config.get("ledger_rebuild", False)),
+            ledger_table_prefix=str(config["ledger_table_prefix"]),
+            ledger_rebuild=bool(config["ledger_rebuild"]),
             reporting_currency=currency,
             window=_window(config),
             record_url_template=template,
             recognition=recognition if isinstance(recognition, Mapping) else None,
-            max_items_per_run=int(
-                _number(config, "max_items_per_run", 5000, 1, 100_000, integer=True)
-            ),
+            max_items_per_run=int(_number(config, "max_items_per_run", 1, 100_000, integer=True)),
             on_bad_record=policy,
             on_unknown_stream=unknown,
-            fail_on_run_errors=bool(config.get("fail_on_run_errors", True)),
-            poll_interval=_number(config, "poll_interval_seconds", 0.2, 0.01, 60),
-            max_attempts=int(_number(config, "max_attempts", 6, 1, MAX_ATTEMPTS, integer=True)),
-            backoff_seconds=_number(config, "backoff_seconds", 0.5, 0, 30),
+            fail_on_run_errors=bool(config["fail_on_run_errors"]),
+            poll_interval=_number(config, "poll_interval_seconds", 0.01, 60),
+            max_attempts=int(_number(config, "max_attempts", 1, MAX_ATTEMPTS, integer=True)),
+            backoff_seconds=_number(config, "backoff_seconds", 0, 30),
         )
 
 
 def _number(
     config: Mapping[str, Any],
     name: str,
-    default: float,
     low: float,
     high: float,
     *,
     integer: bool = False,
 ) -> float:
-    """A numeric setting within [low, high] (its default when unset); NaN and infinity are refused."""
-    value = config.get(name)
-    if value is None:
-        return default
+    """A numeric setting within [low, high]; NaN and infinity are refused."""
+    value = config[name]
     kind = "a whole number" if integer else "a number"
     try:
         number = float(value) if not isinstance(value, bool) else math.nan
@@ -163,6 +161,17 @@ def _number(
     if not low <= number <= high or (integer and number != int(number)):
         raise SettingsError(f"setting {name} must be {kind} from {low:g} to {high:g}")
     return number
+
+
+def with_setting_defaults(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The config with each setting left out (or null) at its default from the settings schema."""
+    from target_leanix.target import TargetLeanIX  # noqa: PLC0415 - target.py imports this module
+
+    filled = {name: value for name, value in config.items() if value is not None}
+    for name, spec in TargetLeanIX.config_jsonschema["properties"].items():
+        if "default" in spec:
+            filled.setdefault(name, copy.deepcopy(spec["default"]))
+    return filled
 
 
 def _ledger_url(config: Mapping[str, Any], *, dry_run: bool) -> str:
@@ -197,7 +206,7 @@ def _check_ledger_url(url: str) -> None:
 
 
 def _window(config: Mapping[str, Any]) -> CostWindow:
-    months = int(_number(config, "cost_window_months", 12, 1, 120, integer=True))
+    months = int(_number(config, "cost_window_months", 1, 120, integer=True))
     end_text = config.get("cost_window_end")
     try:
         end = dt.date.fromisoformat(str(end_text)) if end_text else dt.datetime.now(dt.UTC).date()
@@ -241,7 +250,7 @@ class Pipeline:
                 settings.base_url,
                 settings.api_token,
                 retry=RetryPolicy(
-                    max_attempts=settings.max_attempts, backoff_seconds=settings.backoff_seconds
+                    max_tries=settings.max_attempts, initial_wait=settings.backoff_seconds
                 ),
                 poll_interval=settings.poll_interval,
             )

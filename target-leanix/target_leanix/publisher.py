@@ -129,13 +129,17 @@ class Summary:
     items_sent: int = 0
 
 
+#: Default of the setting max_items_per_run (the target's settings schema uses it).
+DEFAULT_MAX_ITEMS_PER_RUN = 5000
+
+
 @dataclass
 class PublishSettings:
     company: str
     window: CostWindow
     reporting_currency: str
     record_url_template: str
-    max_items_per_run: int = 5000
+    max_items_per_run: int = DEFAULT_MAX_ITEMS_PER_RUN
     ledger_rebuild: bool = False
 
 

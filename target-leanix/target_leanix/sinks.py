@@ -120,7 +120,7 @@ class _DatesAsBadRecords(BatchSink):
 
     def reject(self, record: dict[str, Any], error: BadRecordError) -> None:
         """A bad record: raise (`on_bad_record: fail`) or mark it for `process_record` (skip)."""
-        if self.config.get("on_bad_record", "fail") != "skip":
+        if self.config["on_bad_record"] != "skip":
             raise error
         record[BAD_RECORD_MARK] = error
 
@@ -186,7 +186,7 @@ class IntacctSink(_DatesAsBadRecords):
         if not self.validate_schema:
             return None
         JSONSchemaValidator(self.schema)  # only to reject a schema that is not valid JSON Schema
-        skip = self.config.get("on_bad_record", "fail") == "skip"
+        skip = self.config["on_bad_record"] == "skip"
         return _UsedFieldsValidator(
             self.schema, self.stream_name, list(self.key_properties), skip=skip
         )

@@ -16,7 +16,12 @@ from singer_sdk.sinks import Sink
 from singer_sdk.typing import DEFAULT_JSONSCHEMA_VALIDATOR
 from typing_extensions import override
 
-from target_leanix.leanix import LeanIXError
+from target_leanix.leanix import (
+    DEFAULT_BACKOFF_SECONDS,
+    DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_POLL_INTERVAL_SECONDS,
+    LeanIXError,
+)
 from target_leanix.ledger import LedgerError
 from target_leanix.mapping import (
     DRAIN_ORDER,
@@ -27,7 +32,7 @@ from target_leanix.mapping import (
 )
 from target_leanix.pipeline import Pipeline, Settings, SettingsError
 from target_leanix.private_files import PrivateFileError
-from target_leanix.publisher import LedgerMissingError
+from target_leanix.publisher import DEFAULT_MAX_ITEMS_PER_RUN, LedgerMissingError
 from target_leanix.reader import FastSingerReader, identity_maps
 from target_leanix.recognition import (
     RECOGNITION_CONFIG_SCHEMA,
@@ -162,7 +167,7 @@ class TargetLeanIX(Target):
         th.Property(
             "max_items_per_run",
             th.IntegerType,
-            default=5000,
+            default=DEFAULT_MAX_ITEMS_PER_RUN,
             description="Most LDIF content items in one synchronization run.",
         ),
         th.Property(
@@ -188,20 +193,20 @@ class TargetLeanIX(Target):
         th.Property(
             "poll_interval_seconds",
             th.NumberType,
-            default=0.2,
+            default=DEFAULT_POLL_INTERVAL_SECONDS,
             description="First wait between run status polls (grows x1.5 up to 5 s).",
         ),
         th.Property(
             "max_attempts",
             th.IntegerType,
-            default=6,
+            default=DEFAULT_MAX_ATTEMPTS,
             description="Tries per HTTP call on 429, 5xx and broken connections.",
         ),
         th.Property(
             "backoff_seconds",
             th.NumberType,
-            default=0.5,
-            description="First backoff on 5xx (doubles per try); a 429 waits its Retry-After.",
+            default=DEFAULT_BACKOFF_SECONDS,
+            description="First backoff wait; doubles per retry, capped at 30 s, with full jitter; Retry-After is honoured up to 120 s.",
         ),
     ).to_dict()
 

@@ -476,7 +476,7 @@ def test_an_answer_too_long_or_too_slow_is_refused(declared_length, timeout_seco
     respond = stalling_leanix(release, declared_length, drip_every=0.2)
     with local_server("127.0.0.1", respond) as (url, _seen):
         client = LeanIXClient(
-            url, "t", retry=RetryPolicy(max_attempts=1), timeout_seconds=timeout_seconds
+            url, "t", retry=RetryPolicy(max_tries=1), timeout_seconds=timeout_seconds
         )
         try:
             with pytest.raises(LeanIXError, match=refusal):
@@ -508,7 +508,7 @@ def test_any_retry_after_gives_a_finite_bounded_pause(faults, retry_after):
     client = LeanIXClient(
         faults.url,
         "sandbox-token",
-        retry=RetryPolicy(max_attempts=3, backoff_seconds=0.01),
+        retry=RetryPolicy(max_tries=3, initial_wait=0.01),
         sleep=slept.append,
     )
     assert client.configurations(binding("RETRYAFTER")) == []
@@ -525,7 +525,7 @@ def test_a_call_gives_up_after_max_attempts(faults):
     client = LeanIXClient(
         faults.url,
         "sandbox-token",
-        retry=RetryPolicy(max_attempts=4, backoff_seconds=0.01),
+        retry=RetryPolicy(max_tries=4, initial_wait=0.01),
         sleep=slept.append,
     )
     with pytest.raises(LeanIXError, match="HTTP 429"):
@@ -557,7 +557,7 @@ def test_a_strange_token_answer_is_used_or_refused_in_one_line(token_answer, wor
             json_answer([])(handler)
 
     with local_server("127.0.0.1", respond) as (url, _seen):
-        client = LeanIXClient(url, "t", retry=RetryPolicy(max_attempts=1))
+        client = LeanIXClient(url, "t", retry=RetryPolicy(max_tries=1))
         if works:
             assert client.configurations(binding("TOKEN")) == []
         else:

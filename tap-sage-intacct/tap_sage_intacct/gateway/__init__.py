@@ -14,6 +14,9 @@ The rest of the tap uses the names below as `gateway.<name>`; tests import the m
 
 from tap_sage_intacct.gateway.connection import (
     DEFAULT_API_URL,
+    DEFAULT_MAX_TRIES,
+    DEFAULT_REQUEST_TIMEOUT_SECONDS,
+    DEFAULT_RETRY_WAIT_SECONDS,
     CallStats,
     Credentials,
     FetchedAnswer,
@@ -55,6 +58,9 @@ from tap_sage_intacct.gateway.rawrows import RawRowReader, RowKeys, RowLayout
 
 __all__ = [
     "DEFAULT_API_URL",
+    "DEFAULT_MAX_TRIES",
+    "DEFAULT_REQUEST_TIMEOUT_SECONDS",
+    "DEFAULT_RETRY_WAIT_SECONDS",
     "MAX_QUERY_PAGE_SIZE",
     "CallStats",
     "Credentials",

@@ -75,13 +75,24 @@ class Credentials:
         return f"Credentials(sender_id={self.sender_id!r}, user_id={self.user_id!r}, company_id={self.company_id!r})"
 
 
+#: Defaults of the settings max_tries, retry_wait_seconds and request_timeout_seconds (the tap's
+#: settings schema uses these).
+DEFAULT_MAX_TRIES = 8
+DEFAULT_RETRY_WAIT_SECONDS = 1.0
+DEFAULT_REQUEST_TIMEOUT_SECONDS = 300
+
+
 @dataclass
 class RetryPolicy:
-    max_tries: int = 8
-    initial_wait: float = 1.0
+    """Exponential backoff with full jitter, Retry-After honoured up to a cap, `max_tries` tries.
+
+    The same policy as target-leanix's `leanix.RetryPolicy`: change both together.
+    The settings max_tries and retry_wait_seconds set `max_tries` and `initial_wait`."""
+
+    max_tries: int = DEFAULT_MAX_TRIES
+    initial_wait: float = DEFAULT_RETRY_WAIT_SECONDS
     max_wait: float = 60.0
-    #: A Retry-After beyond this is not obeyed in full (as target-leanix): a gateway cannot park
-    #: the run for hours.
+    #: A Retry-After beyond this is not obeyed in full: a server cannot park the run for hours.
     max_retry_after_seconds: float = 120.0
 
     def wait(self, attempt: int, retry_after: float | None = None) -> float:
@@ -248,7 +259,7 @@ class IntacctConnection:
         concurrency: threading.BoundedSemaphore,
         retry: RetryPolicy,
         stats: CallStats,
-        timeout: float = 300.0,
+        timeout: float = DEFAULT_REQUEST_TIMEOUT_SECONDS,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.credentials = credentials
