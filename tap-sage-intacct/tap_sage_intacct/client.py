@@ -12,7 +12,6 @@ class adds what the SDK cannot do cheaply: a per-page record writer that skips p
 
 from __future__ import annotations
 
-import copy
 import logging
 import sys
 import threading
@@ -34,6 +33,7 @@ from tap_sage_intacct import gateway
 from tap_sage_intacct.objects import ObjectSpec
 from tap_sage_intacct.schema import parse_offset
 from tap_sage_intacct.sdk_private import check_max_record_limit
+from tap_sage_intacct.settings import with_setting_defaults
 
 if TYPE_CHECKING:
     from singer_sdk import Tap
@@ -74,17 +74,6 @@ class StreamMetadataWithObject(StreamMetadata):
     """Stream metadata that also names the Intacct object (`intacct-object` in the catalog)."""
 
     intacct_object: str | None = None
-
-
-def with_setting_defaults(config: Mapping[str, Any]) -> dict[str, Any]:
-    """The config with each setting left out (or null) at its default from the tap's settings schema."""
-    from tap_sage_intacct.tap import TapSageIntacct  # noqa: PLC0415 - tap.py imports this module
-
-    filled = {name: value for name, value in config.items() if value is not None}
-    for name, spec in TapSageIntacct.config_jsonschema["properties"].items():
-        if "default" in spec:
-            filled.setdefault(name, copy.deepcopy(spec["default"]))
-    return filled
 
 
 class TapRuntime:

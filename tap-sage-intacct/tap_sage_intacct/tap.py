@@ -12,7 +12,6 @@ from decimal import Decimal
 from typing import IO, TYPE_CHECKING, Any, ClassVar, NoReturn
 
 from singer_sdk import Stream, Tap
-from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.helpers.capabilities import CapabilitiesEnum, PluginCapabilities, TapCapabilities
 from singer_sdk.plugin_base import JSONSchemaValidator
@@ -30,6 +29,7 @@ from tap_sage_intacct.schema import (
     without_enum,
 )
 from tap_sage_intacct.sdk_private import raw_config
+from tap_sage_intacct.settings import SETTINGS_SCHEMA
 from tap_sage_intacct.streams import IntacctObjectStream
 
 if TYPE_CHECKING:
@@ -39,9 +39,6 @@ LOGGER = logging.getLogger("tap_sage_intacct")
 
 #: How many `lookup` functions travel in one request during discovery.
 LOOKUPS_PER_REQUEST = 50
-#: Upper bounds of two settings, so that no well-typed value can crash a run.
-MAX_LOOKBACK_MINUTES = 366 * 24 * 60
-MAX_REQUEST_TIMEOUT_SECONDS = 3600
 
 
 class TapSageIntacct(Tap):
@@ -50,102 +47,7 @@ class TapSageIntacct(Tap):
     name = "tap-sage-intacct"
     dynamic_catalog = True
 
-    config_jsonschema = th.PropertiesList(
-        th.Property(
-            "sender_id", th.StringType, required=True, description="Web Services sender ID."
-        ),
-        th.Property(
-            "sender_password",
-            th.StringType,
-            required=True,
-            secret=True,
-            description="Web Services sender password.",
-        ),
-        th.Property("user_id", th.StringType, required=True, description="Web Services user ID."),
-        th.Property(
-            "user_password",
-            th.StringType,
-            required=True,
-            secret=True,
-            description="Web Services user password.",
-        ),
-        th.Property("company_id", th.StringType, required=True, description="Intacct company ID."),
-        th.Property(
-            "start_date",
-            th.DateTimeType,
-            description="Read records modified at or after this instant on the first run (default: all).",
-        ),
-        th.Property(
-            "api_url",
-            th.StringType,
-            default=gateway.DEFAULT_API_URL,
-            description=(
-                "XML gateway URL (https; plain http only to a loopback host). The tap then follows "
-                "the endpoint each session names on this origin or an https Sage Intacct host."
-            ),
-        ),
-        th.Property(
-            "entity_ids",
-            th.ArrayType(th.StringType),
-            default=[],
-            description=(
-                "Entities to read. Empty: the top level (with showprivate, every record once). "
-                'A list logs in to each entity. ["*"]: every entity the user can reach.'
-            ),
-        ),
-        th.Property(
-            "page_size",
-            th.IntegerType(minimum=1, maximum=gateway.MAX_QUERY_PAGE_SIZE),
-            default=gateway.MAX_QUERY_PAGE_SIZE,
-            description="Rows per `query` page (1..2000).",
-        ),
-        th.Property(
-            "lookback_minutes",
-            # At most a year: far more would reach before year 1 and fail the run (OverflowError).
-            th.NumberType(minimum=0, maximum=MAX_LOOKBACK_MINUTES),
-            default=120,
-            description="Re-read this many minutes before the bookmark, for rows that become visible late.",
-        ),
-        th.Property(
-            "timezone_offset",
-            th.StringType(pattern=r"^([+-]\d{1,2}:?\d{2}|Z|UTC|GMT)$"),
-            description=(
-                "The Web Services user's GMT offset, e.g. -08:00. Default: read from the API "
-                "(readUserFormatting, else the session timestamp)."
-            ),
-        ),
-        th.Property(
-            "extra_objects",
-            th.ArrayType(th.StringType),
-            default=[],
-            description="More standard or custom objects to extract; each stream is named by the object in lower case.",
-        ),
-        th.Property(
-            "max_concurrent_requests",
-            th.IntegerType(minimum=1),
-            default=2,
-            description="Requests in flight at once for the company (Intacct allows 2 by default).",
-        ),
-        th.Property(
-            "max_tries",
-            th.IntegerType(minimum=1),
-            default=gateway.DEFAULT_MAX_TRIES,
-            description="Attempts per request before a transient failure fails the run.",
-        ),
-        th.Property(
-            "retry_wait_seconds",
-            th.NumberType(minimum=0),
-            default=gateway.DEFAULT_RETRY_WAIT_SECONDS,
-            description="First backoff wait; doubles per retry, capped at 60 s, with full jitter.",
-        ),
-        th.Property(
-            "request_timeout_seconds",
-            # Sockets refuse a timeout of ~1e10 s or more (OverflowError); an hour is plenty.
-            th.NumberType(exclusive_minimum=0, maximum=MAX_REQUEST_TIMEOUT_SECONDS),
-            default=gateway.DEFAULT_REQUEST_TIMEOUT_SECONDS,
-            description="HTTP timeout per request.",
-        ),
-    ).to_dict()
+    config_jsonschema = SETTINGS_SCHEMA
 
     capabilities: ClassVar[list[CapabilitiesEnum]] = [
         TapCapabilities.CATALOG,

@@ -7,7 +7,6 @@ before any STATE goes out) returns only once LeanIX confirmed everything they ma
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import hashlib
 import json
@@ -42,6 +41,7 @@ from target_leanix.publisher import DryRunWriter, LeanIXWriter, Publisher, Publi
 from target_leanix.recognition import Match, RecognitionReport, RecognitionRules, Recognizer
 from target_leanix.recognition.matcher import user_service_key
 from target_leanix.recognition.normalize import clip
+from target_leanix.settings import with_setting_defaults
 
 DEFAULT_LEDGER_PATH = "target-leanix-ledger.sqlite"
 MATCH_CACHE_LIMIT = 4_000  # recognition verdicts kept per run
@@ -161,17 +161,6 @@ def _number(
     if not low <= number <= high or (integer and number != int(number)):
         raise SettingsError(f"setting {name} must be {kind} from {low:g} to {high:g}")
     return number
-
-
-def with_setting_defaults(config: Mapping[str, Any]) -> dict[str, Any]:
-    """The config with each setting left out (or null) at its default from the settings schema."""
-    from target_leanix.target import TargetLeanIX  # noqa: PLC0415 - target.py imports this module
-
-    filled = {name: value for name, value in config.items() if value is not None}
-    for name, spec in TargetLeanIX.config_jsonschema["properties"].items():
-        if "default" in spec:
-            filled.setdefault(name, copy.deepcopy(spec["default"]))
-    return filled
 
 
 def _ledger_url(config: Mapping[str, Any], *, dry_run: bool) -> str:

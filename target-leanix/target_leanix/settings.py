@@ -1,0 +1,153 @@
+"""The target's settings: their schema, the one home of every default, and filling those defaults in."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+from singer_sdk import typing as th
+
+from target_leanix.leanix import (
+    DEFAULT_BACKOFF_SECONDS,
+    DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_POLL_INTERVAL_SECONDS,
+)
+from target_leanix.publisher import DEFAULT_MAX_ITEMS_PER_RUN
+from target_leanix.recognition import RECOGNITION_CONFIG_SCHEMA
+
+SETTINGS_SCHEMA: dict[str, Any] = th.PropertiesList(
+    th.Property(
+        "company_key",
+        th.StringType,
+        required=True,
+        description="Short key of the Intacct company; the root of every LeanIX external ID.",
+    ),
+    th.Property(
+        "base_url",
+        th.StringType,
+        description="The LeanIX workspace base URL, e.g. https://eu.leanix.net.",
+    ),
+    th.Property("api_token", th.StringType, secret=True, description="LeanIX API token."),
+    th.Property(
+        "dry_run",
+        th.BooleanType,
+        default=False,
+        description="Write the LDIF documents to dry_run_path instead of calling LeanIX.",
+    ),
+    th.Property(
+        "dry_run_path",
+        th.StringType,
+        default="leanix-dry-run.ldif.jsonl",
+        description="File that receives one LDIF per line in dry-run mode (appended).",
+    ),
+    th.Property(
+        "reporting_currency",
+        th.StringType,
+        default="USD",
+        description="Currency of costTotalAnnual; lines are converted with their own rate.",
+    ),
+    th.Property(
+        "cost_window_months",
+        th.IntegerType,
+        default=12,
+        description="Trailing window (calendar months) summed into costTotalAnnual.",
+    ),
+    th.Property(
+        "cost_window_end",
+        th.DateType,
+        description="Last day of the cost window (default: today, UTC).",
+    ),
+    th.Property(
+        "intacct_record_url_template",
+        th.StringType,
+        description=(
+            "Link back to an Intacct record; placeholders {recordno}, {object}, "
+            "{object_lower}, {company}."
+        ),
+    ),
+    th.Property(
+        "recognition",
+        th.CustomType(RECOGNITION_CONFIG_SCHEMA),
+        description="Service recognition rules (see the recognition package).",
+    ),
+    th.Property(
+        "ledger_path",
+        th.StringType,
+        description="SQLite file of the ledger (default ./target-leanix-ledger.sqlite).",
+    ),
+    th.Property(
+        "ledger_url",
+        th.StringType,
+        secret=True,
+        description="SQLAlchemy URL of the ledger database, e.g. postgresql+psycopg2://...",
+    ),
+    th.Property(
+        "ledger_table_prefix",
+        th.StringType,
+        default="lx_",
+        description="Prefix of the ledger tables.",
+    ),
+    th.Property(
+        "ledger_rebuild",
+        th.BooleanType,
+        default=False,
+        description=(
+            "Allow an empty ledger to write over a workspace that already holds this "
+            "company's fact sheets (only with a full, stateless tap run)."
+        ),
+    ),
+    th.Property(
+        "max_items_per_run",
+        th.IntegerType,
+        default=DEFAULT_MAX_ITEMS_PER_RUN,
+        description="Most LDIF content items in one synchronization run.",
+    ),
+    th.Property(
+        "on_bad_record",
+        th.StringType,
+        default="fail",
+        allowed_values=["fail", "skip"],
+        description="fail: stop naming stream and key; skip: leave the record out and report it.",
+    ),
+    th.Property(
+        "on_unknown_stream",
+        th.StringType,
+        default="skip",
+        allowed_values=["fail", "skip"],
+        description="What to do with a stream the target does not know.",
+    ),
+    th.Property(
+        "fail_on_run_errors",
+        th.BooleanType,
+        default=True,
+        description="Fail when a finished LeanIX run reports ERROR warnings.",
+    ),
+    th.Property(
+        "poll_interval_seconds",
+        th.NumberType,
+        default=DEFAULT_POLL_INTERVAL_SECONDS,
+        description="First wait between run status polls (grows x1.5 up to 5 s).",
+    ),
+    th.Property(
+        "max_attempts",
+        th.IntegerType,
+        default=DEFAULT_MAX_ATTEMPTS,
+        description="Tries per HTTP call on 429, 5xx and broken connections.",
+    ),
+    th.Property(
+        "backoff_seconds",
+        th.NumberType,
+        default=DEFAULT_BACKOFF_SECONDS,
+        description="First backoff wait; doubles per retry, capped at 30 s, with full jitter; Retry-After is honoured up to 120 s.",
+    ),
+).to_dict()
+
+
+def with_setting_defaults(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The config with each setting left out (or null) at its default from the settings schema."""
+    filled = {name: value for name, value in config.items() if value is not None}
+    for name, spec in SETTINGS_SCHEMA["properties"].items():
+        if "default" in spec:
+            filled.setdefault(name, copy.deepcopy(spec["default"]))
+    return filled
