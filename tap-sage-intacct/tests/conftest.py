@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from singer_sdk.exceptions import ConfigValidationError
 
 from sandboxes.common.process import SandboxProcess
 from tap_sage_intacct.objects import STANDARD_OBJECTS
@@ -88,6 +89,14 @@ def run_tap(
     run = parse_messages(buffer.getvalue())
     run.tap = tap
     return run
+
+
+def the_config_error(setting: str, value: object) -> str:
+    """The one error the tap's config validation gives for CREDENTIALS with `setting` = `value`."""
+    with pytest.raises(ConfigValidationError) as refused:
+        TapSageIntacct(config={**CREDENTIALS, setting: value}, setup_mapper=False)
+    (error,) = refused.value.errors
+    return str(error)
 
 
 def run_cli(

@@ -40,6 +40,7 @@ from .conftest import (
     run_cli,
     select,
     tap_config,
+    the_config_error,
 )
 
 SESSION_PATH = "/na1/ia/xml/xmlgw.phtml"
@@ -464,9 +465,7 @@ def test_a_wrongly_typed_setting_is_named_never_quoted(setting: str, value: obje
 def test_a_value_out_of_range_is_named_never_quoted(
     setting: str, value: object, expected: str
 ) -> None:
-    with pytest.raises(ConfigValidationError) as refused:
-        TapSageIntacct(config={**CREDENTIALS, setting: value}, setup_mapper=False)
-    (error,) = refused.value.errors
+    error = the_config_error(setting, value)
     assert error.startswith(expected)
     assert str(value) not in error.removeprefix(expected)
 
