@@ -57,6 +57,7 @@ class EntityScope:
 
     @property
     def state_key(self) -> str:
+        """The key of this scope's bookmarks in the state: its entity id ("" at top level)."""
         return self.entity_id
 
 
@@ -120,6 +121,7 @@ class TapRuntime:
         plan: FirstRequest,
         fetch: Callable[[], gateway.FetchedAnswer],
     ) -> None:
+        """Start fetching a stream's first page for one entity in the background, once per pair."""
         key = (stream, entity_id)
         with self._lock:
             if key in self._first_pages:
@@ -133,6 +135,7 @@ class TapRuntime:
     def take_first_page(
         self, stream: str, entity_id: str
     ) -> tuple[FirstRequest, Future[gateway.FetchedAnswer]] | None:
+        """Hand over (and forget) the first page prefetched for this stream and entity, if any."""
         with self._lock:
             return self._first_pages.pop((stream, entity_id), None)
 
@@ -148,6 +151,7 @@ class TapRuntime:
             pool.shutdown(wait=False, cancel_futures=True)
 
     def log_totals(self) -> None:
+        """Log at INFO what the run cost: requests, logins, functions by name, retries by reason."""
         totals = self.stats.as_dict()
         LOGGER.info(
             "Run cost: %d gateway requests, %d logins; functions %s; retries %s",
@@ -158,6 +162,7 @@ class TapRuntime:
         )
 
     def connection(self, entity_id: str = "") -> gateway.IntacctConnection:
+        """The connection for one entity ("" for top level), created once and logged in if stale."""
         with self._lock:
             conn = self._connections.get(entity_id)
             if conn is None:
@@ -176,11 +181,13 @@ class TapRuntime:
         return conn
 
     def first_connection(self) -> gateway.IntacctConnection:
+        """The logged-in connection of the first scope (top level or the first entity)."""
         return self.connection(self.scopes()[0].entity_id)
 
     # -- entities -------------------------------------------------------------------------------
 
     def scopes(self) -> list[EntityScope]:
+        """The sessions to read, from the `entity_ids` setting ("*" asks `readEntityDetails`)."""
         if self._scopes is None:
             self._scopes = self._resolve_scopes()
         return self._scopes
@@ -223,6 +230,7 @@ class TapRuntime:
 
     @property
     def tz(self) -> timezone:
+        """Time zone of Intacct stamps: setting, user formatting, session stamp, else UTC."""
         if self._tz is None:
             self._tz = self._resolve_tz()
         return self._tz
@@ -358,6 +366,7 @@ class IntacctStream(Stream):
 
     @property
     def fast_path(self) -> bool:
+        """Whether RECORD lines are written by the fast writer instead of the SDK's."""
         return self._fast_prefix is not None
 
     def write_fast(self, records_json: list[bytes]) -> None:
@@ -413,4 +422,5 @@ class IntacctStream(Stream):
 
 
 def chunked(items: Sequence[str], size: int) -> list[Sequence[str]]:
+    """Split items into consecutive slices of at most `size` (the last may be shorter)."""
     return [items[i : i + size] for i in range(0, len(items), size)]

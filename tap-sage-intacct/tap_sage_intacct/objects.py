@@ -34,6 +34,7 @@ class ObjectSpec:
         return self.object_name.lower()
 
     def fallback_field_types(self) -> dict[str, str]:
+        """Field name -> datatype from `fallback_fields` ("NAME:TYPE"; TEXT when untyped)."""
         out: dict[str, str] = {}
         for token in self.fallback_fields.split():
             name, _, datatype = token.partition(":")

@@ -61,6 +61,7 @@ class PageCollector(Generic[_Item]):
         self.error: gateway.IntacctError | None = None
 
     def begin(self, body: bytes) -> None:
+        """Reset for a new page, then hand its raw answer to `on_body` if set."""
         self.items = []
         self.keys = []
         self._last_row = None
@@ -71,6 +72,7 @@ class PageCollector(Generic[_Item]):
             self.on_body(body)
 
     def row(self, element: etree._Element) -> None:
+        """Convert one `<OBJECT>` row; a conversion error is kept and raised after the walk."""
         if self.error is not None:
             return
         try:
@@ -118,6 +120,7 @@ class PageCollector(Generic[_Item]):
         return self._last_keys
 
     def raise_deferred(self) -> None:
+        """Raise the first row conversion error of this page, if there was one."""
         if self.error is not None:
             raise self.error
 

@@ -32,6 +32,8 @@ SKIPPED_TYPES = frozenset({"PASSWORD"})
 
 @dataclass(frozen=True)
 class FieldDef:
+    """One Intacct field: name, datatype, the valid values `lookup` lists, custom or not."""
+
     name: str
     datatype: str = TEXT
     valid_values: tuple[str, ...] = ()
@@ -71,6 +73,7 @@ def fields_from_lookup(data: etree._Element | None) -> list[FieldDef]:
 
 
 def fields_from_spec(types: Mapping[str, str]) -> list[FieldDef]:
+    """FieldDefs for a name -> datatype mapping, without valid values."""
     return [FieldDef(name, datatype) for name, datatype in types.items()]
 
 
@@ -79,6 +82,7 @@ def fields_from_spec(types: Mapping[str, str]) -> list[FieldDef]:
 
 
 def property_schema(field: FieldDef) -> dict[str, Any]:
+    """The JSON Schema of one field: nullable, integer/number/date/date-time/boolean/string."""
     datatype = field.datatype
     if datatype in (INTEGER, SEQUENCE):
         return {"type": ["integer", "null"]}
@@ -116,6 +120,7 @@ def without_enum(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def json_schema(fields: Iterable[FieldDef]) -> dict[str, Any]:
+    """The stream's object schema: one property per field plus the tombstone timestamp."""
     properties = {f.name: property_schema(f) for f in fields}
     # Tombstones: a record deleted in Intacct arrives with its key fields and this timestamp.
     properties[DELETED_AT] = {"type": ["string", "null"], "format": "date-time"}
@@ -210,6 +215,7 @@ def parse_intacct_timestamp(text: str, tz: timezone) -> datetime:
 
 
 def iso_utc(moment: datetime) -> str:
+    """The moment in UTC as ISO 8601 text with a +00:00 offset."""
     return moment.astimezone(UTC).isoformat()
 
 
@@ -455,6 +461,7 @@ class RecordConverter:
         self._field_count = len(self.fields)
 
     def convert(self, element: etree._Element) -> dict[str, Any]:
+        """The record as a dict: selected fields converted, absent or empty fields null."""
         record = self._template.copy()
         table = self._table
         for child in element:
@@ -486,6 +493,7 @@ class RecordConverter:
         return "{" + ",".join(parts) + "}"
 
     def convert_field(self, name: str, text: str | None) -> Any:  # noqa: ANN401
+        """One field's text converted as in a record (unknown names keep the text; None stays)."""
         if text is None:
             return None
         convert = self._table.get(name)

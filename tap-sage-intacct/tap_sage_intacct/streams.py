@@ -111,6 +111,7 @@ class PageProgress:
         self.logged_at = self.started
 
     def page(self, rows: int, saved: Mapping[str, Any], *, last: bool) -> None:
+        """Count one page of rows; log progress if the interval passed or this is the last page."""
         self.records += rows
         self.pages += 1
         now = time.monotonic()
@@ -146,20 +147,24 @@ class IntacctObjectStream(IntacctStream):
 
     @property
     def lookback(self) -> timedelta:
+        """How far before the bookmark a run re-reads, from `lookback_minutes`."""
         return timedelta(minutes=float(self.config["lookback_minutes"]))
 
     @property
     def page_size(self) -> int:
+        """Rows per `query` page: the `page_size` setting clamped to 1..2000."""
         size = int(self.config["page_size"])
         return max(1, min(size, gateway.MAX_QUERY_PAGE_SIZE))
 
     @property
     def field_types(self) -> dict[str, str]:
+        """Field name -> Intacct datatype of the catalog's properties (tombstone excluded)."""
         props = self.schema.get("properties", {})
         return {name: datatype_from_property(p) for name, p in props.items() if name != DELETED_AT}
 
     @property
     def replication_field(self) -> str | None:
+        """The replication key if the stream's schema has that field, else None."""
         key = self.replication_key
         return key if key and key in self.field_types else None
 

@@ -86,6 +86,7 @@ class TapSageIntacct(Tap):
 
     @property
     def runtime(self) -> TapRuntime:
+        """The run-wide TapRuntime (connections, scopes, time zone), created on first use."""
         if self._runtime is None:
             self._runtime = TapRuntime(self.config)
         return self._runtime
@@ -93,6 +94,7 @@ class TapSageIntacct(Tap):
     # -- discovery ------------------------------------------------------------------------------
 
     def object_specs(self) -> list[ObjectSpec]:
+        """The standard objects plus each distinct object named in `extra_objects`."""
         specs = list(STANDARD_OBJECTS)
         known = {s.object_name for s in specs}
         for name in self.config["extra_objects"]:

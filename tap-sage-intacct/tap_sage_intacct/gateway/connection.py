@@ -65,6 +65,8 @@ _XML_HEADERS = {
 
 @dataclass(frozen=True)
 class Credentials:
+    """Web Services sender and company user credentials; `repr` hides both passwords."""
+
     sender_id: str
     sender_password: str
     user_id: str
@@ -115,6 +117,7 @@ class CallStats:
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
+        """A consistent snapshot of the counters, taken under the lock, for logging."""
         with self.lock:
             return {
                 "requests": self.requests,
@@ -279,6 +282,7 @@ class IntacctConnection:
 
     @property
     def label(self) -> str:
+        """`entity X` or `top level`, for log lines and error messages."""
         return f"entity {self.entity_id}" if self.entity_id else "top level"
 
     # -- transport ------------------------------------------------------------------------------
@@ -444,6 +448,7 @@ class IntacctConnection:
         LOGGER.info("Logged in to Intacct (%s)", self.label)
 
     def ensure_session(self) -> None:
+        """Log in again (`getAPISession`) if there is no session yet or its timeout has passed."""
         with self._lock:
             stale = self.session_deadline is not None and time.monotonic() >= self.session_deadline
             if not self.session_id or stale:

@@ -23,6 +23,7 @@ class ErrorDetail:
     correction: str = ""
 
     def text(self) -> str:
+        """`errorno: description description2 correction`, description2 URL-decoded."""
         # description2 often ends with a URL-encoded " [Support ID: ...]"; other Intacct clients
         # decode it too.
         parts = [self.description, unquote(self.description2), self.correction]

@@ -38,6 +38,7 @@ def envelope(
 
 
 def login_block(user_id: str, company_id: str, user_password: str, entity_id: str = "") -> str:
+    """The `<login>` authentication block; `<locationid>` opens an entity session."""
     # <password> must follow <companyid>, or the login fails.
     location = f"<locationid>{_x(entity_id)}</locationid>" if entity_id else ""
     return (
@@ -47,22 +48,27 @@ def login_block(user_id: str, company_id: str, user_password: str, entity_id: st
 
 
 def session_block(session_id: str) -> str:
+    """The `<sessionid>` authentication block of a request made within a session."""
     return f"<sessionid>{_x(session_id)}</sessionid>"
 
 
 def fn_get_api_session() -> str:
+    """`getAPISession`: returns the session id and the endpoint to use for it."""
     return "<getAPISession/>"
 
 
 def fn_lookup(object_name: str) -> str:
+    """`lookup`: an object's field definitions (names, datatypes, valid values)."""
     return f"<lookup><object>{_x(object_name)}</object></lookup>"
 
 
 def fn_read_entity_details() -> str:
+    """`readEntityDetails`: the entities the user can open a session in."""
     return "<readEntityDetails/>"
 
 
 def fn_read_by_name(object_name: str, keys: str, fields: str = "*") -> str:
+    """`readByName` of comma-separated natural keys, answered as XML."""
     return (
         f"<readByName><object>{_x(object_name)}</object><keys>{_x(keys)}</keys>"
         f"<fields>{_x(fields)}</fields><returnFormat>xml</returnFormat></readByName>"
@@ -70,6 +76,7 @@ def fn_read_by_name(object_name: str, keys: str, fields: str = "*") -> str:
 
 
 def fn_read_user_formatting(user_recordno: str) -> str:
+    """`readUserFormatting` of one user RECORDNO: its date format and GMT offset."""
     return f"<readUserFormatting><key>{_x(user_recordno)}</key></readUserFormatting>"
 
 
@@ -78,31 +85,38 @@ def fn_read_user_formatting(user_recordno: str) -> str:
 
 
 def f_cmp(op: str, field_name: str, value: object) -> str:
+    """A `query` filter comparing one field with one value under operator element `op`."""
     return f"<{op}><field>{_x(field_name)}</field><value>{_x(value)}</value></{op}>"
 
 
 def f_eq(field_name: str, value: object) -> str:
+    """Filter: field equals value (`<equalto>`)."""
     return f_cmp("equalto", field_name, value)
 
 
 def f_gt(field_name: str, value: object) -> str:
+    """Filter: field strictly after value (`<greaterthan>`), for keyset paging."""
     return f_cmp("greaterthan", field_name, value)
 
 
 def f_ge(field_name: str, value: object) -> str:
+    """Filter: field at or after value (`<greaterthanorequalto>`)."""
     return f_cmp("greaterthanorequalto", field_name, value)
 
 
 def f_in(field_name: str, values: Iterable[object]) -> str:
+    """Filter: field is one of the values (`<in>`)."""
     inner = "".join(f"<value>{_x(v)}</value>" for v in values)
     return f"<in><field>{_x(field_name)}</field>{inner}</in>"
 
 
 def f_isnull(field_name: str) -> str:
+    """Filter: field is empty (`<isnull>`)."""
     return f"<isnull><field>{_x(field_name)}</field></isnull>"
 
 
 def f_isnotnull(field_name: str) -> str:
+    """Filter: field has a value (`<isnotnull>`)."""
     return f"<isnotnull><field>{_x(field_name)}</field></isnotnull>"
 
 
@@ -116,10 +130,12 @@ def _combine(op: str, parts: Sequence[str | None]) -> str | None:
 
 
 def f_and(*parts: str | None) -> str | None:
+    """`<and>` of the parts that are not None; one part is returned alone, none gives None."""
     return _combine("and", parts)
 
 
 def f_or(*parts: str | None) -> str | None:
+    """`<or>` of the parts that are not None; one part is returned alone, none gives None."""
     return _combine("or", parts)
 
 
@@ -133,6 +149,7 @@ def fn_query(
     show_private: bool = False,
     offset: int | None = None,
 ) -> str:
+    """A `query` page of `page_size` rows: selected fields, optional filter, ascending order."""
     select = "".join(f"<field>{_x(f)}</field>" for f in fields)
     filt = f"<filter>{filter_xml}</filter>" if filter_xml else ""
     order = (

@@ -325,11 +325,14 @@ class FunctionResult:
 
     @property
     def ok(self) -> bool:
+        """Whether Intacct reported the function as `success`."""
         return self.status == "success"
 
 
 @dataclass
 class GatewayResponse:
+    """A parsed `<response>`: function results in order, session timeout and stamp, entity."""
+
     results: list[FunctionResult]
     session_timeout: datetime | None
     session_timestamp: datetime | None
@@ -378,5 +381,6 @@ def read_response(root: etree._Element, where: str) -> GatewayResponse:
 
 
 def raise_for_result(result: FunctionResult, where: str) -> None:
+    """Raise the classified IntacctError of a failed result, naming `where`; no-op on success."""
     if not result.ok:
         raise classify_errors("result", result.errors, where)

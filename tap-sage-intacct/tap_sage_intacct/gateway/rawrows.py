@@ -268,6 +268,8 @@ class RowLayout:
         return template
 
     def row_keys(self, texts: list[bytes], entities: bool) -> RowKeys:  # noqa: FBT001
+        """(RECORDNO, stamp, natural id) of a row read from bytes, unescaped if it held entities."""
+
         def text(index: int | None) -> str | None:
             if index is None:
                 return None
