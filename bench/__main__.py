@@ -46,6 +46,7 @@ def _floats(text: str) -> list[float]:
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
+    """Parse the command line; sizes left unset take the --quick or full-size defaults."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run of all")
     parser.add_argument(
@@ -98,6 +99,7 @@ def recognition() -> BenchResult:
 
 
 def table(figures: list[Figure]) -> str:
+    """The figures as a Markdown table, one row per figure, with its goal and verdict."""
     rows = [
         "| bench | case | measured | reference (same run) | ratio | goal | met |",
         "|---|---|---|---|---|---|---|",
@@ -110,6 +112,7 @@ def table(figures: list[Figure]) -> str:
 
 
 def report(args: argparse.Namespace, results: list[BenchResult], seconds: float) -> str:
+    """The Markdown section a run appends to RESULTS.md: machine, commit, table, notes."""
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"],
         cwd=REPO,
@@ -150,6 +153,7 @@ def _loadavg() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the selected benches (a failure becomes a FAILED row); exit status 1 if any failed."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
     # Some shells (CI, this team's sandbox) set PYTHONDONTWRITEBYTECODE: every child would then
     # recompile singer-sdk, SQLAlchemy & co. from source at each start (2-3 s of CPU), a cost no

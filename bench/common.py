@@ -47,22 +47,27 @@ class Figure:
 
     @property
     def verdict(self) -> str:
+        """`yes`, `**no**` (bold in the table), or empty when the figure has no goal."""
         return "" if self.met is None else ("yes" if self.met else "**no**")
 
 
 @dataclass
 class BenchResult:
+    """One bench's figures, printed notes and py-spy profile paths, for the report."""
+
     name: str
     figures: list[Figure] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     profiles: list[Path] = field(default_factory=list)
 
     def add(self, *args: Any, **kwargs: Any) -> Figure:
+        """Append a Figure of this bench (same arguments as Figure after `bench`) and return it."""
         figure = Figure(self.name, *args, **kwargs)
         self.figures.append(figure)
         return figure
 
     def note(self, text: str) -> None:
+        """Print a note now and keep it for the report's notes under this bench."""
         print(f"  [{self.name}] {text}", flush=True)
         self.notes.append(text)
 
@@ -83,17 +88,20 @@ class BenchResult:
 
 
 def workdir(name: str) -> Path:
+    """The bench's scratch directory under bench/.work/, created if missing."""
     path = WORK / name
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
 def write_json(path: Path, value: object) -> Path:
+    """Write value as indented JSON to path and return the path."""
     path.write_text(json.dumps(value, indent=1), encoding="utf-8")
     return path
 
 
 def tap_config(path: Path, intacct_url: str, **settings: Any) -> Path:
+    """A tap config file for the sandbox's gateway at intacct_url, plus extra settings."""
     return write_json(
         path, {**INTACCT_CREDENTIALS, "api_url": intacct_url + GATEWAY_PATH, **settings}
     )
@@ -116,11 +124,13 @@ def discover(config: Path, out: Path, selected: set[str]) -> dict[str, Any]:
 
 
 def stream_entry(catalog: dict[str, Any], stream: str) -> dict[str, Any]:
+    """The catalog entry of one stream, by tap_stream_id."""
     entry: dict[str, Any] = next(e for e in catalog["streams"] if e["tap_stream_id"] == stream)
     return entry
 
 
 def stream_object(entry: dict[str, Any]) -> str:
+    """The Intacct object a catalog entry reads (its `intacct-object` metadata, else its id)."""
     for item in entry["metadata"]:
         if item["breadcrumb"] == [] and item["metadata"].get("intacct-object"):
             return str(item["metadata"]["intacct-object"])
@@ -128,6 +138,7 @@ def stream_object(entry: dict[str, Any]) -> str:
 
 
 def records_written(log: str) -> dict[str, int]:
+    """Records written per stream, summed from the tap's "Stream ... wrote N records" lines."""
     counts: dict[str, int] = {}
     for stream, value in RECORDS_WRITTEN.findall(log):
         counts[stream] = counts.get(stream, 0) + int(value)
@@ -140,12 +151,15 @@ def gateway_calls(stats: dict[str, Any]) -> int:
 
 
 def pages(rows: int, page_size: int = INTACCT_PAGE) -> int:
+    """Query pages needed for rows at page_size rows a page (an empty stream still takes one)."""
     return max(1, math.ceil(rows / page_size))
 
 
 def rate(count: float, seconds: float) -> str:
+    """count per second as "12,345/s" ("n/a" for a zero duration)."""
     return f"{count / seconds:,.0f}/s" if seconds > 0 else "n/a"
 
 
 def mb(value: float) -> str:
+    """Megabytes with thousands separators, e.g. "1,024 MB"."""
     return f"{value:,.0f} MB"

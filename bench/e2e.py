@@ -28,6 +28,7 @@ RUNS = re.compile(r"summary: LeanIX runs \((\d+), (\d+) items\)")
 
 
 def run(scales: list[float]) -> BenchResult:
+    """Time `meltano run` at each sandbox scale, with fresh sandboxes, state and ledger."""
     result = BenchResult("e2e")
     for scale in scales:
         work = workdir(f"e2e-{scale:g}")

@@ -29,6 +29,7 @@ from target_leanix.mapping import USED_STREAMS
 
 
 def run(latency_ms: int, scale: float) -> BenchResult:
+    """Time the LeanIX streams under gateway latency against the serial-page bound."""
     result = BenchResult("latency")
     work = workdir("latency")
     latency = latency_ms / 1000

@@ -32,6 +32,7 @@ def _envelope(
 
 
 def login(session: requests.Session, gateway: str) -> tuple[str, str]:
+    """Log in to the sandbox gateway: (session id, endpoint to send its requests to)."""
     body = _envelope(
         "<login><userid>admin</userid><companyid>SANDBOX</companyid><password>admin</password></login>",
         "<getAPISession/>",
@@ -67,12 +68,15 @@ def _query(
 
 @dataclass(frozen=True)
 class LoopResult:
+    """What one loop run read: records, gateway calls and wall seconds."""
+
     records: int
     calls: int
     seconds: float
 
     @property
     def records_per_second(self) -> float:
+        """Records read per wall-clock second (0 when no time was measured)."""
         return self.records / self.seconds if self.seconds else 0.0
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 
 def machine_info() -> str:
+    """One line: host, cores, CPU model, RAM in GiB and Python version (from /proc if present)."""
     cpu = "unknown CPU"
     cpuinfo = Path("/proc/cpuinfo")
     if cpuinfo.exists():
@@ -28,6 +29,8 @@ def machine_info() -> str:
 
 @dataclass(frozen=True)
 class ChildRun:
+    """A finished child process: wall and CPU seconds, peak RSS in MB, exit status, output size."""
+
     seconds: float
     #: user + system CPU of the child (and of the children it waited for), from wait4.
     cpu_seconds: float

@@ -45,6 +45,7 @@ def _rss_mb() -> float:
 
 
 def fetch_page(rows: int = 2000) -> bytes:
+    """One wide APBILL query page of `rows` rows from a fresh sandbox, as the raw answer bytes."""
     work = WORK / "micro"
     work.mkdir(parents=True, exist_ok=True)
     args = ["--seed", "7", "--scale", "0.01", "--wide", "--rows", f"APBILL={rows}"]
@@ -69,6 +70,7 @@ def fetch_page(rows: int = 2000) -> bytes:
 
 
 def best_of(label: str, runs: int, work: Callable[[], object]) -> float:
+    """Best wall time in seconds of `runs` calls of work, printed as ms per page."""
     best = float("inf")
     for _ in range(runs):
         started = time.perf_counter()
@@ -86,6 +88,7 @@ def _rows(root: Any) -> list[Any]:
 
 
 def main() -> None:
+    """Fetch one page, then time and print each parsing and encoding variant on it."""
     page = fetch_page()
     rows = etree.fromstring(page).find("operation/result/data")
     assert rows is not None
@@ -167,6 +170,7 @@ def main() -> None:
 
 
 def rss_of(kind: str, path: Path) -> float:
+    """RSS in MB that parsing the page at path adds: lxml or etree tree, or iterparse peak."""
     page = path.read_bytes()
     gc.collect()
     before = _rss_mb()

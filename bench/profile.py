@@ -15,6 +15,7 @@ PY_SPY = Path(sys.executable).parent / "py-spy"
 
 
 def available() -> bool:
+    """Whether py-spy is installed in the venv (profiles are skipped otherwise)."""
     return PY_SPY.exists()
 
 
@@ -68,6 +69,7 @@ def _short(frame: str) -> str:
 
 
 def summarize(raw: Path, *, top: int = 20, title: str = "") -> str:
+    """The top frames of a py-spy raw file by own and by total time, in percent of samples."""
     own: Counter[str] = Counter()
     total: Counter[str] = Counter()
     samples = 0

@@ -31,6 +31,8 @@ HOLDOUT_FILE = DATA_DIR / "recognition_holdout.tsv"
 
 @dataclass(frozen=True)
 class EvalRow:
+    """One evaluation line: kind (vendor, descriptor, memo), input text, expected key or None."""
+
     kind: str
     text: str
     expected: str | None
@@ -38,6 +40,8 @@ class EvalRow:
 
 @dataclass(frozen=True)
 class Scores:
+    """Match counts against the expected keys, with every mismatch and the recognizer's reason."""
+
     true_positives: int
     false_positives: int
     false_negatives: int
@@ -45,16 +49,19 @@ class Scores:
 
     @property
     def precision(self) -> float:
+        """Share of matches that were right (1.0 when nothing matched)."""
         found = self.true_positives + self.false_positives
         return self.true_positives / found if found else 1.0
 
     @property
     def recall(self) -> float:
+        """Share of expected matches that were found (1.0 when none was expected)."""
         wanted = self.true_positives + self.false_negatives
         return self.true_positives / wanted if wanted else 1.0
 
 
 def load_eval(path: Path = EVAL_FILE) -> list[EvalRow]:
+    """The rows of a tab-separated evaluation file; expected "none" becomes None."""
     with path.open(encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
         return [
@@ -66,6 +73,7 @@ def load_eval(path: Path = EVAL_FILE) -> list[EvalRow]:
 
 
 def score(rows: list[EvalRow], recognizer: Recognizer | None = None) -> Scores:
+    """Run the recognizer on each row by its kind and count true/false positives and misses."""
     recognizer = recognizer or Recognizer()
     tp = fp = fn = 0
     errors: list[tuple[EvalRow, str | None, str]] = []
@@ -90,6 +98,7 @@ def score(rows: list[EvalRow], recognizer: Recognizer | None = None) -> Scores:
 
 
 def rate(recognizer: Recognizer, descriptors: list[str], rounds: int = 1) -> float:
+    """Descriptors matched per second, over `rounds` passes."""
     start = time.perf_counter()
     for _ in range(rounds):
         for text in descriptors:
@@ -98,6 +107,7 @@ def rate(recognizer: Recognizer, descriptors: list[str], rounds: int = 1) -> flo
 
 
 def rate_text(recognizer: Recognizer, texts: list[str]) -> float:
+    """Expense memos matched per second, in one pass."""
     start = time.perf_counter()
     for text in texts:
         recognizer.match_text(text)
@@ -132,6 +142,7 @@ def novel_merchants(count: int, seed: int = 7) -> list[str]:
 
 
 def main() -> int:
+    """Print precision and recall per set and kind, and matching speed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--errors", action="store_true", help="list every mismatch")
     args = parser.parse_args()

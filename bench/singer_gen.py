@@ -310,6 +310,7 @@ def generate(path: Path, lines: int, *, seed: int = 7, expense_share: float = 0.
 
 
 def main() -> None:
+    """Write --lines cost lines of Singer input to --out and print the record count."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--lines", type=int, default=100_000)
     parser.add_argument("--out", type=Path, required=True)

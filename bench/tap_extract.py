@@ -64,6 +64,7 @@ def _tap_argv(config: Path, catalog: Path) -> list[str]:
 
 
 def run(sizes: list[int], *, profile_tap: bool, fetch_only: bool = True) -> BenchResult:
+    """Time the tap against the limit loop on APBILL at each size; CPU, RSS and calls too."""
     result = BenchResult("tap")
     rss: dict[int, float] = {}
     for index, rows in enumerate(sizes):

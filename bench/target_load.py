@@ -67,6 +67,7 @@ def _target(
 
 
 def run(sizes: list[int], *, profile_target: bool) -> BenchResult:
+    """Time target-leanix loading `sizes` cost lines each; RSS, runs and calls too."""
     result = BenchResult("target")
     rss: dict[int, float] = {}
     for index, lines in enumerate(sizes):
