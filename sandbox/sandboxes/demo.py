@@ -29,6 +29,8 @@ RECORD_COUNT = re.compile(r"Stream '(\w+)' wrote (\d+) records")
 
 
 class DemoError(RuntimeError):
+    """A demo step failed (meltano exited non-zero); main prints it on one line and exits 1."""
+
     pass
 
 
@@ -46,6 +48,7 @@ def meltano(env: dict[str, str], *args: str) -> str:
 
 
 def records_per_stream(output: str) -> dict[str, int]:
+    """Records written per stream, summed from meltano's "Stream ... wrote N records" lines."""
     counts: dict[str, int] = defaultdict(int)
     for stream, value in RECORD_COUNT.findall(output):
         counts[stream] += int(value)
@@ -53,6 +56,7 @@ def records_per_stream(output: str) -> dict[str, int]:
 
 
 def target_summary(output: str) -> list[str]:
+    """The text after "summary: " of each target-leanix summary line in meltano's output."""
     return [line.split("summary: ", 1)[1] for line in output.splitlines() if "summary: " in line]
 
 
@@ -61,6 +65,7 @@ def _money(amounts: dict[str, Decimal]) -> str:
 
 
 def workspace_summary(export: dict[str, Any]) -> list[str]:
+    """Lines describing a LeanIX export: fact sheets by type, relations, spend, invoices."""
     fact_sheets = [fs for fs in export["factSheets"] if fs.get("status") != "ARCHIVED"]
     by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for fact_sheet in fact_sheets:
@@ -112,12 +117,14 @@ def workspace_summary(export: dict[str, Any]) -> list[str]:
 
 
 def print_block(title: str, lines: list[str]) -> None:
+    """Print a titled block of indented lines."""
     print(f"\n== {title}")
     for line in lines:
         print(f"   {line}")
 
 
 def run_demo() -> None:
+    """Start both sandboxes, run the pipeline, change Intacct data, run it again, print results."""
     shutil.rmtree(WORKDIR, ignore_errors=True)
     WORKDIR.mkdir()
     started = time.perf_counter()
@@ -161,6 +168,7 @@ def run_demo() -> None:
 
 
 def describe_changes(answer: Any) -> str:  # noqa: ANN401 - the sandbox's JSON answer
+    """`op count, ...` of a /admin/mutate answer (the answer's start if it lists no change)."""
     counts: dict[str, int] = defaultdict(int)
     for result in answer.get("results", []) if isinstance(answer, dict) else []:
         for change in result.get("done", []) if isinstance(result, dict) else []:
@@ -169,6 +177,7 @@ def describe_changes(answer: Any) -> str:  # noqa: ANN401 - the sandbox's JSON a
 
 
 def main() -> None:
+    """Run the demo; a failure prints one line to stderr and exits 1, without a traceback."""
     try:
         run_demo()
     except (DemoError, SandboxError, OSError) as exc:

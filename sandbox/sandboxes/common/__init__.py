@@ -1,0 +1,1 @@
+"""What both sandboxes share: HTTP serving, clock, fault injection, call stats, child processes."""

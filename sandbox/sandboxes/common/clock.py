@@ -27,15 +27,18 @@ class Clock:
 
     @property
     def frozen(self) -> bool:
+        """Whether time stands still at one instant instead of running."""
         return self._frozen_at is not None
 
     def now(self) -> datetime:
+        """Current sandbox time in UTC: the frozen instant, or real time plus the offset."""
         with self._lock:
             if self._frozen_at is not None:
                 return self._frozen_at
             return datetime.now(UTC) + self._offset
 
     def set(self, instant: str) -> None:
+        """Make now() read this ISO-8601 instant (UTC if no offset), frozen or running on."""
         target = parse_instant(instant)
         with self._lock:
             if self._frozen_at is not None:
@@ -44,6 +47,7 @@ class Clock:
                 self._offset = target - datetime.now(UTC)
 
     def advance(self, seconds: float) -> None:
+        """Move now() forward by seconds (backward if negative), frozen or running."""
         with self._lock:
             if self._frozen_at is not None:
                 self._frozen_at += timedelta(seconds=seconds)
@@ -51,6 +55,7 @@ class Clock:
                 self._offset += timedelta(seconds=seconds)
 
     def freeze(self, *, frozen: bool) -> None:
+        """Stop time at the current instant, or let it run on from the frozen instant."""
         current = self.now()
         with self._lock:
             if frozen:
@@ -60,4 +65,5 @@ class Clock:
                 self._frozen_at = None
 
     def monotonic(self) -> float:
+        """Real monotonic seconds, for timeouts and latency (never shifted by set or advance)."""
         return time.monotonic()

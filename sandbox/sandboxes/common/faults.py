@@ -20,12 +20,16 @@ from typing import Any
 
 @dataclass
 class Fault:
+    """One injected fault: its kind (`slow`, `truncate`, `reset` or sandbox-specific) and params."""
+
     kind: str
     params: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
 class FaultRule:
+    """One rule of a plan: which calls it matches, how often it fires, what it has seen."""
+
     kind: str
     count: int | None = 1
     probability: float = 1.0
@@ -39,6 +43,7 @@ class FaultRule:
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> FaultRule:
+        """A rule from its admin JSON; ValueError if `kind` is missing or a key is unknown."""
         known = {"kind", "count", "probability", "path_prefix", "body_contains", "skip", "every"}
         unknown = set(raw) - known - {"params"}
         if unknown or "kind" not in raw:
@@ -48,9 +53,11 @@ class FaultRule:
         return cls(**{k: raw[k] for k in known if k in raw}, params=dict(raw.get("params", {})))
 
     def exhausted(self) -> bool:
+        """Whether the rule fired `count` times already (never, when count is None)."""
         return self.count is not None and self.fired >= self.count
 
     def describe(self) -> dict[str, Any]:
+        """The rule as admin JSON, with the calls it fired on so far."""
         return {
             "kind": self.kind,
             "count": self.count,
@@ -65,6 +72,8 @@ class FaultRule:
 
 
 class FaultPlan:
+    """The seeded, thread-safe list of fault rules a sandbox consults on each faultable call."""
+
     def __init__(self, seed: int = 0) -> None:
         self._lock = threading.Lock()
         self._rules: list[FaultRule] = []
@@ -72,6 +81,7 @@ class FaultPlan:
         self._seed = seed
 
     def configure(self, rules: list[dict[str, Any]], seed: int | None = None) -> None:
+        """Replace all rules; random draws restart from the seed (the given one, or the last)."""
         parsed = [FaultRule.from_dict(rule) for rule in rules]
         with self._lock:
             self._rules = parsed
@@ -80,14 +90,17 @@ class FaultPlan:
             self._random = random.Random(self._seed)  # noqa: S311
 
     def add(self, rule: dict[str, Any]) -> None:
+        """Append one rule in admin JSON form, after the existing ones."""
         with self._lock:
             self._rules.append(FaultRule.from_dict(rule))
 
     def clear(self) -> None:
+        """Drop every rule; the seed stays."""
         with self._lock:
             self._rules = []
 
     def draw(self, path: str, body: bytes = b"") -> Fault | None:
+        """The fault of the first matching rule with budget left for this call, or None."""
         with self._lock:
             for rule in self._rules:
                 if rule.exhausted() or not path.startswith(rule.path_prefix):
@@ -105,5 +118,6 @@ class FaultPlan:
         return None
 
     def describe(self) -> dict[str, Any]:
+        """The plan as admin JSON: its seed and each rule with its counters."""
         with self._lock:
             return {"seed": self._seed, "rules": [rule.describe() for rule in self._rules]}

@@ -30,6 +30,8 @@ LOOPBACK = "127.0.0.1"
 
 @dataclass(frozen=True)
 class Request:
+    """One HTTP request as an app sees it: header names lower-cased, query parsed, body read."""
+
     method: str
     path: str
     query: dict[str, list[str]]
@@ -37,18 +39,23 @@ class Request:
     body: bytes
 
     def header(self, name: str, default: str = "") -> str:
+        """A header's value by case-insensitive name."""
         return self.headers.get(name.lower(), default)
 
     def query_value(self, name: str, default: str | None = None) -> str | None:
+        """The first value of a query parameter, or default when it is absent."""
         values = self.query.get(name)
         return values[0] if values else default
 
     def json(self) -> Any:  # noqa: ANN401 - request bodies are arbitrary JSON
+        """The body decoded as UTF-8 JSON (an empty body is None)."""
         return json.loads(self.body.decode("utf-8") or "null")
 
 
 @dataclass
 class Response:
+    """What an app answers: status, body bytes and extra headers."""
+
     status: int = 200
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
@@ -57,11 +64,13 @@ class Response:
     def json(
         cls, payload: object, status: int = 200, headers: dict[str, str] | None = None
     ) -> Response:
+        """A JSON answer (values JSON cannot encode are written as str)."""
         merged = {"Content-Type": "application/json"} | (headers or {})
         return cls(status, json.dumps(payload, default=str).encode("utf-8"), merged)
 
     @classmethod
     def text(cls, text: str, status: int = 200, content_type: str = "text/plain") -> Response:
+        """A UTF-8 text answer of the given content type."""
         return cls(status, text.encode("utf-8"), {"Content-Type": f"{content_type}; charset=utf-8"})
 
 

@@ -23,6 +23,8 @@ READY_TIMEOUT_SECONDS = 60.0
 
 
 class SandboxError(RuntimeError):
+    """A sandbox could not be started or did not become ready."""
+
     pass
 
 
@@ -51,6 +53,7 @@ class SandboxProcess:
         self._stderr: list[str] = []
 
     def start(self) -> Self:
+        """Start the console script (on a free port unless --port is given); await its URL line."""
         argv = [_console_script(self.command), *self.args]
         if "--port" not in self.args:
             argv += ["--port", "0"]
@@ -97,9 +100,11 @@ class SandboxProcess:
 
     @property
     def output(self) -> str:
+        """The last 200 lines the sandbox printed after its URL line (stdout and stderr)."""
         return "".join(self._stderr)
 
     def stop(self) -> None:
+        """SIGTERM the sandbox and wait up to 10 s, then kill it; no-op if it is not running."""
         if self._process is None or self._process.poll() is not None:
             return
         self._process.send_signal(signal.SIGTERM)
@@ -134,14 +139,18 @@ class SandboxProcess:
         return json.loads(body) if body else None
 
     def set_faults(self, rules: list[dict[str, Any]], seed: int = 0) -> Any:  # noqa: ANN401
+        """Replace the sandbox's fault rules (`/admin/faults`), seeded for reproducible draws."""
         return self.admin("POST", "/admin/faults", {"rules": rules, "seed": seed})
 
     def clear_faults(self) -> None:
+        """Remove every fault rule of the sandbox."""
         self.admin("DELETE", "/admin/faults")
 
     def stats(self) -> dict[str, dict[str, int]]:
+        """The sandbox's call counters: per path, per call key, per injected fault kind."""
         result: dict[str, dict[str, int]] = self.admin("GET", "/admin/stats")
         return result
 
     def reset_stats(self) -> None:
+        """Zero the sandbox's call counters."""
         self.admin("DELETE", "/admin/stats")
