@@ -28,6 +28,7 @@ def _allowed(request: Request) -> frozenset[int] | None:
 
 
 def handle(state: IntacctState, request: Request) -> Response:
+    """Route one /admin/* request: ground truth, mutations, permissions, sessions (JSON answers)."""
     parts = [p for p in request.path.split("/") if p][1:]  # drop "admin"
     method = request.method
     try:

@@ -51,14 +51,18 @@ ROLLBACK = GatewayError(
 
 
 def xml_response(body: str, status: int = 200) -> Response:
+    """An Intacct XML answer with the gateway's content type."""
     return Response(status, body.encode("utf-8"), {"Content-Type": CONTENT_TYPE})
 
 
 def request_id() -> str:
+    """A request id shaped like the ones Intacct prints in gateway errors."""
     return f"{secrets.token_hex(4).upper()}:{secrets.token_hex(2).upper()}_{secrets.token_hex(4).upper()}.{secrets.randbelow(99)}"
 
 
 def make_app(state: IntacctState) -> tuple[object, object]:
+    """The gateway app and the renderer of Intacct-specific faults, sharing per-request state."""
+
     def app(request: Request) -> Response:
         if request.path.startswith("/admin/"):
             return admin.handle(state, request)
@@ -118,6 +122,7 @@ def make_app(state: IntacctState) -> tuple[object, object]:
 
 
 def cloudflare_page(status: int) -> str:
+    """The HTML page Cloudflare serves in front of api.intacct.com for a 5xx status."""
     return (
         '<!DOCTYPE html>\n<html lang="en-US"><head><title>api.intacct.com | '
         f"{status}: Service temporarily unavailable</title></head><body>"
@@ -131,6 +136,7 @@ def cloudflare_page(status: int) -> str:
 def gateway(
     state: IntacctState, request: Request, fault: str, *, session_endpoint: str = ""
 ) -> Response:
+    """Answer one gateway POST: control checks, authentication, then each function's result."""
     try:
         parsed = parse_request(request.body)
     except Garbage:
@@ -191,6 +197,7 @@ def gateway(
 def authenticate(
     state: IntacctState, parsed: ParsedRequest, fault: str
 ) -> tuple[Session | None, str | None]:
+    """The session a request runs in (login or sessionid), or the failure answer to send instead."""
     control: Control = parsed.control
     config = state.config
     if parsed.login is not None:
@@ -239,6 +246,7 @@ def _entity_ids() -> list[str]:
 
 
 def auth_block(state: IntacctState, session: Session) -> str:
+    """The `<authentication>` block of a successful answer: user, company, entity, session times."""
     tf = state.tf
     return (
         f"<authentication><status>success</status>{element('userid', session.userid)}"

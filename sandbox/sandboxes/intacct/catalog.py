@@ -24,6 +24,8 @@ VIRTUAL_FIELDS = ("RECORD_URL",)
 
 @dataclass(frozen=True)
 class FieldDef:
+    """One field as `lookup` describes it: name, DATATYPE, label, valid values, custom, required."""
+
     name: str
     datatype: str
     label: str
@@ -35,6 +37,8 @@ class FieldDef:
 
 @dataclass(frozen=True)
 class Relationship:
+    """A `lookup` relationship: the related object and the field that joins them."""
+
     path: str
     object_name: str
     related_by: str
@@ -42,6 +46,8 @@ class Relationship:
 
 @dataclass
 class ObjectDef:
+    """One Intacct object: its fields, natural id, header (for lines) and relationships."""
+
     name: str
     fields: list[FieldDef]
     natural_id: str = "RECORDNO"
@@ -56,13 +62,16 @@ class ObjectDef:
 
     @property
     def field_names(self) -> list[str]:
+        """The object's field names, in lookup order."""
         return [f.name for f in self.fields]
 
     def datatype(self, name: str) -> str:
+        """A field's DATATYPE (TEXT for a name the object does not have)."""
         found = self.by_name.get(name)
         return found.datatype if found else TEXT
 
     def selectable(self, name: str) -> bool:
+        """Whether `query` may select this name: a field of the object, or a virtual one."""
         return name in self.by_name or name in VIRTUAL_FIELDS
 
 
@@ -281,6 +290,7 @@ _RELATIONSHIPS: dict[str, list[Relationship]] = {
 
 
 def build_catalog(*, wide: bool = False) -> dict[str, ObjectDef]:
+    """Every object the sandbox serves by name; `wide` adds custom fields so APBILL has ~120."""
     specs = dict(_SPECS)
     apbill = APBILL_SAMPLE_FIELDS + " SAAS_CONTRACT_ID* RENEWAL_DATE*:DATE COST_CENTER_OWNER*:ENUM"
     if wide:

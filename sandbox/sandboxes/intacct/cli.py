@@ -28,6 +28,7 @@ def _rows(values: list[str]) -> dict[str, int]:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The intacct-sandbox command line: port, seed, scale, row counts, credentials, behaviour."""
     p = argparse.ArgumentParser(prog="intacct-sandbox", description=__doc__)
     p.add_argument("--port", type=int, default=8081)
     p.add_argument("--seed", type=int, default=7)
@@ -67,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def build_state(args: argparse.Namespace) -> IntacctState:
+    """The sandbox state the parsed arguments describe; ValueError names a bad argument."""
     offset = parse_offset(args.gmt_offset)
     try:
         start = parse_instant(args.clock) if args.clock else None
@@ -114,6 +116,7 @@ def _join_negative_offset(argv: list[str]) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Serve the sandbox until stopped; exit status 2 with one line on a bad argument."""
     args = build_parser().parse_args(
         _join_negative_offset(list(sys.argv[1:] if argv is None else argv))
     )

@@ -22,24 +22,30 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 
 @dataclass
 class Reply:
+    """One HTTP answer of the gateway, with helpers that parse and check it."""
+
     status: int
     body: bytes
     content_type: str
 
     @property
     def xml(self) -> etree._Element:
+        """The body parsed as XML (entities not resolved, no network)."""
         return etree.fromstring(self.body, _PARSER)
 
     def results(self) -> list[etree._Element]:
+        """Every `<result>` of the answer's `<operation>`, in order."""
         return self.xml.findall("operation/result")
 
     def result(self) -> etree._Element:
+        """The answer's only `<result>`; AssertionError if there are none or several."""
         results = self.results()
         if len(results) != 1:
             raise AssertionError(f"expected one result, got {len(results)}: {self.body[:500]!r}")
         return results[0]
 
     def data(self) -> etree._Element:
+        """The `<data>` of the only result; AssertionError with the result if it did not succeed."""
         result = self.result()
         if result.findtext("status") != "success":
             raise AssertionError(etree.tostring(result, encoding="unicode"))
@@ -48,10 +54,13 @@ class Reply:
         return data
 
     def records(self) -> list[dict[str, str]]:
+        """The rows of the only result's `<data>` as dicts of tag -> text ("" when empty)."""
         return [{c.tag: (c.text or "") for c in rec} for rec in self.data()]
 
 
 class GatewayClient:
+    """A minimal Intacct XML client for tests: envelopes, login, session, raw replies."""
+
     def __init__(
         self,
         base_url: str,
@@ -79,6 +88,7 @@ class GatewayClient:
         locationid: str | None = None,
         transaction: bool = False,
     ) -> bytes:
+        """A `<request>` of the functions, authenticated by login or by the current session."""
         if login or not self.sessionid:
             location = (
                 "" if locationid is None else f"<locationid>{escape(locationid)}</locationid>"
@@ -100,6 +110,7 @@ class GatewayClient:
         ).encode()
 
     def post(self, body: bytes, url: str | None = None) -> Reply:
+        """POST a body to url (the session endpoint by default); HTTP errors are replies too."""
         request = urllib.request.Request(  # noqa: S310 - loopback sandbox URL
             url or self.endpoint,
             data=body,
@@ -115,9 +126,11 @@ class GatewayClient:
             return Reply(exc.code, exc.read(), exc.headers.get("Content-Type", ""))
 
     def call(self, *functions: str, transaction: bool = False) -> Reply:
+        """Send the functions in one request within the current session (or a login)."""
         return self.post(self.envelope(list(functions), transaction=transaction))
 
     def login(self, locationid: str | None = None) -> Reply:
+        """Log in with `getAPISession` and keep the session id and endpoint it returns."""
         reply = self.post(self.envelope(["<getAPISession/>"], login=True, locationid=locationid))
         api = reply.data().find("api")
         assert api is not None  # noqa: S101

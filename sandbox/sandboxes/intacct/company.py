@@ -102,9 +102,11 @@ class Source:
     constant_prefix: int = 0
 
     def recordno(self, index: int) -> int:
+        """The RECORDNO of row index (base + index + 1)."""
         return self.base + index + 1
 
     def index_of(self, recordno: int) -> int | None:
+        """The row index of a RECORDNO, or None when the object has no such row."""
         index = recordno - self.base - 1
         return index if 0 <= index < self.count else None
 
@@ -141,6 +143,8 @@ ONE = Decimal(1)
 
 
 class Company:
+    """The demo company: each object's rows and derived values, from the seed and scale alone."""
+
     def __init__(
         self,
         *,
@@ -264,6 +268,7 @@ class Company:
         return (self._hashers.get(salt) or self.hasher(salt))(i)
 
     def code(self, salt: int, i: int, length: int) -> str:
+        """A `length`-character code over letters (no I, O) and digits, derived from h(salt, i)."""
         value = self.h(salt, i)
         out: list[str] = []
         for _ in range(length):
@@ -274,18 +279,22 @@ class Company:
         return "".join(out)
 
     def vendor_index(self, salt: int, i: int) -> int:
+        """A vendor index drawn from the weighted vendor pick list by h(salt, i)."""
         return self.vendor_pick[self.h(salt, i) % len(self.vendor_pick)]
 
     def vendor_id(self, index: int) -> str:
+        """The VENDORID of a vendor index: V-00001 for index 0."""
         return f"V-{index + 1:05d}"
 
     def entity_fields(self, entity: int) -> tuple[str, str, str]:
+        """(RECORDNO, LOCATIONID, name) of an entity index; all empty for top level (-1)."""
         if entity < 0:
             return "", "", ""
         e = ENTITIES[entity]
         return str(e.recordno), e.location_id, e.name
 
     def currency_pair(self, salt: int, i: int, entity: int) -> tuple[str, str, Decimal]:
+        """(transaction currency, base currency, rate): about one row in seven is foreign."""
         base = ENTITIES[entity].currency
         roll = self.h(salt, i) % 100
         if roll < 14:
@@ -294,10 +303,12 @@ class Company:
         return base, base, ONE
 
     def stamp(self, epoch: int | None) -> str:
+        """Epoch seconds as an Intacct timestamp in the user's time zone ("" for None)."""
         return "" if epoch is None else self.tf.timestamp(epoch)
 
     @staticmethod
     def date_of(epoch: int, minus_days: int = 0) -> int:
+        """The day ordinal (as date.toordinal) of epoch seconds, minus_days earlier."""
         return epoch // 86400 + EPOCH_ORDINAL - minus_days
 
     # ------------------------------------------------------------------ sources
@@ -414,6 +425,7 @@ class Company:
 
     # ------------------------------------------------------------------ lines (shared by headers)
     def lines(self, kind: str, parent: int) -> list[Line]:
+        """The lines of a header (kind, index), built once and cached (cache bounded to 20,000)."""
         key = (kind, parent)
         cached = self._line_cache.get(key)
         if cached is None:
@@ -424,6 +436,7 @@ class Company:
         return cached
 
     def header_currency(self, kind: str, parent: int) -> tuple[str, str, Decimal]:
+        """(transaction currency, base currency, rate) of a header; its lines share it."""
         entity = cycle_entity(parent)
         if kind == "APBILL" and parent in (5, 8):
             base = ENTITIES[entity].currency
@@ -521,6 +534,7 @@ class Company:
         return total, sum(convert_cents(t, rate) for t in trx)
 
     def po_vendor(self, parent: int) -> int:
+        """The vendor index of a purchase order header."""
         return self.vendor_index(43, parent)
 
     # ------------------------------------------------------------------ masters
@@ -708,12 +722,15 @@ class Company:
 
     @staticmethod
     def sources_base(name: str) -> int:
+        """The RECORDNO base of an object: its rows are base + 1, base + 2, ..."""
         return RECORDNO_BASE[name]
 
     def account_title(self, account: str) -> str:
+        """The GL account's title ("" for an account the chart does not name)."""
         return ACCOUNT_TITLES.get(account, "")
 
     def employee(self, salt: int, i: int) -> str:
+        """An employee name drawn by h(salt, i)."""
         return EMPLOYEES[self.h(salt, i) % len(EMPLOYEES)]
 
 

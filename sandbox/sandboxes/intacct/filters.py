@@ -31,6 +31,8 @@ class FilterError(ValueError):
 
 @dataclass(frozen=True)
 class Cmp:
+    """One comparison of a field with values (two for between, any number for in)."""
+
     field: str
     op: str  # eq ne lt le gt ge between in notin like notlike isnull isnotnull
     values: tuple[str, ...] = ()
@@ -38,16 +40,22 @@ class Cmp:
 
 @dataclass(frozen=True)
 class And:
+    """True when every child is."""
+
     children: tuple[Node, ...]
 
 
 @dataclass(frozen=True)
 class Or:
+    """True when any child is."""
+
     children: tuple[Node, ...]
 
 
 @dataclass(frozen=True)
 class Not:
+    """True when the child is not."""
+
     child: Node
 
 
@@ -71,6 +79,7 @@ XML_OPERATORS = {
 
 
 def fields_of(node: Node | None) -> set[str]:
+    """Every field name a filter tree compares (empty for no filter)."""
     if node is None:
         return set()
     if isinstance(node, Cmp):
@@ -238,6 +247,7 @@ class _SqlParser:
 
 
 def parse_query_string(text: str | None) -> Node | None:
+    """The AST of a readByQuery `<query>` string (None when empty); FilterError if malformed."""
     if text is None or not text.strip():
         return None
     return _SqlParser(text).parse()
@@ -268,6 +278,7 @@ def _like_regex(pattern: str, *, case_insensitive: bool) -> re.Pattern[str]:
 def compile_filter(
     node: Node | None, obj: ObjectDef, *, case_insensitive: bool = False
 ) -> Predicate:
+    """A row predicate for the filter, comparing by each field's DATATYPE (no filter: all rows)."""
     if node is None:
         return lambda row: True
     return _compile(node, obj, ci=case_insensitive)

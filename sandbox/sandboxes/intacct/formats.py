@@ -18,6 +18,7 @@ _CENT = Decimal(1)
 
 
 def money(cents: int) -> str:
+    """Integer cents as Intacct money text: `5900`, `1234.56`, `-12.10` (exact, no float)."""
     if cents < 0:
         return "-" + money(-cents)
     whole, frac = divmod(cents, 100)
@@ -35,6 +36,7 @@ def convert_cents(trx_cents: int, rate: Decimal) -> int:
 
 
 def parse_money_cents(value: str) -> int:
+    """Money text -> integer cents, rounded half-up to the cent."""
     return int((Decimal(value) * 100).quantize(_CENT, rounding=ROUND_HALF_UP))
 
 
@@ -48,6 +50,7 @@ def parse_offset(value: str) -> int:
 
 
 def format_offset(seconds: int) -> str:
+    """Seconds east of GMT -> `+HH:MM` / `-HH:MM`."""
     sign = "+" if seconds >= 0 else "-"
     hours, minutes = divmod(abs(seconds) // 60, 60)
     return f"{sign}{hours:02d}:{minutes:02d}"
@@ -63,6 +66,7 @@ class TimeFormat:
         )
 
     def timestamp(self, epoch: int) -> str:
+        """Epoch seconds as a TIMESTAMP value (`MM/DD/YYYY HH:MM:SS`) in the user's wall time."""
         # Two table lookups instead of three integer formats: every generated row renders two or
         # three timestamps, and this was the hottest formatter of a wide-row walk.
         days, seconds = divmod(int(epoch) + self.offset_seconds, 86400)
@@ -70,6 +74,7 @@ class TimeFormat:
         return f"{day(days + 719163)}{_HOURS[hours]}{_MINUTES_SECONDS[seconds]}"
 
     def iso(self, moment: datetime) -> str:
+        """An instant as ISO 8601 at the user's offset, to the second (session timestamps)."""
         return moment.astimezone(self.tz).isoformat(timespec="seconds")
 
     def parse_timestamp(self, value: str) -> int | None:
@@ -118,11 +123,13 @@ def timestamp_key(value: str) -> str | None:
 
 
 def date_key(value: str) -> str | None:
+    """A DATE or TIMESTAMP value -> `YYYYMMDD`, a key that sorts like the day (None if invalid)."""
     key = timestamp_key(value)
     return key[:8] if key else None
 
 
 def decimal_or_none(value: str) -> Decimal | None:
+    """The text as a Decimal, or None when it is not a number (an empty value is NULL)."""
     try:
         return Decimal(value.strip())
     except (InvalidOperation, ValueError):

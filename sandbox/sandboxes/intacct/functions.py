@@ -38,12 +38,15 @@ DEFAULT_PAGESIZE = 100
 
 @dataclass
 class Result:
+    """One function's `<result>`: status (success, failure, aborted), content or errors."""
+
     status: str  # success | failure | aborted
     inner: str | list[bytes] = ""  # list: UTF-8 pieces, records already encoded (render.py)
     errors: list[GatewayError] = field(default_factory=list)
     object_name: str = ""
 
     def render_inner(self) -> list[bytes]:
+        """The result's body as UTF-8 pieces: its errormessage, or its content."""
         inner = errormessage(self.errors) if self.errors else self.inner
         return inner if isinstance(inner, list) else [inner.encode()]
 
@@ -62,12 +65,15 @@ def fail(
 
 @dataclass
 class Context:
+    """What a function runs with: the sandbox state, the caller's session and the base URL."""
+
     state: IntacctState
     session: Session
     base_url: str
 
     @property
     def now(self) -> float:
+        """The sandbox clock's current instant, in epoch seconds."""
         return self.state.now().timestamp()
 
 
@@ -530,6 +536,7 @@ HANDLERS: dict[str, Handler] = {
 
 
 def run_function(ctx: Context, name: str, body: etree._Element) -> Result:
+    """Run one `<function>` by name; unknown names and function errors become failure results."""
     handler = HANDLERS.get(name)
     if handler is None:
         return Result(

@@ -73,6 +73,8 @@ _ROW_KEYS = (
 
 
 class Generators:
+    """Builds each transactional object's row i from the company layout alone."""
+
     def __init__(self, company: CompanyView) -> None:
         self.c = company
         self._vendor_parts: dict[int, tuple[str, ...]] = {}
@@ -167,6 +169,7 @@ class Generators:
         return got
 
     def apbill(self, i: int) -> Row:
+        """APBILL row i (vendor bill header) as a dict, from its value tuple."""
         return dict(zip(self.apbill_layout, self.apbill_values(i), strict=True))
 
     def apbill_values(self, i: int) -> tuple[str, ...]:
@@ -239,6 +242,7 @@ class Generators:
         return self.apbill_constants + vendor_part + bill
 
     def apbillitem(self, j: int) -> Row:
+        """APBILLITEM row j: one line of its bill, amounts in both currencies."""
         c = self.c
 
         parent, k = c.fanouts["APBILLITEM"].locate(j)
@@ -273,6 +277,7 @@ class Generators:
         }
 
     def appymt(self, p: int) -> Row:
+        """APPYMT row p: the payment of bill 2p, 20 days after the bill, with its method."""
         c = self.c
 
         bill = 2 * p
@@ -308,6 +313,7 @@ class Generators:
         }
 
     def appymtdetail(self, j: int) -> Row:
+        """APPYMTDETAIL row j: the part of a payment applied to one bill line."""
         c = self.c
 
         p, k = c.fanouts["APPYMTDETAIL"].locate(j)
@@ -337,11 +343,13 @@ class Generators:
 
     # ------------------------------------------------------------------ cards
     def descriptor(self, vendor: VendorSpec, i: int) -> str:
+        """The card statement line of vendor's charge i; its code and digits come from the seed."""
         return vendor.descriptor.format(
             c=self.c.code(25, i, 8), d=f"{self.c.h(26, i) % 10000000:07d}"
         )
 
     def cctransaction(self, i: int) -> Row:
+        """CCTRANSACTION row i: a card charge header (three in four paid) and its totals."""
         c = self.c
 
         entity = _cycle_entity(i)
@@ -389,6 +397,7 @@ class Generators:
         }
 
     def cctransactionentry(self, j: int) -> Row:
+        """CCTRANSACTIONENTRY row j: one line of its card charge, amounts in both currencies."""
         c = self.c
 
         parent, k = c.fanouts["CCTRANSACTIONENTRY"].locate(j)
@@ -426,6 +435,7 @@ class Generators:
         return "Paid" if r % 3 in (0, 1) else ("Approved", "Submitted", "Draft", "Declined")[r % 4]
 
     def eexpenses(self, r: int) -> Row:
+        """EEXPENSES row r: an expense report header, its state and totals."""
         c = self.c
 
         entity = _cycle_entity(r)
@@ -462,6 +472,7 @@ class Generators:
         }
 
     def eexpensesitem(self, j: int) -> Row:
+        """EEXPENSESITEM row j: one line of its expense report, with its expense type."""
         c = self.c
 
         parent, k = c.fanouts["EEXPENSESITEM"].locate(j)
@@ -495,6 +506,7 @@ class Generators:
         }
 
     def eppayment(self, q: int) -> Row:
+        """EPPAYMENT row q: the reimbursement of the expense report that payment q pays."""
         c = self.c
 
         r = paid_report(q)
@@ -535,6 +547,7 @@ class Generators:
         return "Purchase Order", "PO"
 
     def podocument(self, d: int) -> Row:
+        """PODOCUMENT row d: a purchasing document (order, invoice or requisition) header."""
         c = self.c
 
         entity = _cycle_entity(d)
@@ -577,6 +590,7 @@ class Generators:
         }
 
     def podocumententry(self, j: int) -> Row:
+        """PODOCUMENTENTRY row j: one line of its document, with quantity and unit price."""
         c = self.c
 
         parent, k = c.fanouts["PODOCUMENTENTRY"].locate(j)
@@ -613,6 +627,7 @@ class Generators:
         }
 
     def aprecurbill(self, i: int) -> Row:
+        """APRECURBILL row i: a vendor's recurring bill, repeated by month, year or week."""
         c = self.c
 
         entity = _cycle_entity(i)

@@ -48,19 +48,24 @@ class Fanout:
         self._inside = [(p, k) for p, size in enumerate(self.pattern) for k in range(size)]
 
     def locate(self, child: int) -> tuple[int, int]:
+        """(parent index, line number within the parent) of a child index."""
         cycle, inside = divmod(child, self.period)
         parent_offset, line = self._inside[inside]
         return cycle * len(self.pattern) + parent_offset, line
 
     def first_child(self, parent: int) -> int:
+        """The index of a parent's first child."""
         cycle, inside = divmod(parent, len(self.pattern))
         return cycle * self.period + self.prefix[inside]
 
     def lines(self, parent: int) -> int:
+        """How many children (lines) a parent has."""
         return self.pattern[parent % len(self.pattern)]
 
 
 class Line(NamedTuple):
+    """One line of a generated header: cents in transaction and base currency, coding, memo."""
+
     trx: int  # cents, transaction currency
     amount: int  # cents, base currency
     account: str
@@ -84,18 +89,47 @@ class CompanyView(Protocol):
     po_ts: Callable[[int], int]
     rb_ts: Callable[[int], int]
 
-    def hasher(self, salt: int) -> Callable[[int], int]: ...
-    def h(self, salt: int, i: int) -> int: ...
-    def code(self, salt: int, i: int, length: int) -> str: ...
-    def vendor_index(self, salt: int, i: int) -> int: ...
-    def vendor_id(self, index: int) -> str: ...
-    def entity_fields(self, entity: int) -> tuple[str, str, str]: ...
-    def stamp(self, epoch: int | None) -> str: ...
-    def date_of(self, epoch: int, minus_days: int = 0) -> int: ...
-    def lines(self, kind: str, parent: int) -> list[Line]: ...
-    def header_currency(self, kind: str, parent: int) -> tuple[str, str, Decimal]: ...
-    def bill_totals(self, parent: int, price_cents: int, rate: Decimal) -> tuple[int, int]: ...
-    def po_vendor(self, parent: int) -> int: ...
-    def sources_base(self, name: str) -> int: ...
-    def account_title(self, account: str) -> str: ...
-    def employee(self, salt: int, i: int) -> str: ...
+    def hasher(self, salt: int) -> Callable[[int], int]:
+        """i -> h(salt, i), for loops that hash with one salt."""
+
+    def h(self, salt: int, i: int) -> int:
+        """The deterministic hash every generated value derives from."""
+
+    def code(self, salt: int, i: int, length: int) -> str:
+        """A `length`-character code derived from h(salt, i)."""
+
+    def vendor_index(self, salt: int, i: int) -> int:
+        """A vendor index drawn from the weighted vendor pick list by h(salt, i)."""
+
+    def vendor_id(self, index: int) -> str:
+        """The VENDORID of a vendor index."""
+
+    def entity_fields(self, entity: int) -> tuple[str, str, str]:
+        """(RECORDNO, LOCATIONID, name) of an entity index; all empty for top level (-1)."""
+
+    def stamp(self, epoch: int | None) -> str:
+        """Epoch seconds as an Intacct timestamp in the user's time zone ("" for None)."""
+
+    def date_of(self, epoch: int, minus_days: int = 0) -> int:
+        """The day ordinal (as date.toordinal) of epoch seconds, minus_days earlier."""
+
+    def lines(self, kind: str, parent: int) -> list[Line]:
+        """The lines of a header (kind, index)."""
+
+    def header_currency(self, kind: str, parent: int) -> tuple[str, str, Decimal]:
+        """(transaction currency, base currency, rate) of a header; its lines share it."""
+
+    def bill_totals(self, parent: int, price_cents: int, rate: Decimal) -> tuple[int, int]:
+        """(transaction, base) cents of a bill: the sums of its lines, without building them."""
+
+    def po_vendor(self, parent: int) -> int:
+        """The vendor index of a purchase order header."""
+
+    def sources_base(self, name: str) -> int:
+        """The RECORDNO base of an object: its rows are base + 1, base + 2, ..."""
+
+    def account_title(self, account: str) -> str:
+        """The GL account's title ("" for an account the chart does not name)."""
+
+    def employee(self, salt: int, i: int) -> str:
+        """An employee name drawn by h(salt, i)."""

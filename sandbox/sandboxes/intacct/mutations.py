@@ -39,10 +39,14 @@ ACCESS_MODES = {"insert": "C", "modify": "M", "delete": "D"}
 
 
 class MutationError(ValueError):
+    """An admin mutation the sandbox refuses; the message names the op and what is wrong."""
+
     pass
 
 
 class Mutator:
+    """Applies /admin/mutate ops to the store: new versions, audit trail, late visibility."""
+
     def __init__(self, state: IntacctState, *, at: float | None = None) -> None:
         self.state = state
         self.store = state.store
@@ -51,12 +55,14 @@ class Mutator:
 
     # ------------------------------------------------------------------ entry point
     def apply(self, ops: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Apply ops in order under the store lock; one result dict per op."""
         if not isinstance(ops, list):
             raise MutationError('body must be a list of ops (or {"ops": [...]})')
         with self.store.lock:
             return [self.apply_one(op, n) for n, op in enumerate(ops)]
 
     def apply_one(self, op: dict[str, Any], position: int = 0) -> dict[str, Any]:
+        """Apply one op (modify, insert, delete or random); MutationError names its position."""
         kind = op.get("op")
         if kind == "random":
             return {
@@ -124,6 +130,7 @@ class Mutator:
     def modify(
         self, name: str, recordno: int, fields: dict[str, Any], delay: float
     ) -> dict[str, Any]:
+        """Write a modified version of a live record with a new WHENMODIFIED, and audit it."""
         current = self.store.latest_row(name, recordno)
         if current is None:
             raise MutationError(f"{name} {recordno} does not exist (or is deleted)")
@@ -158,6 +165,7 @@ class Mutator:
     def insert(
         self, name: str, fields: dict[str, Any], lines: list[dict[str, Any]], delay: float
     ) -> dict[str, Any]:
+        """Insert a row like an existing one as the next RECORDNO; header totals sum its lines."""
         source = self.store.source(name)
         if source.count == 0:
             template: Row = dict.fromkeys(self.state.catalog[name].field_names, "")
@@ -241,6 +249,7 @@ class Mutator:
         return row
 
     def delete(self, name: str, recordno: int, delay: float) -> dict[str, Any]:
+        """Delete a record (and a header's lines), leaving AUDITHISTORY entries to find them by."""
         current = self.store.latest_row(name, recordno)
         if current is None:
             raise MutationError(f"{name} {recordno} does not exist (or is already deleted)")
@@ -280,6 +289,7 @@ class Mutator:
 
     # ------------------------------------------------------------------ random
     def random(self, count: int, seed: int) -> list[dict[str, Any]]:
+        """Up to count seeded random changes: about 60% modify, 25% insert, 15% delete."""
         rng = random.Random(seed)  # noqa: S311 - reproducibility, not security
         done: list[dict[str, Any]] = []
         for _ in range(count):
@@ -311,6 +321,7 @@ class Mutator:
 
 
 def overlay_next(overlay: Any) -> int:  # noqa: ANN401 - store.Overlay
+    """Take the overlay's next free RECORDNO."""
     number: int = overlay.next_recordno
     overlay.next_recordno += 1
     return number

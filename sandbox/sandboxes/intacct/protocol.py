@@ -23,27 +23,33 @@ _PARSER = etree.XMLParser(
 
 
 def esc(value: str) -> str:
+    """Escape &, < and > for element text (the value itself when none occurs)."""
     if "&" in value or "<" in value or ">" in value:
         return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return value
 
 
 def esc_attr(value: str) -> str:
+    """Escape a value for a double-quoted attribute."""
     return esc(value).replace('"', "&quot;")
 
 
 def element(tag: str, value: str) -> str:
+    """`<tag>value</tag>` with the value escaped."""
     return f"<{tag}>{esc(value)}</{tag}>"
 
 
 @dataclass(frozen=True)
 class GatewayError:
+    """One `<error>` of an `<errormessage>`: errorno, description, description2, correction."""
+
     errorno: str
     description2: str
     description: str = ""
     correction: str = ""
 
     def render(self) -> str:
+        """The `<error>` element, children in the gateway's order."""
         return (
             f"<error><errorno>{esc(self.errorno)}</errorno>"
             f"<description>{esc(self.description)}</description>"
@@ -53,11 +59,14 @@ class GatewayError:
 
 
 def errormessage(errors: list[GatewayError]) -> str:
+    """The `<errormessage>` block holding each error in order."""
     return "<errormessage>" + "".join(e.render() for e in errors) + "</errormessage>"
 
 
 @dataclass
 class Control:
+    """The request's `<control>` block, echoed back in the answer's."""
+
     senderid: str = ""
     password: str = ""
     controlid: str = ""
@@ -65,6 +74,7 @@ class Control:
     dtdversion: str = "3.0"
 
     def render(self, status: str) -> str:
+        """The answer's `<control>` block with this status (the sender password never echoed)."""
         return (
             f"<control><status>{status}</status>{element('senderid', self.senderid)}"
             f"{element('controlid', self.controlid)}{element('uniqueid', self.uniqueid)}"
@@ -74,6 +84,8 @@ class Control:
 
 @dataclass
 class Login:
+    """The `<login>` authentication of a request; locationid opens an entity session."""
+
     userid: str
     companyid: str
     password: str
@@ -82,6 +94,8 @@ class Login:
 
 @dataclass
 class FunctionCall:
+    """One `<function>` of the request: its controlid, name and element."""
+
     controlid: str
     name: str
     body: etree._Element
@@ -89,6 +103,8 @@ class FunctionCall:
 
 @dataclass
 class ParsedRequest:
+    """A request as the gateway reads it: control, authentication, functions, transaction flag."""
+
     control: Control
     login: Login | None = None
     sessionid: str | None = None
@@ -98,6 +114,8 @@ class ParsedRequest:
 
 
 class ParseFailure(Exception):  # noqa: N818 - mirrors the gateway's wording
+    """A control-level failure: the errors to answer with, and the control read so far."""
+
     def __init__(self, control: Control, errors: list[GatewayError]) -> None:
         super().__init__(errors[0].description2)
         self.control = control
@@ -110,6 +128,7 @@ class Garbage(Exception):  # noqa: N818
 
 
 def text_of(parent: etree._Element | None, tag: str, default: str = "") -> str:
+    """The stripped text of parent's child `tag`, or default when either is missing."""
     if parent is None:
         return default
     found = parent.find(tag)
@@ -119,6 +138,7 @@ def text_of(parent: etree._Element | None, tag: str, default: str = "") -> str:
 
 
 def parse_request(body: bytes) -> ParsedRequest:
+    """Parse a gateway request; Garbage if not an XML request, ParseFailure for control errors."""
     stripped = body.lstrip()
     if not stripped.startswith(b"<"):
         raise Garbage

@@ -34,6 +34,7 @@ class _TsView:
 
 
 def index_range(node: Node | None, source: Source, tf: TimeFormat) -> IndexRange:
+    """(lo, hi, exact) of base rows the filter can match; the full range when it cannot narrow."""
     full: IndexRange = (0, source.count, node is None)
     if node is None or not source.monotonic:
         return (0, source.count, node is None)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Entity:
+    """One demo entity: LOCATIONID, name, base currency, RECORDNO, card and bank accounts."""
+
     location_id: str
     name: str
     currency: str
@@ -105,6 +107,8 @@ ACCOUNT_TITLES = {a[0]: a[1] for a in GL_ACCOUNTS}
 
 @dataclass(frozen=True)
 class VendorSpec:
+    """One demo vendor: name, SaaS category, domain, GL account, card descriptor and memo."""
+
     name: str
     category: str  # SAAS_CATEGORY; empty for non-SaaS vendors
     domain: str

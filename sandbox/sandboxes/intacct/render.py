@@ -22,6 +22,8 @@ _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 
 
 class RecordTemplate:
+    """A compiled record element for one tag and field list; values are filled per row."""
+
     def __init__(self, tag: str, fields: Sequence[str]) -> None:
         self.fields = tuple(fields)
         for name in (tag, *self.fields):
@@ -41,6 +43,7 @@ class RecordTemplate:
         self._plans: dict[tuple[str, ...], _Plan | None] = {}
 
     def values(self, row: dict[str, str]) -> list[str]:
+        """The row's values in field order ("" for a field the row lacks)."""
         try:
             got = self._get(row)
         except KeyError:
@@ -48,9 +51,11 @@ class RecordTemplate:
         return [got] if self._single else list(got)  # type: ignore[list-item,call-overload]
 
     def render(self, row: dict[str, str]) -> str:
+        """The row as its `<TAG>` element text, values escaped if needed."""
         return _fill(self._segments, self.values(row))
 
     def render_many(self, rows: Sequence[dict[str, str]]) -> str:
+        """The rows' elements, concatenated."""
         render = self.render
         return "".join([render(row) for row in rows])
 
@@ -136,4 +141,5 @@ def _fill(segments: list[str], values: Sequence[str]) -> str:
 
 @lru_cache(maxsize=256)
 def template(tag: str, fields: tuple[str, ...]) -> RecordTemplate:
+    """The RecordTemplate of (tag, fields), shared through a 256-entry cache."""
     return RecordTemplate(tag, fields)

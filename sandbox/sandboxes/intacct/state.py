@@ -22,6 +22,8 @@ SESSION_PATH = "/na1/ia/xml/xmlgw.phtml"
 
 @dataclass
 class Config:
+    """Gateway credentials and behaviour settings of one sandbox, from the command line."""
+
     sender_id: str = "sandbox"
     sender_password: str = "sandbox"  # noqa: S105 - the documented sandbox default
     company_id: str = "SANDBOX"
@@ -35,6 +37,8 @@ class Config:
 
 @dataclass
 class Session:
+    """One API session: who opened it, in which entity, and when it expires."""
+
     sessionid: str
     userid: str
     companyid: str
@@ -60,6 +64,8 @@ class Cursor:
 
 @dataclass
 class IntacctState:
+    """Everything one running Intacct sandbox holds, behind one lock for sessions and cursors."""
+
     common: SandboxState
     config: Config
     catalog: dict[str, ObjectDef]
@@ -73,9 +79,11 @@ class IntacctState:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def now(self) -> datetime:
+        """The sandbox clock's current instant (UTC)."""
         return self.common.clock.now()
 
     def new_session(self, userid: str, companyid: str, entity: str) -> Session:
+        """Open a session that expires session_ttl seconds from now."""
         now = self.now()
         session = Session(
             sessionid=secrets.token_urlsafe(24).replace("-", "x") + "..",
@@ -95,6 +103,7 @@ class IntacctState:
         session.expires_at = self.now() + timedelta(seconds=self.config.session_ttl)
 
     def live_session(self, sessionid: str) -> Session | None:
+        """The session of this id if it has not expired (an expired one is dropped), else None."""
         with self.lock:
             session = self.sessions.get(sessionid)
             if session is None:
@@ -105,10 +114,12 @@ class IntacctState:
             return session
 
     def drop_session(self, sessionid: str) -> None:
+        """Forget a session (no-op for an unknown id)."""
         with self.lock:
             self.sessions.pop(sessionid, None)
 
     def new_cursor(self, cursor: Cursor) -> str:
+        """Keep a readByQuery cursor and return its resultId; only the newest 500 are kept."""
         token = secrets.token_hex(10) + "X" + secrets.token_urlsafe(12)
         with self.lock:
             self.cursors[token] = cursor

@@ -36,18 +36,24 @@ ALL_ENTITIES = frozenset({TOP_LEVEL, *range(len(ENTITIES))})
 
 @dataclass
 class Version:
+    """One written version of a record (None when deleted), visible from an instant on."""
+
     row: Row | None  # None = deleted
     visible_from: float  # epoch seconds on the sandbox clock
 
 
 @dataclass(frozen=True)
 class Order:
+    """One `orderby` field, ascending unless descending."""
+
     field: str
     descending: bool = False
 
 
 @dataclass
 class Page:
+    """One page of a query: the total match count and the page's rows in order."""
+
     total: int
     #: The page in order: a row, or the index of a generated base row of `source`. Renderers read
     #: indices straight from `source.values` (render.py); `rows` builds the dicts.
@@ -56,21 +62,27 @@ class Page:
 
     @property
     def rows(self) -> list[Row]:
+        """The page's rows as dicts, generated base rows built on demand."""
         row = self.source.row
         return [item if isinstance(item, dict) else row(item) for item in self.items]
 
 
 @dataclass
 class Overlay:
+    """One object's mutations: versions per RECORDNO and the next RECORDNO an insert takes."""
+
     versions: dict[int, list[Version]] = field(default_factory=dict)
     next_recordno: int = 0
 
 
 def row_entity(row: Row) -> int:
+    """The entity index of a row, from MEGAENTITYID (TOP_LEVEL when empty)."""
     return ENTITY_INDEX.get(row.get("MEGAENTITYID", ""), TOP_LEVEL)
 
 
 class Store:
+    """The live company: generated base rows, the overlay of mutations, and the query engine."""
+
     def __init__(self, company: Company, catalog: dict[str, ObjectDef], tf: TimeFormat) -> None:
         self.company = company
         self.catalog = catalog
@@ -93,10 +105,12 @@ class Store:
         )
 
     def source(self, name: str) -> Source:
+        """The generated base rows of an object."""
         return self.company.sources[name]
 
     # ------------------------------------------------------------------ visibility
     def visible_version(self, versions: list[Version], now: float) -> Version | None:
+        """The latest version visible at now (epoch seconds), or None when none is yet."""
         for version in reversed(versions):
             if version.visible_from <= now:
                 return version
@@ -124,11 +138,13 @@ class Store:
         return None if index is None else source.row(index)
 
     def index_of(self, source: Source, recordno: int) -> int | None:
+        """The base row index of a RECORDNO, or None when there is none."""
         if source.monotonic:
             return source.index_of(recordno)
         return self._static_index[source.name].get(recordno)
 
     def pending(self, name: str, now: float) -> bool:
+        """Whether an object has a mutation not yet visible at now (late visibility)."""
         return any(
             versions[-1].visible_from > now for versions in self.overlays[name].versions.values()
         )
@@ -148,6 +164,7 @@ class Store:
         cache_key: str = "",
         fields: tuple[str, ...] = (),
     ) -> Page:
+        """One page of the matches, in order, as the caller's entities may see them at now."""
         obj = self.catalog[name]
         source = self.source(name)
         compile_filter(node, obj, case_insensitive=case_insensitive)  # validates the whole filter
