@@ -57,7 +57,7 @@ class FaultRule:
         return self.count is not None and self.fired >= self.count
 
     def describe(self) -> dict[str, Any]:
-        """The rule as admin JSON, with the calls it fired on so far."""
+        """The rule as admin JSON, with how many calls it has seen and fired on."""
         return {
             "kind": self.kind,
             "count": self.count,

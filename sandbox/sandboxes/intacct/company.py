@@ -730,7 +730,7 @@ class Company:
         return ACCOUNT_TITLES.get(account, "")
 
     def employee(self, salt: int, i: int) -> str:
-        """An employee name drawn by h(salt, i)."""
+        """An EMPLOYEEID (E-0001 to E-0024) drawn by h(salt, i)."""
         return EMPLOYEES[self.h(salt, i) % len(EMPLOYEES)]
 
 

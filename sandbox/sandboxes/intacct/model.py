@@ -132,4 +132,4 @@ class CompanyView(Protocol):
         """The GL account's title ("" for an account the chart does not name)."""
 
     def employee(self, salt: int, i: int) -> str:
-        """An employee name drawn by h(salt, i)."""
+        """An EMPLOYEEID (E-0001 to E-0024) drawn by h(salt, i)."""
