@@ -39,4 +39,5 @@ class Match:
 
     @property
     def is_service(self) -> bool:
+        """True when the match names a service (False: not a service)."""
         return self.service is not None
