@@ -231,7 +231,7 @@ def content_item(item_type: str, item_id: str, data: dict[str, Any]) -> dict[str
 
 
 def item_key(item: dict[str, Any]) -> str:
-    """A content item's ledger key `<content type>|<id>`: unique among everything published."""
+    """A content item's key `<content type>|<id>`, as the ledger records what LeanIX holds."""
     return f"{item['type']}|{item['id']}"
 
 

@@ -143,7 +143,7 @@ class LedgerBase:
     # -- lifecycle ---------------------------------------------------------------------------------
 
     def create(self) -> None:
-        """Create the ledger's tables (with this prefix) that do not exist yet."""
+        """Create the missing tables (with this prefix) and the columns older ledgers lack."""
         self.tables.create(self.engine)
 
     def close(self) -> None:
