@@ -327,7 +327,7 @@ class Workspace:
         self.set_meta("schema", SCHEMA_VERSION)
 
     def close(self) -> None:
-        """Close the SQLite connection."""
+        """Close the shared SQLite connection (when the server stops)."""
         with self.lock:
             self._conn.close()
 
@@ -508,7 +508,7 @@ class Workspace:
         return self._relation(row) if row else None
 
     def relation_by_id(self, relation_id: str) -> Relation | None:
-        """The relation with this ID, or None."""
+        """The relation a `/rel<X>/<relationId>` patch names, or None."""
         row = self._one("SELECT * FROM relations WHERE id = ?", relation_id)
         return self._relation(row) if row else None
 
@@ -600,7 +600,7 @@ class Workspace:
             return True
 
     def delete_document(self, seq: int) -> None:
-        """Remove a document by its sequence number."""
+        """Remove a document by its row number (`seq`, the table's primary key)."""
         self._run("DELETE FROM documents WHERE seq = ?", seq)
 
     # -- metrics ------------------------------------------------------------------------------
@@ -675,7 +675,7 @@ class Workspace:
 
     # -- tags ---------------------------------------------------------------------------------
     def tag_group(self, name: str) -> TagGroup | None:
-        """The tag group of this name, or None."""
+        """The tag group of this name (names are unique), or None."""
         row = self._one("SELECT * FROM tag_groups WHERE name = ?", name)
         return (
             TagGroup(row["id"], row["name"], from_storage(row["attrs"]), row["seq"])
@@ -879,7 +879,7 @@ class Workspace:
         return [from_storage(row["body"]) for row in rows]
 
     def warning_count(self, run_id: str) -> int:
-        """How many warnings a run has."""
+        """How many warnings a run has (`warningsCount` in its progress)."""
         row = self._one("SELECT COUNT(*) AS n FROM warnings WHERE run_id = ?", run_id)
         return int(row["n"]) if row else 0
 

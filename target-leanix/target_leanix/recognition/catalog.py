@@ -331,7 +331,7 @@ class Catalog:
         return len(self.services)
 
     def get(self, key: str) -> Service | None:
-        """The catalog service with this key, or None."""
+        """The catalog service with this key (`slack`), or None for a key not in the catalog."""
         return self.services.get(key)
 
     def service_for_domain(self, hosts: Iterable[str]) -> tuple[Service, str] | None:
