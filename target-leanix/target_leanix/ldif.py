@@ -159,18 +159,23 @@ class ExternalIds:
     company: str
 
     def service(self, service_key: str) -> str:
+        """The Application of a service: `intacct:<co>:service:<svc>`."""
         return f"intacct:{self.company}:service:{service_part(service_key)}"
 
     def it_component(self, service_key: str) -> str:
+        """The service's IT component (category saas): its Application's ID plus `:saas`."""
         return f"{self.service(service_key)}:saas"
 
     def service_cost(self, service_key: str) -> str:
+        """The ServiceCost item (costTotalAnnual on Application->IT component): ID plus `:cost`."""
         return f"{self.service(service_key)}:cost"
 
     def service_department(self, service_key: str, department_id: str) -> str:
+        """The ServiceDepartment item linking the service's Application to a department."""
         return f"{self.service(service_key)}:department:{id_part(department_id)}"
 
     def spend(self, service_key: str, department_id: str, month: str, currency: str) -> str:
+        """The metrics point of a service's spend in one department, month and currency."""
         parts = (optional_part(department_id), id_part(month), id_part(currency))
         return f"{self.service(service_key)}:spend:{':'.join(parts)}"
 
@@ -179,12 +184,15 @@ class ExternalIds:
         return optional_part(department_id)
 
     def provider(self, provider_name: str) -> str:
+        """The Provider, keyed by its name's slug so several services share one provider."""
         return f"intacct:{self.company}:provider:{slug(provider_name)}"
 
     def department(self, department_id: str) -> str:
+        """The UserGroup (Organization) of an Intacct DEPARTMENTID."""
         return f"intacct:{self.company}:department:{id_part(department_id)}"
 
     def invoice(self, obj: str, recordno: str) -> str:
+        """The Invoice item of one Intacct APBILL, APPYMT or PODOCUMENT record."""
         return f"intacct:{self.company}:{id_part(obj)}:{id_part(recordno)}"
 
 
@@ -193,29 +201,37 @@ class LegacyExternalIds(ExternalIds):
     """The IDs of ledger schema 1, whose parts were not encoded: only for upgrading such a ledger."""
 
     def service(self, service_key: str) -> str:
+        """Schema-1 service ID: the service key appended raw, `:` and `%` not encoded."""
         return f"intacct:{self.company}:service:{service_key}"
 
     def service_department(self, service_key: str, department_id: str) -> str:
+        """Schema-1 department link ID: the DEPARTMENTID appended raw."""
         return f"{self.service(service_key)}:department:{department_id}"
 
     def spend(self, service_key: str, department_id: str, month: str, currency: str) -> str:
+        """Schema-1 spend point ID: raw parts, `none` for no department (and for one named none)."""
         return f"{self.service(service_key)}:spend:{department_id or 'none'}:{month}:{currency}"
 
     def department_tag(self, department_id: str) -> str:
+        """Schema-1 `department` tag: the raw DEPARTMENTID, or `none` when there is none."""
         return department_id or "none"
 
     def department(self, department_id: str) -> str:
+        """Schema-1 UserGroup ID: the raw DEPARTMENTID."""
         return f"intacct:{self.company}:department:{department_id}"
 
     def invoice(self, obj: str, recordno: str) -> str:
+        """Schema-1 invoice ID: Intacct object and RECORDNO appended raw."""
         return f"intacct:{self.company}:{obj}:{recordno}"
 
 
 def content_item(item_type: str, item_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    """An LDIF content item `{type, id, data}`; `type` picks the processors that apply."""
     return {"type": item_type, "id": item_id, "data": data}
 
 
 def item_key(item: dict[str, Any]) -> str:
+    """A content item's key `<content type>|<id>`, as the ledger records what LeanIX holds."""
     return f"{item['type']}|{item['id']}"
 
 
@@ -332,6 +348,7 @@ def spend_item(
     currency: str,
     amount: Decimal,
 ) -> dict[str, Any]:
+    """ServiceSpend metrics point: exact spend of a service per department, month, currency."""
     return content_item(
         SERVICE_SPEND,
         ids.spend(service_key, department_id, month, currency),
@@ -353,6 +370,7 @@ def invoice_item(
     *,
     record_url_template: str,
 ) -> dict[str, Any]:
+    """Invoice document on the service's Application: name, Intacct link, description, metadata."""
     label = INVOICE_LABELS.get(invoice.object, invoice.object)
     amount = format(invoice.amount, "f")
     url = record_url_template.format(
@@ -394,6 +412,7 @@ def invoice_item(
 
 
 def department_item(ids: ExternalIds, department_id: str, title: str) -> dict[str, Any]:
+    """The Department item that makes the UserGroup (Organization) of an Intacct department."""
     return content_item(DEPARTMENT, ids.department(department_id), {"name": title})
 
 
@@ -432,6 +451,7 @@ def provider_change_item(
 
 
 def ldif(company: str, content: list[dict[str, Any]], description: str) -> dict[str, Any]:
+    """One inbound partial-mode LDIF of the company's connector around these content items."""
     return {
         "connectorType": CONNECTOR_TYPE,
         "connectorId": company,

@@ -100,6 +100,8 @@ def _is_loopback_address(host: str) -> bool:
 
 
 class LeanIXRunFailedError(LeanIXError):
+    """A synchronization run ended other than FINISHED (or with ERROR warnings): its messages."""
+
     def __init__(self, run_id: str, status: str, messages: list[str]) -> None:
         shown = "; ".join(message[:EXCERPT_CHARS] for message in messages[:5]) or "no message"
         more = f" (+{len(messages) - 5} more)" if len(messages) > 5 else ""
@@ -149,6 +151,8 @@ class Answer:
 
 @dataclass
 class RunResult:
+    """How a synchronization run ended: its final status and every warning it reported."""
+
     run_id: str
     status: str
     warnings: list[dict[str, Any]] = field(default_factory=list)
@@ -161,10 +165,13 @@ def dumps(payload: object) -> str:
 
 
 def loads(text: str) -> Any:  # noqa: ANN401 - arbitrary JSON
+    """Parse LeanIX JSON with every number exact (Decimal, never float)."""
     return simplejson.loads(text, use_decimal=True)
 
 
 class LeanIXClient:
+    """HTTP to one LeanIX workspace: MTM token, Integration API runs, GraphQL; retried, capped."""
+
     def __init__(
         self,
         base_url: str,
@@ -197,6 +204,7 @@ class LeanIXClient:
         self.retries = 0
 
     def close(self) -> None:
+        """Close the HTTP session and its pooled connections."""
         self._session.close()
 
     # -- token ------------------------------------------------------------------------------------
@@ -381,10 +389,12 @@ class LeanIXClient:
         self._json_call("PUT", f"{INTEGRATION_API}/configurations", configuration)
 
     def configurations(self, binding: dict[str, str]) -> list[dict[str, Any]]:
+        """The processor configurations stored under these binding keys (GET /configurations)."""
         answer = self._json_call("GET", f"{INTEGRATION_API}/configurations", params=binding)
         return [c for c in answer or [] if isinstance(c, dict)]
 
     def start_run(self, ldif: dict[str, Any]) -> str:
+        """Create and start a synchronization run of this LDIF; returns the run ID."""
         answer = self._json_call(
             "POST", f"{INTEGRATION_API}/synchronizationRuns", ldif, params={"start": "true"}
         )
@@ -446,6 +456,7 @@ class LeanIXClient:
     # -- GraphQL -------------------------------------------------------------------------------------
 
     def graphql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The `data` of a Pathfinder GraphQL answer; its errors (HTTP 200) raise LeanIXError."""
         answer = self._json_call(
             "POST", GRAPHQL_PATH, {"query": query, "variables": variables or {}}
         )

@@ -39,6 +39,8 @@ class SpendKind(Enum):
 
 @dataclass(frozen=True)
 class VendorItem:
+    """One Intacct VENDOR: what recognition reads and whether it was deleted."""
+
     vendor_id: str
     recordno: str
     name: str
@@ -50,6 +52,8 @@ class VendorItem:
 
 @dataclass(frozen=True)
 class DepartmentItem:
+    """One Intacct DEPARTMENT: the UserGroup (Organization) it becomes in LeanIX."""
+
     department_id: str
     recordno: str
     title: str
@@ -109,6 +113,8 @@ class VendorAccountItem:
 
 
 class InvoiceObject(Enum):
+    """The Intacct objects that become Invoice documents, by their object name."""
+
     BILL = "APBILL"
     PAYMENT = "APPYMT"
     PURCHASE_ORDER = "PODOCUMENT"
@@ -116,6 +122,8 @@ class InvoiceObject(Enum):
 
 @dataclass(frozen=True)
 class InvoiceItem:
+    """One AP bill, AP payment or purchase order header; amount None when the record has none."""
+
     object: InvoiceObject
     recordno: str
     vendor_id: str | None

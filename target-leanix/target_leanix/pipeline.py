@@ -56,6 +56,8 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True)
 class Settings:
+    """The target's settings as the run uses them, checked and with defaults applied."""
+
     company_key: str
     dry_run: bool
     dry_run_path: Path
@@ -218,6 +220,8 @@ def _service_info(match: Match) -> ServiceInfo | None:
 
 
 class Pipeline:
+    """One run: recognition, ledger writes, publication to LeanIX (or dry run) and summary."""
+
     def __init__(
         self, settings: Settings, logger: logging.Logger, rules: RecognitionRules | None = None
     ) -> None:
@@ -331,6 +335,7 @@ class Pipeline:
                 self.ledger.set_vendor_service(vendor_id, _service_info(match))
 
     def publish(self) -> None:
+        """Recompute what is dirty in the ledger and send LeanIX what changed."""
         self.publisher.publish()
 
     def _check_recognition(self) -> None:
@@ -391,11 +396,13 @@ class Pipeline:
         self.publisher.publish()
 
     def close(self) -> None:
+        """Close the LeanIX HTTP session and the ledger's connections."""
         if self.client is not None:
             self.client.close()
         self.ledger.close()
 
     def summary_lines(self) -> list[str]:
+        """The `summary:` lines logged at the end of a run: counts, spend, run IDs, recognition."""
         s = self.publisher.summary
         for vendor_id, (name, match) in sorted(self._vendor_matches.items()):
             if match.service is not None:

@@ -26,6 +26,8 @@ LOGGER = logging.getLogger("target_leanix.publisher")
 
 
 class LedgerMissingError(RuntimeError):
+    """A fresh ledger over a workspace holding the company's data, without ledger_rebuild."""
+
     pass
 
 
@@ -34,11 +36,16 @@ class DuplicateIdError(LedgerError):
 
 
 class Writer(Protocol):
-    def prepare(self) -> None: ...
+    """Where publication sends each LDIF: LeanIX runs, or a dry-run file."""
 
-    def write(self, document: dict[str, Any]) -> str: ...
+    def prepare(self) -> None:
+        """Store the processor configuration once, before the first LDIF."""
 
-    def has_written_before(self) -> bool: ...
+    def write(self, document: dict[str, Any]) -> str:
+        """Send one LDIF and wait until it is processed; returns the run ID."""
+
+    def has_written_before(self) -> bool:
+        """True when the destination already holds data of this company (a configuration exists)."""
 
 
 class LeanIXWriter:
@@ -51,11 +58,13 @@ class LeanIXWriter:
         self._prepared = False
 
     def prepare(self) -> None:
+        """PUT the processor configuration, once per run (an idempotent upsert)."""
         if not self._prepared:
             self.client.put_configuration(ldif.processor_configuration(self.company))
             self._prepared = True
 
     def write(self, document: dict[str, Any]) -> str:
+        """Run the LDIF to its end; FAILED, or ERROR warnings with fail_on_run_errors, raise."""
         self.prepare()
         run_id = self.client.start_run(document)
         LOGGER.info(
@@ -90,9 +99,11 @@ class DryRunWriter:
 
     @property
     def configuration_path(self) -> Path:
+        """The processor configuration file beside the LDIF file: `<name>.processors.json`."""
         return self.path.with_name(f"{self.path.name.split('.')[0]}.processors.json")
 
     def prepare(self) -> None:
+        """Write the processor configuration file (owner-only), once per run."""
         if self._prepared:
             return
         configuration = ldif.processor_configuration(self.company)
@@ -101,6 +112,7 @@ class DryRunWriter:
         self._prepared = True
 
     def write(self, document: dict[str, Any]) -> str:
+        """Append the LDIF as one JSON line; returns a made-up run ID `dry-run-<n>`."""
         self.prepare()
         with open_private(self.path, append=True) as out:
             out.write(dumps(document) + "\n")
@@ -108,6 +120,7 @@ class DryRunWriter:
         return f"dry-run-{self.count}"
 
     def has_written_before(self) -> bool:
+        """Always False: a dry run has no workspace whose totals it could overwrite."""
         return False  # a dry run has no workspace to protect
 
 
@@ -135,6 +148,8 @@ DEFAULT_MAX_ITEMS_PER_RUN = 5000
 
 @dataclass
 class PublishSettings:
+    """What publication needs of the settings: company, cost window, currency, run size."""
+
     company: str
     window: CostWindow
     reporting_currency: str
@@ -144,6 +159,8 @@ class PublishSettings:
 
 
 class Publisher:
+    """Ledger -> LeanIX: recompute dirty services and departments, send only what changed."""
+
     def check_fresh_ledger(self) -> None:
         """A fresh ledger cannot know the totals LeanIX already holds: refuse unless rebuilding.
 
@@ -204,6 +221,7 @@ class Publisher:
         )
 
     def publish(self) -> None:
+        """Send the new and changed items of everything dirty plus removals, then confirm them."""
         service_keys = self.ledger.dirty_keys("service")
         department_ids = self.ledger.dirty_keys("department")
         if not service_keys and not department_ids:

@@ -171,6 +171,7 @@ class FastSingerReader(SingerReader):
             return deserialize_json(line, parse_int=_int_or_decimal)
 
     def attach(self, target: FastPathHost) -> None:
+        """Send RECORD lines to this target's `fast_record` before the SDK's path."""
         self.target = target
 
     @override
@@ -216,9 +217,13 @@ class FastSingerReader(SingerReader):
 
 
 class FastPathHost(t.Protocol):
-    def fast_path_allowed(self) -> bool: ...
+    """What the fast reader needs from the target: whether to use it, and who decodes a line."""
 
-    def fast_record(self, stream: str, line: str) -> bool: ...
+    def fast_path_allowed(self) -> bool:
+        """False while stream maps or flattening are set: then the SDK's path reads every line."""
+
+    def fast_record(self, stream: str, line: str) -> bool:
+        """True when the target decoded and took this RECORD line; False leaves it to the SDK."""
 
 
 def identity_maps(target: Target, stream: str) -> bool:

@@ -32,13 +32,17 @@ BAD_RECORD_MARK = "__target_leanix_bad_record__"
 class PipelineHost(t.Protocol):
     """What a sink needs from the target (kept narrow so sinks stay testable)."""
 
-    def pipeline(self) -> Pipeline: ...
+    def pipeline(self) -> Pipeline:
+        """The run's Pipeline: settings, recognition and the ledger the batches go to."""
 
-    def on_bad_record(self, error: BadRecordError) -> None: ...
+    def on_bad_record(self, error: BadRecordError) -> None:
+        """Apply on_bad_record to a record that failed its checks: raise, or log and skip it."""
 
-    def register_sink(self, sink: IntacctSink) -> None: ...
+    def register_sink(self, sink: IntacctSink) -> None:
+        """Tell the target this sink exists, so its checkpoints drain it with the others."""
 
-    def note_record(self) -> None: ...
+    def note_record(self) -> None:
+        """Count one record towards the next checkpoint (publish, then pass STATE on)."""
 
 
 def record_key(record: dict[str, Any], keys: t.Sequence[str]) -> str:

@@ -68,6 +68,8 @@ GC_YOUNG_THRESHOLD = 20_000
 
 
 class UnknownStreamError(ValueError):
+    """A stream that is no Intacct stream this target knows, with on_unknown_stream=fail."""
+
     pass
 
 
@@ -198,6 +200,7 @@ class TargetLeanIX(Target):
             self.drain_one(sink)
 
     def pipeline(self) -> Pipeline:
+        """The run's Pipeline, made on first use (ledger opened, recognition loaded, GC tuned)."""
         if self._pipeline is None:
             self._pipeline = Pipeline(self.settings, self.logger, self.recognition_rules)
             # Everything loaded by now (singer-sdk, SQLAlchemy, the recognition catalog) lives as
@@ -212,9 +215,11 @@ class TargetLeanIX(Target):
         return self._pipeline
 
     def register_sink(self, sink: IntacctSink) -> None:
+        """Remember an Intacct sink so checkpoints drain it, parents first."""
         self._our_sinks.append(sink)
 
     def note_record(self) -> None:
+        """Count a record the SDK path read towards the next checkpoint (batch_size_rows)."""
         self._records_since_checkpoint += 1
 
     @override
@@ -252,6 +257,7 @@ class TargetLeanIX(Target):
         super()._write_state_message(state)
 
     def on_bad_record(self, error: BadRecordError) -> None:
+        """on_bad_record: raise the error (fail), or log it and list it in the summary (skip)."""
         if self.settings.on_bad_record == "fail":
             raise error
         self.logger.warning("skipping bad record: %s", error)

@@ -1,0 +1,1 @@
+"""leanix-sandbox: a loopback SAP LeanIX workspace (MTM, Integration API, GraphQL)."""

@@ -50,6 +50,7 @@ def errors(status: int, *messages: str, headers: dict[str, str] | None = None) -
 
 
 def exact(payload: object, status: int = 200) -> Response:
+    """A JSON response whose Decimals are exact JSON numbers, as LeanIX writes costTotalAnnual."""
     return Response(
         status, exactjson.dumps(payload).encode("utf-8"), {"Content-Type": "application/json"}
     )
@@ -145,6 +146,8 @@ def _flag(request: Request, name: str) -> bool:
 
 
 class LeanIXApp:
+    """The sandbox's HTTP routing: MTM token, Integration API, GraphQL, metrics and admin routes."""
+
     def __init__(
         self,
         state: SandboxState,
@@ -164,6 +167,7 @@ class LeanIXApp:
         self.graphql = GraphQLApi(workspace, now)
 
     def __call__(self, request: Request) -> Response:
+        """Route a request: admin, MTM token, then Bearer-checked, rate-limited /services/ calls."""
         path = request.path.rstrip("/") or "/"
         if path.startswith("/admin/"):
             return admin.handle(self, request, path)
@@ -376,6 +380,7 @@ class LeanIXApp:
     # -- faults -------------------------------------------------------------------------------
 
     def render_fault(self, fault: Fault, request: Request) -> Response | None:
+        """The response an injected fault gives instead (None: carry on, e.g. run_failed armed)."""
         kind, params = fault.kind, fault.params
         if kind == "http_429":
             return _too_many_requests(params.get("retry_after", params.get("seconds", 1)))

@@ -51,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """leanix-sandbox: open the workspace, serve on loopback and print the URL; exit code."""
     args = _parser().parse_args(argv)
     if args.token_ttl <= 0:
         print("leanix-sandbox: --token-ttl must be a positive number of seconds", file=sys.stderr)

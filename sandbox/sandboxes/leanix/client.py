@@ -25,16 +25,21 @@ TERMINAL = ("FINISHED", "FAILED", "STOPPED")
 
 @dataclass
 class Reply:
+    """One HTTP answer as received: status, headers and raw body."""
+
     status: int
     headers: dict[str, str]
     body: bytes
 
     def json(self) -> Any:  # noqa: ANN401 - arbitrary JSON
+        """The body as JSON with exact Decimals, or None when the body is empty."""
         return exactjson.loads(self.body) if self.body else None
 
 
 @dataclass
 class LeanIXClient:
+    """A small urllib client of the sandbox for tests, demo and benchmarks (not the target's)."""
+
     base_url: str
     api_token: str = "sandbox-token"  # noqa: S105 - the sandbox's documented default
     access_token: str = ""
@@ -51,6 +56,7 @@ class LeanIXClient:
         body: bytes | None = None,
         auth: bool = True,
     ) -> Reply:
+        """One HTTP call; the payload is sent as exact JSON, a Bearer token fetched when needed."""
         url = self.base_url + path + ("?" + urllib.parse.urlencode(query) if query else "")
         data = (
             body
@@ -72,6 +78,7 @@ class LeanIXClient:
             return Reply(error.code, dict(error.headers.items()), error.read())
 
     def token_reply(self, api_token: str | None = None, *, form: bool = True) -> Reply:
+        """The raw MTM token answer for an API token, in the form body or (form=False) the query."""
         credentials = base64.b64encode(f"apitoken:{api_token or self.api_token}".encode()).decode()
         return self.request(
             "POST",
@@ -86,6 +93,7 @@ class LeanIXClient:
         )
 
     def authenticate(self) -> dict[str, Any]:
+        """Fetch an access token and keep it for later calls; returns the token answer."""
         reply = self.token_reply()
         if reply.status != 200:
             raise RuntimeError(f"token request failed: HTTP {reply.status}")
@@ -94,6 +102,7 @@ class LeanIXClient:
         return body
 
     def graphql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The whole GraphQL answer (`data` and `errors`); raises unless HTTP 200."""
         reply = self.request(
             "POST",
             "/services/pathfinder/v1/graphql",
@@ -105,13 +114,16 @@ class LeanIXClient:
         return result
 
     def put_configuration(self, config: dict[str, Any]) -> Reply:
+        """PUT a processor configuration to the Integration API (204 when accepted)."""
         return self.request("PUT", f"{IA}/configurations", config)
 
     def create_run(self, ldif: dict[str, Any], *, start: bool = True, test: bool = False) -> Reply:
+        """POST an LDIF as a synchronization run, started unless `start=False`; the raw answer."""
         query = {"start": str(start).lower(), "test": str(test).lower()}
         return self.request("POST", f"{IA}/synchronizationRuns", ldif, query=query)
 
     def status(self, run_id: str) -> str:
+        """The run's current status (CREATED ... FINISHED), remembered in `polls`."""
         reply = self.request("GET", f"{IA}/synchronizationRuns/{run_id}/status")
         if reply.status != 200:
             raise RuntimeError(f"status answered HTTP {reply.status}")
@@ -120,6 +132,7 @@ class LeanIXClient:
         return status
 
     def wait(self, run_id: str, *, interval: float = 0.02, timeout: float = 30.0) -> str:
+        """Poll the run until FINISHED, FAILED or STOPPED; returns that status."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             status = self.status(run_id)
@@ -137,6 +150,7 @@ class LeanIXClient:
         return run_id, self.wait(run_id)
 
     def warnings(self, run_id: str) -> list[dict[str, Any]]:
+        """Every warning of the run, read page by page (100 per page)."""
         collected: list[dict[str, Any]] = []
         offset = 0
         while True:

@@ -34,6 +34,8 @@ class Touched:
 
 
 class ScopeError(ValueError):
+    """A deletionScope the sandbox cannot apply (a facet other than FactSheetTypes)."""
+
     pass
 
 
@@ -60,6 +62,8 @@ def _scope_filter(scope: dict[str, Any], context: dict[str, Any]) -> Callable[[F
 
 @dataclass
 class DeletionOutcome:
+    """What full-mode deletion did: warnings (e.g. ratio exceeded) and how much it deleted."""
+
     warnings: list[dict[str, Any]] = field(default_factory=list)
     deleted: int = 0
 
@@ -71,6 +75,7 @@ def apply_deletion_scope(
     touched: Touched,
     now: Callable[[], str],
 ) -> DeletionOutcome:
+    """Full mode: delete fact sheets, relations and documents in scope that the run left out."""
     deleter = _Deleter(workspace, config.get("deletionScope") or {}, header, now)
     deleter.fact_sheets(touched.fact_sheets)
     deleter.relations(touched.relations)

@@ -74,10 +74,12 @@ def to_plain(value: Any) -> Any:  # noqa: ANN401 - arbitrary JSON
 
 
 def to_storage(value: Any) -> str:  # noqa: ANN401 - arbitrary JSON
+    """JSON text for a SQLite column, each Decimal tagged so it reads back the same."""
     return _STORAGE_ENCODER.encode(value)
 
 
 def from_storage(text: str | None) -> Any:  # noqa: ANN401 - arbitrary JSON
+    """The value `to_storage` wrote, tagged Decimals restored (None for a NULL column)."""
     if text is None:
         return None
     return _STORAGE_DECODER.decode(text)

@@ -285,12 +285,15 @@ def _page_info(edges: list[tuple[Any, str]], *, has_next: bool) -> dict[str, Any
 
 
 class GraphQLApi:
+    """Pathfinder GraphQL over the workspace: fact sheet queries and create/update mutations."""
+
     def __init__(self, workspace: Workspace, now: Callable[[], str]) -> None:
         self.workspace = workspace
         self.now = now
         self.schema = build()
 
     def execute(self, body: object) -> dict[str, Any]:
+        """Run one GraphQL request body; errors go in `errors` (LeanIX answers HTTP 200)."""
         if not isinstance(body, dict) or not isinstance(body.get("query"), str):
             return {"errors": [{"message": "The request needs a 'query' string"}]}
         variables = body.get("variables")
@@ -364,6 +367,7 @@ class GraphQLApi:
     # -- nodes --------------------------------------------------------------------------------
 
     def node(self, sheet: FactSheet) -> dict[str, Any]:
+        """A fact sheet as a GraphQL node: base fields, lifecycle, tags and documents."""
         attrs = sheet.attrs
         lifecycle = attrs.get("lifecycle") or {}
         phases = lifecycle.get("phases", []) if isinstance(lifecycle, dict) else []

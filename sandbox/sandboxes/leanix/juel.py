@@ -401,6 +401,7 @@ def _java_replacement(replacement: str) -> str:
 
 
 def java_replace_all(text: str, pattern: str, replacement: str) -> str:
+    """Java `String.replaceAll`: `$1` groups in the replacement; bad regexes raise JuelError."""
     try:
         return re.sub(pattern, _java_replacement(replacement), text)
     except re.error as error:
@@ -567,6 +568,7 @@ def check(template: str) -> None:
 
 
 def is_true(template: str, context: Mapping[str, Any]) -> bool:
+    """Evaluate a JUEL template as a condition (filter.advanced, forEach filters)."""
     return _truthy(evaluate(template, context))
 
 

@@ -84,6 +84,8 @@ class RelationType:
 
 
 class UnknownRelationError(ValueError):
+    """A relation type that is not a relation name of the form `rel<From>To<To>`."""
+
     pass
 
 
@@ -107,6 +109,7 @@ def _known_type(part: str) -> str | None:
 
 
 def relation_type(name: str) -> RelationType:
+    """Resolve a relation name, either direction, to its stored edge and endpoint types."""
     for forward, from_type, to_type, reverse in _KNOWN:
         if name == forward:
             return RelationType(name, forward, swapped=False, from_type=from_type, to_type=to_type)
@@ -143,5 +146,6 @@ def relation_fields_for(fs_type: str) -> list[str]:
 
 
 def all_relation_names() -> list[str]:
+    """Every relation name the sandbox knows, forward and reverse (for the data model)."""
     names = [name for forward, _, _, reverse in _KNOWN for name in (forward, reverse)]
     return names + [name for pair in _SAME_TYPE for name in pair]

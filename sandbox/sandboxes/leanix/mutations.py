@@ -50,6 +50,7 @@ def create(
     *,
     validate_only: bool,
 ) -> FactSheet:
+    """createFactSheet: a new fact sheet with the patches applied (not stored if validateOnly)."""
     if not str(fields.get("name") or "").strip():
         raise _error(
             "[FS_VALIDATION_NAME_MANDATORY] name is mandatory", None, "/name", "VALIDATION"
@@ -78,6 +79,7 @@ def update(
     validate_only: bool,
     rev: int | None,
 ) -> FactSheet:
+    """updateFactSheet: apply the patches to an existing fact sheet, checking `rev` if given."""
     sheet = workspace.fact_sheet(fact_sheet_id)
     if sheet is None:
         raise _error(

@@ -61,6 +61,8 @@ NUMERIC_RELATION_FIELDS = frozenset({"costTotalAnnual"})
 
 @dataclass
 class Counters:
+    """Sandbox run counters: items processed, ERROR warnings, and what was created ... deleted."""
+
     processed_content: int = 0
     errors: int = 0
     run_level_index: int = 0
@@ -72,6 +74,8 @@ class Counters:
 
 @dataclass
 class Outcome:
+    """What processing a run produced: its warnings and counters."""
+
     warnings: list[dict[str, Any]] = field(default_factory=list)
     counters: Counters = field(default_factory=Counters)
     stopped: bool = False
@@ -168,6 +172,7 @@ class Engine:
         self._relation_types: dict[str, RelationType] = {}
 
     def levels(self) -> list[Level]:
+        """The enabled processors grouped by their `run` number, in ascending order."""
         enabled = [
             Processor.compile(index, spec)
             for index, spec in enumerate(self.config.get("processors", []))
@@ -182,6 +187,7 @@ class Engine:
         self._sheets.clear()
 
     def process_item(self, level: Level, item: dict[str, Any]) -> None:
+        """Apply the level's processors whose filter matches the item; problems become warnings."""
         data = item.get("data")
         base = {
             "content": {"id": item.get("id"), "type": item.get("type"), "data": data},

@@ -15,6 +15,8 @@ from collections.abc import Callable
 
 
 class RateLimiter:
+    """A token bucket per user: `per_second` requests a second before 429 + Retry-After."""
+
     def __init__(self, per_second: float, clock: Callable[[], float]) -> None:
         self.per_second = per_second
         self._clock = clock

@@ -53,10 +53,14 @@ class RunStateError(Exception):
 
 
 class RunNotFoundError(Exception):
+    """No synchronization run has this ID; answered 404."""
+
     pass
 
 
 class RunManager:
+    """Synchronization runs: state machine, one worker running started runs in order, faults."""
+
     def __init__(
         self, workspace: Workspace, now: Callable[[], str], *, hold_seconds: float = 1.0
     ) -> None:
@@ -99,6 +103,7 @@ class RunManager:
         return run
 
     def start(self, run_id: str, *, test: bool | None = None) -> Run:
+        """Start a CREATED run: PENDING, or SEQUENTIALIZED behind an active run of its binding."""
         with self.workspace.lock:
             run = self._get(run_id)
             if run.status != CREATED:
@@ -123,6 +128,7 @@ class RunManager:
         return run
 
     def status(self, run_id: str) -> dict[str, Any]:
+        """`{id, status}`; a poll that sees IN_PROGRESS lets a held run move on."""
         run = self._get(run_id)
         if run.status == IN_PROGRESS:
             with self._lock:
@@ -132,6 +138,7 @@ class RunManager:
         return {"id": run.id, "status": run.status}
 
     def progress(self, run_id: str) -> dict[str, Any]:
+        """The run's progress counters and status, as GET .../progress answers them."""
         run = self._get(run_id)
         self.status(run_id)
         return {
@@ -146,10 +153,12 @@ class RunManager:
         }
 
     def stats(self, run_id: str) -> dict[str, Any]:
+        """The sandbox's run counters (created, updated, unchanged, deleted) and status."""
         run = self._get(run_id)
         return {"id": run.id, "status": run.status, **run.progress}
 
     def stop(self, run_id: str) -> None:
+        """Stop a pending run at once, or ask a running one to stop; else RunStateError."""
         with self.workspace.lock:
             run = self._get(run_id)
             if run.status in WAITING:
@@ -168,6 +177,7 @@ class RunManager:
             self._armed_failures += 1
 
     def get(self, run_id: str) -> Run:
+        """The run with this ID; RunNotFoundError if there is none."""
         return self._get(run_id)
 
     def execute_now(self, ldif: dict[str, Any], body: bytes, *, test: bool) -> Run:

@@ -39,11 +39,11 @@ class TagEngine(Protocol):
 
     def identify(
         self, identifier: dict[str, Any], fs_type: str | None, context: dict[str, Any], role: str
-    ) -> tuple[FactSheet | None, str | None]: ...
+    ) -> tuple[FactSheet | None, str | None]:
+        """The fact sheet an identifier names (or None), and the external ID it carries (if any)."""
 
-    def by_external_id(
-        self, fs_type: str | None, external_id: str, role: str
-    ) -> FactSheet | None: ...
+    def by_external_id(self, fs_type: str | None, external_id: str, role: str) -> FactSheet | None:
+        """The active fact sheet with this external ID; without a type it must be unambiguous."""
 
 
 def apply_tag_processor(engine: TagEngine, processor: Processor, context: dict[str, Any]) -> None:

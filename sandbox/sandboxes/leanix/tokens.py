@@ -39,6 +39,8 @@ def _b64url_decode(text: str) -> bytes:
 
 @dataclass(frozen=True)
 class Principal:
+    """Who the sandbox's access tokens speak for: the technical user, account and workspace."""
+
     workspace_id: str
     workspace_name: str
     account_id: str
@@ -48,6 +50,8 @@ class Principal:
 
 
 class TokenService:
+    """MTM: API tokens exchanged for HS256 JWT access tokens, and Bearer tokens verified."""
+
     def __init__(
         self,
         *,
@@ -88,6 +92,7 @@ class TokenService:
         }
 
     def issue(self) -> str:
+        """A signed access token (HS256 JWT) with LeanIX's claims, valid for `ttl_seconds`."""
         issued = int(self._now().timestamp())
         p = self.principal
         claims = {

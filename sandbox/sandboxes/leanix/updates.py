@@ -136,6 +136,8 @@ class _CompiledValue:
 
 @dataclass(frozen=True)
 class CompiledUpdate:
+    """One entry of a processor's `updates`, compiled: key, values, op and `optional`."""
+
     #: The key when it is plain text (as it nearly always is), else how to compute it.
     key: str | juel.Node
     key_replace: dict[str, Any] | None
@@ -196,6 +198,7 @@ class Processor:
 
     @classmethod
     def compile(cls, index: int, spec: dict[str, Any]) -> Processor:
+        """Compile one processor spec (filter, forEach, updates) at `index` in the configuration."""
         rest = dict(spec.get("filter") or {})
         rest.pop("exactType", None)
         return cls(

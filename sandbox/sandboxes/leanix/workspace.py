@@ -124,10 +124,12 @@ def binding_of(document: dict[str, Any]) -> dict[str, str]:
 
 
 def binding_key(binding: dict[str, str]) -> str:
+    """The stored key of a binding: JSON of its values in BINDING_KEYS order."""
     return json.dumps([binding[key] for key in BINDING_KEYS])
 
 
 def timestamp(moment: datetime) -> str:
+    """A UTC time as LeanIX writes it: ISO 8601 with milliseconds and `Z`."""
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
@@ -151,6 +153,8 @@ _UUID_VERSION_4 = (0x4000 << 64) | (0x8000 << 48)
 
 @dataclass
 class FactSheet:
+    """A fact sheet: type, name, status (ACTIVE or ARCHIVED), externalId, attributes, rev."""
+
     id: str
     type: str
     name: str
@@ -164,10 +168,12 @@ class FactSheet:
 
     @property
     def display_name(self) -> str:
+        """The name with its release appended, as LeanIX shows `displayName`."""
         release = self.attrs.get("release")
         return f"{self.name} {release}" if release else self.name
 
     def export(self) -> dict[str, Any]:
+        """Admin export form: non-standard attributes under `fields`, Decimals as text."""
         standard = {key: self.attrs[key] for key in STANDARD_ATTRIBUTES if key in self.attrs}
         generic = {k: v for k, v in sorted(self.attrs.items()) if k not in STANDARD_ATTRIBUTES}
         exported: dict[str, Any] = to_plain(
@@ -190,6 +196,8 @@ class FactSheet:
 
 @dataclass
 class Relation:
+    """A relation between two fact sheets, unique per (type, from, to); attributes such as cost."""
+
     id: str
     type: str
     from_id: str
@@ -202,6 +210,8 @@ class Relation:
 
 @dataclass
 class Document:
+    """A document on a fact sheet, unique per (fact sheet, name); url, description, metadata."""
+
     id: str
     fact_sheet_id: str
     name: str
@@ -213,6 +223,8 @@ class Document:
 
 @dataclass
 class MetricPoint:
+    """A metrics point, identified by (measurement, time, tags); its fields are exact Decimals."""
+
     measurement: str
     time: str
     #: (key, value) pairs.
@@ -233,6 +245,7 @@ class MetricPoint:
         return f"{{{fields}}}"
 
     def export(self) -> dict[str, Any]:
+        """The point as the metrics endpoint and admin export show it, Decimals as text."""
         exported: dict[str, Any] = to_plain(
             {
                 "measurement": self.measurement,
@@ -247,6 +260,8 @@ class MetricPoint:
 
 @dataclass
 class TagGroup:
+    """A tag group, unique by name; `attrs` holds shortName, mode, restrictToFactSheetTypes."""
+
     id: str
     name: str
     attrs: dict[str, Any] = field(default_factory=dict)
@@ -266,6 +281,8 @@ class Tag:
 
 @dataclass
 class Run:
+    """A synchronization run: binding, status and its history, counters; the LDIF when loaded."""
+
     id: str
     binding: dict[str, str]
     #: The LDIF is loaded only where a run is executed: status polls must stay cheap for big LDIFs.
@@ -282,6 +299,8 @@ class Run:
 
 
 class Workspace:
+    """The whole workspace in one SQLite file, shared by HTTP threads and the run worker."""
+
     def __init__(self, path: str) -> None:
         self.lock = threading.RLock()
         self._depth = 0
@@ -308,6 +327,7 @@ class Workspace:
         self.set_meta("schema", SCHEMA_VERSION)
 
     def close(self) -> None:
+        """Close the shared SQLite connection (when the server stops)."""
         with self.lock:
             self._conn.close()
 
@@ -379,6 +399,7 @@ class Workspace:
             return default
 
     def set_meta(self, key: str, value: str) -> None:
+        """Overwrite a persistent setting (unlike `meta`, which keeps the first value)."""
         self._run("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", key, value)
 
     # -- fact sheets --------------------------------------------------------------------------
@@ -398,6 +419,7 @@ class Workspace:
         )
 
     def fact_sheet(self, fact_sheet_id: str) -> FactSheet | None:
+        """The fact sheet with this ID, archived or not; None if there is none."""
         row = self._one("SELECT * FROM fact_sheets WHERE id = ?", fact_sheet_id)
         return self._fact_sheet(row) if row else None
 
@@ -413,6 +435,7 @@ class Workspace:
         return self._fact_sheet(row) if row else None
 
     def fact_sheets_by_external_id(self, external_id: str) -> list[FactSheet]:
+        """The active fact sheets carrying this externalId, oldest first."""
         rows = self._all(
             "SELECT * FROM fact_sheets WHERE external_id = ? AND status = ? ORDER BY seq",
             external_id,
@@ -436,11 +459,13 @@ class Workspace:
         return sorted(found.values(), key=lambda sheet: sheet.seq)
 
     def fact_sheets(self) -> list[FactSheet]:
+        """Every fact sheet, archived ones included, in creation order."""
         return [
             self._fact_sheet(row) for row in self._all("SELECT * FROM fact_sheets ORDER BY seq")
         ]
 
     def save_fact_sheet(self, sheet: FactSheet) -> None:
+        """Insert or replace a fact sheet; a new one gets the next creation sequence number."""
         with self.lock:
             if not sheet.seq:
                 sheet.seq = self._next_seq("fact_sheets")
@@ -473,6 +498,7 @@ class Workspace:
         )
 
     def relation(self, rel_type: str, from_id: str, to_id: str) -> Relation | None:
+        """The relation of this type between two fact sheets, or None."""
         row = self._one(
             "SELECT * FROM relations WHERE type = ? AND from_id = ? AND to_id = ?",
             rel_type,
@@ -482,10 +508,12 @@ class Workspace:
         return self._relation(row) if row else None
 
     def relation_by_id(self, relation_id: str) -> Relation | None:
+        """The relation a `/rel<X>/<relationId>` patch names, or None."""
         row = self._one("SELECT * FROM relations WHERE id = ?", relation_id)
         return self._relation(row) if row else None
 
     def relations_touching(self, fact_sheet_id: str) -> list[Relation]:
+        """Relations from or to a fact sheet, in creation order."""
         rows = self._all(
             "SELECT * FROM relations WHERE from_id = ? OR to_id = ? ORDER BY seq",
             fact_sheet_id,
@@ -494,9 +522,11 @@ class Workspace:
         return [self._relation(row) for row in rows]
 
     def relations(self) -> list[Relation]:
+        """Every relation, in creation order."""
         return [self._relation(row) for row in self._all("SELECT * FROM relations ORDER BY seq")]
 
     def save_relation(self, relation: Relation) -> None:
+        """Insert or replace a relation; a new one gets the next creation sequence number."""
         with self.lock:
             if not relation.seq:
                 relation.seq = self._next_seq("relations")
@@ -513,6 +543,7 @@ class Workspace:
             )
 
     def delete_relation(self, relation_id: str) -> None:
+        """Remove a relation by its ID (nothing happens if it is gone already)."""
         self._run("DELETE FROM relations WHERE id = ?", relation_id)
 
     # -- documents ----------------------------------------------------------------------------
@@ -529,21 +560,25 @@ class Workspace:
         )
 
     def document(self, fact_sheet_id: str, name: str) -> Document | None:
+        """The document of this name on a fact sheet, or None."""
         row = self._one(
             "SELECT * FROM documents WHERE fact_sheet_id = ? AND name = ?", fact_sheet_id, name
         )
         return self._document(row) if row else None
 
     def documents_of(self, fact_sheet_id: str) -> list[Document]:
+        """The documents of a fact sheet, in creation order."""
         rows = self._all(
             "SELECT * FROM documents WHERE fact_sheet_id = ? ORDER BY seq", fact_sheet_id
         )
         return [self._document(row) for row in rows]
 
     def documents(self) -> list[Document]:
+        """Every document, in creation order."""
         return [self._document(row) for row in self._all("SELECT * FROM documents ORDER BY seq")]
 
     def save_document(self, document: Document) -> None:
+        """Insert or replace a document; a new one gets the next creation sequence number."""
         with self.lock:
             if not document.seq:
                 document.seq = self._next_seq("documents")
@@ -565,6 +600,7 @@ class Workspace:
             return True
 
     def delete_document(self, seq: int) -> None:
+        """Remove a document by its row number (`seq`, the table's primary key)."""
         self._run("DELETE FROM documents WHERE seq = ?", seq)
 
     # -- metrics ------------------------------------------------------------------------------
@@ -605,6 +641,7 @@ class Workspace:
             return cursor.rowcount > 0
 
     def save_metric_point(self, point: MetricPoint) -> None:
+        """Upsert a point by (measurement, tags, time): its fields and updatedAt are replaced."""
         self._run(
             "INSERT INTO metric_points (measurement, tags, time, fields, updated_at) "
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT (measurement, tags, time) "
@@ -617,6 +654,7 @@ class Workspace:
         )
 
     def delete_metric_point(self, measurement: str, time: str, tags_key: str) -> bool:
+        """Remove the point with this identity; False when there was none."""
         with self.lock:
             cursor = self._conn.execute(
                 "DELETE FROM metric_points WHERE measurement = ? AND tags = ? AND time = ?",
@@ -625,6 +663,7 @@ class Workspace:
             return cursor.rowcount > 0
 
     def metric_points(self, measurement: str | None = None) -> list[MetricPoint]:
+        """Stored points, of one measurement or all, ordered by time and tags."""
         if measurement is None:
             rows = self._all("SELECT * FROM metric_points ORDER BY measurement, time, tags")
         else:
@@ -636,6 +675,7 @@ class Workspace:
 
     # -- tags ---------------------------------------------------------------------------------
     def tag_group(self, name: str) -> TagGroup | None:
+        """The tag group of this name (names are unique), or None."""
         row = self._one("SELECT * FROM tag_groups WHERE name = ?", name)
         return (
             TagGroup(row["id"], row["name"], from_storage(row["attrs"]), row["seq"])
@@ -644,10 +684,12 @@ class Workspace:
         )
 
     def tag_groups(self) -> list[TagGroup]:
+        """Every tag group, by name."""
         rows = self._all("SELECT * FROM tag_groups ORDER BY name")
         return [TagGroup(r["id"], r["name"], from_storage(r["attrs"]), r["seq"]) for r in rows]
 
     def save_tag_group(self, group: TagGroup) -> None:
+        """Insert or replace a tag group; a new one gets the next creation sequence number."""
         with self.lock:
             if not group.seq:
                 group.seq = self._next_seq("tag_groups")
@@ -664,13 +706,16 @@ class Workspace:
         return Tag(row["id"], row["group_id"], row["name"], from_storage(row["attrs"]), row["seq"])
 
     def tag(self, group_id: str, name: str) -> Tag | None:
+        """The tag of this name in a group (group_id "": Other tags), or None."""
         row = self._one("SELECT * FROM tags WHERE group_id = ? AND name = ?", group_id, name)
         return self._tag(row) if row else None
 
     def tags(self) -> list[Tag]:
+        """Every tag, in creation order."""
         return [self._tag(row) for row in self._all("SELECT * FROM tags ORDER BY seq")]
 
     def save_tag(self, tag: Tag) -> None:
+        """Insert or replace a tag; a new one gets the next creation sequence number."""
         with self.lock:
             if not tag.seq:
                 tag.seq = self._next_seq("tags")
@@ -684,6 +729,7 @@ class Workspace:
             )
 
     def tags_of(self, fact_sheet_id: str) -> list[Tag]:
+        """The tags assigned to a fact sheet, in creation order."""
         rows = self._all(
             "SELECT tags.* FROM tags JOIN fact_sheet_tags ON fact_sheet_tags.tag_id = tags.id "
             "WHERE fact_sheet_tags.fact_sheet_id = ? ORDER BY tags.seq",
@@ -708,6 +754,7 @@ class Workspace:
 
     # -- configurations -----------------------------------------------------------------------
     def put_configuration(self, body: dict[str, Any], now: str) -> None:
+        """Store a processor configuration, replacing the one with the same binding."""
         key = binding_key(binding_of(body))
         with self.lock:
             existing = self._one("SELECT seq FROM configurations WHERE binding = ?", key)
@@ -722,14 +769,17 @@ class Workspace:
             )
 
     def configuration(self, binding: dict[str, str]) -> dict[str, Any] | None:
+        """The configuration stored under this binding, or None."""
         row = self._one("SELECT body FROM configurations WHERE binding = ?", binding_key(binding))
         return from_storage(row["body"]) if row else None
 
     def configurations(self) -> list[dict[str, Any]]:
+        """Every stored configuration, in the order first stored."""
         rows = self._all("SELECT body FROM configurations ORDER BY seq")
         return [from_storage(row["body"]) for row in rows]
 
     def delete_configuration(self, binding: dict[str, str]) -> bool:
+        """Remove the configuration under this binding; False when there was none."""
         with self.lock:
             cursor = self._conn.execute(
                 "DELETE FROM configurations WHERE binding = ?", (binding_key(binding),)
@@ -755,6 +805,7 @@ class Workspace:
         )
 
     def save_run(self, run: Run) -> None:
+        """Insert or replace a run's row (without its LDIF); a new run gets the next number."""
         with self.lock:
             if not run.seq:
                 run.seq = self._next_seq("runs")
@@ -779,6 +830,7 @@ class Workspace:
         self._run("INSERT OR REPLACE INTO run_bodies (run_id, body) VALUES (?, ?)", run_id, body)
 
     def run(self, run_id: str, *, with_ldif: bool = False) -> Run | None:
+        """The run with this ID, with its LDIF if `with_ldif`; None if there is none."""
         row = self._one("SELECT * FROM runs WHERE id = ?", run_id)
         if row is None:
             return None
@@ -789,6 +841,7 @@ class Workspace:
         return run
 
     def runs(self, statuses: tuple[str, ...] = ()) -> list[Run]:
+        """Runs in creation order, only those in `statuses` when given."""
         if not statuses:
             return [self._run_row(row) for row in self._all("SELECT * FROM runs ORDER BY seq")]
         marks = ", ".join("?" for _ in statuses)
@@ -799,6 +852,7 @@ class Workspace:
         return [self._run_row(row) for row in rows]
 
     def add_warnings(self, run_id: str, warnings: list[dict[str, Any]]) -> None:
+        """Append warnings to a run's list, after those it already has."""
         if not warnings:
             return
         with self.lock:
@@ -815,6 +869,7 @@ class Workspace:
             )
 
     def warnings(self, run_id: str, offset: int = 0, limit: int = -1) -> list[dict[str, Any]]:
+        """A page of a run's warnings in order (`limit` -1: all after `offset`)."""
         rows = self._all(
             "SELECT body FROM warnings WHERE run_id = ? ORDER BY seq LIMIT ? OFFSET ?",
             run_id,
@@ -824,11 +879,13 @@ class Workspace:
         return [from_storage(row["body"]) for row in rows]
 
     def warning_count(self, run_id: str) -> int:
+        """How many warnings a run has (`warningsCount` in its progress)."""
         row = self._one("SELECT COUNT(*) AS n FROM warnings WHERE run_id = ?", run_id)
         return int(row["n"]) if row else 0
 
     # -- whole workspace ----------------------------------------------------------------------
     def reset(self) -> None:
+        """Empty the workspace (every table) in one transaction; meta settings stay."""
         with self.transaction():
             for table in (
                 "fact_sheets",

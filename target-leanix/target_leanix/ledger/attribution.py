@@ -187,6 +187,7 @@ class AttributionMixin(LedgerBase):
     # -- re-recognition (the rules or the catalog changed) ---------------------------------------
 
     def live_vendors(self) -> list[tuple[str, str, str | None]]:
+        """(VENDORID, name, website) of every vendor not deleted, for recognising them again."""
         with self.engine.connect() as conn:
             return [
                 (row.vendor_id, row.name, row.website)
@@ -198,6 +199,7 @@ class AttributionMixin(LedgerBase):
             ]
 
     def card_descriptors(self) -> list[str]:
+        """Distinct merchant descriptors of live card transactions, to recognise again."""
         headers = self.headers
         with self.engine.connect() as conn:
             return list(
@@ -210,6 +212,7 @@ class AttributionMixin(LedgerBase):
             )
 
     def expense_texts(self) -> list[str]:
+        """Distinct descriptions of live expense lines, to recognise again."""
         lines = self.lines
         with self.engine.connect() as conn:
             return list(

@@ -143,9 +143,11 @@ class LedgerBase:
     # -- lifecycle ---------------------------------------------------------------------------------
 
     def create(self) -> None:
+        """Create the missing tables (with this prefix) and the columns older ledgers lack."""
         self.tables.create(self.engine)
 
     def close(self) -> None:
+        """Close the engine's pooled database connections."""
         self.engine.dispose()
 
     @contextmanager
@@ -161,12 +163,14 @@ class LedgerBase:
             ) from None
 
     def get_meta(self, key: str) -> str | None:
+        """A value of the ledger's meta table (schema_version, company_key, ...), or None."""
         with self.engine.connect() as conn:
             return conn.execute(
                 sa.select(self.meta.c.value).where(self.meta.c.key == key)
             ).scalar_one_or_none()
 
     def set_meta(self, key: str, value: str) -> None:
+        """Set a value of the ledger's meta table in a transaction of its own."""
         with self._tx() as conn:
             self._set_meta(conn, key, value)
 

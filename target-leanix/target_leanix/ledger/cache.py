@@ -41,6 +41,7 @@ class WriteSession:
         self.reports_paid_or_unpaid: set[str] = set()
 
     def execute(self, statement: Any, parameters: Any = None) -> sa.CursorResult[Any]:  # noqa: ANN401
+        """Run any other statement: buffered inserts go first; a write forgets its table's rows."""
         self.flush()
         if isinstance(statement, sa.Insert | sa.Update | sa.Delete):
             self._forget(getattr(statement.table, "name", ""))
@@ -83,6 +84,7 @@ class WriteSession:
         return [tuple(row) for row in self.conn.exec_driver_sql(sql, parameters)]
 
     def insert(self, table: sa.Table, row: dict[str, Any]) -> None:
+        """Buffer a row for the table's next executemany; reads by its key see it at once."""
         key = tuple((column.name, row[column.name]) for column in table.primary_key.columns)
         self.rows(table.name)[key] = CachedRow(row)
         self._pending.setdefault(table.name, (table, []))[1].append(row)
@@ -93,6 +95,7 @@ class WriteSession:
         changes: Sequence[tuple[dict[str, Any], dict[str, Any]]],
         statement: Any,  # noqa: ANN401
     ) -> None:
+        """Run one UPDATE for all (keys, values) pairs and patch the cached rows to match."""
         self.flush()
         parameters = [
             {**{f"k_{k}": v for k, v in keys.items()}, **{f"v_{c}": v for c, v in values.items()}}
@@ -108,6 +111,7 @@ class WriteSession:
                 cache[key] = CachedRow({**cached, **values})
 
     def flush(self) -> None:
+        """Send the buffered inserts, one executemany per table and column set."""
         pending, self._pending = self._pending, {}
         for table, rows in pending.values():
             by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
@@ -144,6 +148,7 @@ class WriteSession:
         self.conn.exec_driver_sql(str(compiled), parameters)
 
     def rows(self, table_name: str) -> dict[tuple[tuple[str, Any], ...], CachedRow | None]:
+        """The cached rows of one table by primary key (None: known to be absent)."""
         return self._cache.setdefault(table_name, {})
 
     def _forget(self, table_name: str) -> None:

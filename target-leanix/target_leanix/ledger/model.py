@@ -49,6 +49,8 @@ IN_CHUNK = 500  # keys per `IN (...)`: well below SQLite's and PostgreSQL's para
 
 
 class LedgerError(RuntimeError):
+    """The ledger cannot be used or written as asked; the message is one line."""
+
     pass
 
 
@@ -57,6 +59,8 @@ class LedgerRefusedError(LedgerError):
 
 
 class TrialDone(Exception):  # noqa: N818 - not an error: ends a trial write, which rolls back
+    """Ends a trial write (finding the record the database refuses) so that it rolls back."""
+
     pass
 
 
@@ -88,20 +92,25 @@ class CostWindow:
 
     @property
     def start_month(self) -> str:
+        """First month (YYYY-MM) of the window, `months - 1` calendar months before its end."""
         year, month = (int(part) for part in self.end_month.split("-"))
         index = year * 12 + (month - 1) - (self.months - 1)
         return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
     def contains(self, month: str) -> bool:
+        """True when a YYYY-MM month lies within the window."""
         return self.start_month <= month <= self.end_month
 
     @classmethod
     def ending(cls, day: dt.date, months: int) -> CostWindow:
+        """The window of `months` calendar months ending with the month of `day`."""
         return cls(f"{day.year:04d}-{day.month:02d}", months)
 
 
 @dataclass(frozen=True)
 class InvoiceRow:
+    """One AP bill, AP payment or purchase order of a service's vendor, as its document shows it."""
+
     object: str
     recordno: str
     vendor_id: str
@@ -132,6 +141,8 @@ class ServiceSnapshot:
 
 @dataclass(frozen=True)
 class PublishedItem:
+    """An item LeanIX holds: its owner (service or department), key, digest and payload."""
+
     owner: str
     item_key: str
     digest: str
@@ -140,6 +151,8 @@ class PublishedItem:
 
 @dataclass
 class WriteStats:
+    """Records written and deleted per kind by one batch, and vendors to recognise again."""
+
     written: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     deleted: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     # Vendors whose set of GL accounts changed: recognition should look at them again.
@@ -147,6 +160,7 @@ class WriteStats:
 
 
 def money(value: Decimal | None) -> str | None:
+    """A Decimal as exact plain text (no exponent) for a ledger column; None stays None."""
     return None if value is None else format(value, "f")
 
 
@@ -156,6 +170,7 @@ def exact_sum(amounts: str) -> Decimal:
 
 
 def digest(payload: dict[str, Any]) -> str:
+    """SHA-256 of the payload's canonical JSON: equal digests mean LeanIX needs nothing sent."""
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -196,14 +211,17 @@ def record_name(item: Item) -> str:
 
 
 def first_line(error: BaseException | None) -> str:
+    """The first line of an error's text (or its type), at most 300 characters."""
     text = str(error).strip() or type(error).__name__
     return text.splitlines()[0][:300]
 
 
 def payload_text(payload: dict[str, Any]) -> str:
+    """An item's data as short sorted JSON (200 characters), for naming it in an error."""
     return json.dumps(payload.get("data", payload), sort_keys=True, default=str)[:200]
 
 
 def chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
+    """The values in slices of IN_CHUNK, so an `IN (...)` stays within parameter limits."""
     for start in range(0, len(values), IN_CHUNK):
         yield values[start : start + IN_CHUNK]

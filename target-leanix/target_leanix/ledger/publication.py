@@ -21,18 +21,21 @@ class PublicationMixin(LedgerBase):
     """What LeanIX holds (published items) and what must be sent again (dirty marks)."""
 
     def dirty_keys(self, kind: str) -> list[str]:
+        """Keys marked dirty of one kind (`service` or `department`), sorted."""
         with self.engine.connect() as conn:
             return sorted(
                 conn.execute(sa.select(self.dirty.c.key).where(self.dirty.c.kind == kind)).scalars()
             )
 
     def mark_all_services_dirty(self) -> None:
+        """Mark every known service dirty, so the next publication recomputes them all."""
         with self._tx() as conn:
             self._mark(
                 conn, "service", conn.execute(sa.select(self.services.c.service_key)).scalars()
             )
 
     def published(self, owner: str) -> dict[str, PublishedItem]:
+        """What LeanIX holds for one owner (`service:<key>`, `department:<id>`), by item key."""
         with self.engine.connect() as conn:
             return {
                 row.item_key: PublishedItem(
@@ -56,6 +59,7 @@ class PublicationMixin(LedgerBase):
         return found
 
     def count_published(self) -> int:
+        """How many items LeanIX holds for this ledger, over all owners."""
         with self.engine.connect() as conn:
             return int(
                 conn.execute(

@@ -30,6 +30,7 @@ class ReadsMixin(LedgerBase):
     """What publication and the run summary read: snapshots per service, departments, pending lines."""
 
     def vendor_names(self) -> dict[str, str]:
+        """Vendor name by VENDORID, deleted vendors included."""
         with self.engine.connect() as conn:
             return {
                 row.vendor_id: row.name
@@ -49,6 +50,7 @@ class ReadsMixin(LedgerBase):
     def service_snapshot(
         self, service_key: str, window: CostWindow, reporting_currency: str
     ) -> ServiceSnapshot | None:
+        """Spend per group, window cost, departments and invoices of a service (None if unknown)."""
         with self.engine.connect() as conn:
             row = conn.execute(
                 sa.select(self.services).where(self.services.c.service_key == service_key)

@@ -68,6 +68,8 @@ class AliasHit:
 
 @dataclass(frozen=True)
 class ResellerPrefix:
+    """A card reseller's prefix (`PAYPAL *`): the merchant is what follows it."""
+
     regex: re.Pattern[str]
     name: str
 
@@ -302,6 +304,7 @@ class Catalog:
 
     @classmethod
     def from_file(cls, path: str | Path) -> Catalog:
+        """Load a catalog JSON file; unreadable or invalid files raise CatalogError."""
         try:
             text = Path(path).read_text(encoding="utf-8")
         except OSError as exc:
@@ -310,6 +313,7 @@ class Catalog:
 
     @classmethod
     def from_json(cls, text: str, *, source: str = "catalog") -> Catalog:
+        """Parse a catalog from JSON text; `source` names it in errors."""
         try:
             raw = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -327,9 +331,11 @@ class Catalog:
         return len(self.services)
 
     def get(self, key: str) -> Service | None:
+        """The catalog service with this key (`slack`), or None for a key not in the catalog."""
         return self.services.get(key)
 
     def service_for_domain(self, hosts: Iterable[str]) -> tuple[Service, str] | None:
+        """The service owning the first host's domain or parent domain, and the suffix matched."""
         for host in hosts:
             for suffix in domain_suffixes(host):
                 key = self.domains.get(suffix)

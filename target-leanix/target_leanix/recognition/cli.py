@@ -58,6 +58,7 @@ def _recognise_line(recognizer: Recognizer, line: str) -> tuple[str, Match]:
 
 
 def run(stdin: TextIO, stdout: TextIO, recognizer: Recognizer) -> None:
+    """Recognise each non-blank stdin line; write input, service, confidence, reason (TSV)."""
     for raw in stdin:
         line = raw.rstrip("\r\n")
         if not line.strip():
@@ -71,6 +72,7 @@ def run(stdin: TextIO, stdout: TextIO, recognizer: Recognizer) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """target-leanix-recognize: recognise vendor names or descriptors from stdin; exit code."""
     parser = argparse.ArgumentParser(
         prog="target-leanix-recognize",
         description=(

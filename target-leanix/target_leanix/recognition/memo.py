@@ -146,6 +146,7 @@ class MemoReader:
         self.catalog = catalog
 
     def read(self, text: str) -> MemoReading:
+        """The service alias an expense memo names, or why none counts (meal, travel words veto)."""
         segments = memo_segments(text)
         veto = self._travel_or_meal(segments)
         if veto is not None:

@@ -39,4 +39,5 @@ class Match:
 
     @property
     def is_service(self) -> bool:
+        """True when the match names a service; otherwise `reason` says why it is none."""
         return self.service is not None

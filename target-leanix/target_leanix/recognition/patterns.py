@@ -46,6 +46,8 @@ class PatternError(ValueError):
 
 @dataclass(frozen=True)
 class CompiledPattern:
+    """A descriptor pattern compiled: regex, prefix bucket, specificity and what it yields."""
+
     source: str
     regex: re.Pattern[str]
     bucket: str | None  # None: a free regex, tried on every descriptor
@@ -196,6 +198,7 @@ class PatternSet:
         self.size = len(patterns)
 
     def first_match(self, cleaned: str) -> CompiledPattern | None:
+        """The pattern for a cleaned descriptor: bucketed prefixes first, then free regexes."""
         start = bucket_of(cleaned)
         for bucket in (start, start[:_MIN_BUCKET_LEN]):
             for pattern in self._buckets.get(bucket, ()):

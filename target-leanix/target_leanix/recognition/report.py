@@ -55,6 +55,7 @@ class RecognitionReport:
         self._groups: dict[str, str] = {}
 
     def add_service(self, vendor_id: str, vendor_name: str, match: Match) -> None:
+        """Record a vendor recognised as this match's service (the match must name one)."""
         if match.service is None:
             raise ValueError(f"vendor {vendor_id}: add_service needs a match with a service")
         entry = self._services.setdefault(match.service.key, _ServiceEntry(match.service))
@@ -68,6 +69,7 @@ class RecognitionReport:
         )
 
     def add_ignored(self, vendor_id: str, vendor_name: str, match: Match) -> None:
+        """Record a vendor recognised as no service, with the reason."""
         self._ignored.append(
             {
                 "vendor_id": vendor_id,
@@ -78,6 +80,7 @@ class RecognitionReport:
         )
 
     def add_unattributed(self, descriptor: str, amount: Decimal, currency: str) -> None:
+        """Add an unattributed line's Decimal amount to its descriptor group in that currency."""
         # Money never passes through float: a float here is a caller bug, not something to round.
         if isinstance(amount, bool) or not isinstance(amount, Decimal | int):
             raise TypeError(
@@ -108,6 +111,7 @@ class RecognitionReport:
         return dict(sorted(by_currency.items()))
 
     def as_dict(self, top: int = 10) -> dict[str, Any]:
+        """JSON-ready data: services, ignored vendors, top unattributed descriptors per currency."""
         services = sorted(
             self._services.values(), key=lambda e: (e.service.name.casefold(), e.service.key)
         )
@@ -146,6 +150,7 @@ class RecognitionReport:
         }
 
     def lines(self, top: int = 10) -> list[str]:
+        """Summary log lines: services and their vendors, ignored vendors, unattributed spend."""
         data = self.as_dict(top)
         vendor_count = sum(len(s["vendors"]) for s in data["services"])
         out = [

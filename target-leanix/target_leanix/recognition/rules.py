@@ -91,6 +91,8 @@ def _compile_all(patterns: tuple[str, ...], key: str) -> tuple[re.Pattern[str], 
 
 @dataclass(frozen=True)
 class RecognitionRules:
+    """The user's recognition settings: vendor IDs and patterns in or out, names, software GLs."""
+
     include_vendor_ids: frozenset[str] = frozenset()
     exclude_vendor_ids: frozenset[str] = frozenset()
     include_patterns: tuple[str, ...] = ()
