@@ -31,8 +31,6 @@ RECORD_COUNT = re.compile(r"Stream '(\w+)' wrote (\d+) records")
 class DemoError(RuntimeError):
     """A demo step failed (meltano exited non-zero); main prints it on one line and exits 1."""
 
-    pass
-
 
 def meltano(env: dict[str, str], *args: str) -> str:
     """Run meltano like a user would; return its combined output, fail with its tail."""

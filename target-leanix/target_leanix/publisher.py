@@ -28,8 +28,6 @@ LOGGER = logging.getLogger("target_leanix.publisher")
 class LedgerMissingError(RuntimeError):
     """A fresh ledger over a workspace holding the company's data, without ledger_rebuild."""
 
-    pass
-
 
 class DuplicateIdError(LedgerError):
     """Two different items would carry one LeanIX ID; raised before anything is sent."""

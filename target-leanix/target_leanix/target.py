@@ -70,8 +70,6 @@ GC_YOUNG_THRESHOLD = 20_000
 class UnknownStreamError(ValueError):
     """A stream that is no Intacct stream this target knows, with on_unknown_stream=fail."""
 
-    pass
-
 
 class TargetLeanIX(Target):
     """Sage Intacct spend (tap-sage-intacct) -> SAP LeanIX services, costs and invoices."""

@@ -25,8 +25,6 @@ READY_TIMEOUT_SECONDS = 60.0
 class SandboxError(RuntimeError):
     """A sandbox could not be started or did not become ready."""
 
-    pass
-
 
 def _console_script(name: str) -> str:
     """Prefer the script beside the running interpreter, so a venv's sandbox is used without PATH."""

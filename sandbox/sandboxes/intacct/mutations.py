@@ -41,8 +41,6 @@ ACCESS_MODES = {"insert": "C", "modify": "M", "delete": "D"}
 class MutationError(ValueError):
     """An admin mutation the sandbox refuses; the message names the op and what is wrong."""
 
-    pass
-
 
 class Mutator:
     """Applies /admin/mutate ops to the store: new versions, audit trail, late visibility."""

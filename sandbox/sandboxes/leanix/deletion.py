@@ -36,8 +36,6 @@ class Touched:
 class ScopeError(ValueError):
     """A deletionScope the sandbox cannot apply (a facet other than FactSheetTypes)."""
 
-    pass
-
 
 def _scope_filter(scope: dict[str, Any], context: dict[str, Any]) -> Callable[[FactSheet], bool]:
     include: set[str] | None = None

@@ -86,8 +86,6 @@ class RelationType:
 class UnknownRelationError(ValueError):
     """A relation type that is not a relation name of the form `rel<From>To<To>`."""
 
-    pass
-
 
 def _split(name: str) -> tuple[str, str] | None:
     """Split `rel<From>To<To>`, preferring a split where both parts are known types."""

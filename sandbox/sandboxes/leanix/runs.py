@@ -55,8 +55,6 @@ class RunStateError(Exception):
 class RunNotFoundError(Exception):
     """No synchronization run has this ID; answered 404."""
 
-    pass
-
 
 class RunManager:
     """Synchronization runs: state machine, one worker running started runs in order, faults."""

@@ -51,8 +51,6 @@ IN_CHUNK = 500  # keys per `IN (...)`: well below SQLite's and PostgreSQL's para
 class LedgerError(RuntimeError):
     """The ledger cannot be used or written as asked; the message is one line."""
 
-    pass
-
 
 class LedgerRefusedError(LedgerError):
     """The database refused a change (an integrity constraint); the message is one line."""
@@ -60,8 +58,6 @@ class LedgerRefusedError(LedgerError):
 
 class TrialDone(Exception):  # noqa: N818 - not an error: ends a trial write, which rolls back
     """Ends a trial write (finding the record the database refuses) so that it rolls back."""
-
-    pass
 
 
 @dataclass(frozen=True)
