@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-import requests
 import simplejson  # type: ignore[import-untyped]  # the SDK's own JSON writer; no stubs
 from singer_sdk import Stream
 from singer_sdk.mapper import SameRecordTransform
@@ -99,8 +98,7 @@ class TapRuntime:
         # Intacct limits concurrent requests per company, not per session: one semaphore for all.
         self.concurrency = threading.BoundedSemaphore(self.max_concurrency)
         self.stats = gateway.CallStats()
-        self.http = requests.Session()
-        self.http.headers["User-Agent"] = "tap-sage-intacct"
+        self.http = gateway.gateway_session()
         self._connections: dict[str, gateway.IntacctConnection] = {}
         self._lock = threading.Lock()
         self._tz: timezone | None = None

@@ -667,3 +667,18 @@ def test_backoff_stays_bounded_for_any_attempt() -> None:
     policy = connection.RetryPolicy(max_tries=10_000, initial_wait=1.0)
     assert 0 <= policy.wait(5000) <= policy.max_wait
     assert policy.wait(0, retry_after=float("inf")) == policy.max_retry_after_seconds
+
+
+def test_a_netrc_entry_for_the_gateway_host_adds_no_credentials(tmp_path, monkeypatch) -> None:
+    """requests adds ~/.netrc credentials to requests of a session without auth; ours has one."""
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login someone password netrc-secret\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    url = "http://127.0.0.1:9/ia/xml/xmlgw.phtml"
+    assert (
+        "Authorization" in requests.Session().prepare_request(requests.Request("POST", url)).headers
+    )
+    prepared = connection.gateway_session().prepare_request(requests.Request("POST", url))
+    assert "Authorization" not in prepared.headers
+    assert prepared.headers["User-Agent"] == "tap-sage-intacct"

@@ -140,6 +140,10 @@ class RetryPolicy:
         return max(delay, min(retry_after or 0.0, self.max_retry_after_seconds))
 
 
+def _no_netrc(request: requests.PreparedRequest) -> requests.PreparedRequest:
+    return request
+
+
 @dataclass(frozen=True)
 class Answer:
     """One LeanIX answer: its status, its Retry-After and its body (at most MAX_ANSWER_BYTES)."""
@@ -198,6 +202,10 @@ class LeanIXClient:
         self._sleep = sleep
         self._clock = clock
         self._session = requests.Session()
+        # requests would put the Basic credentials of a ~/.netrc entry for the workspace's host in
+        # place of our Authorization header (it reads ~/.netrc for a session without `auth`). A
+        # do-nothing auth turns that lookup off; proxies from the environment keep working.
+        self._session.auth = _no_netrc
         self._access_token: str | None = None
         self._token_renew_at = 0.0
         self.token_renewals = 0

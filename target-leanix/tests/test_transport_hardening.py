@@ -105,7 +105,9 @@ def local_server(host: str, respond: Responder) -> Iterator[tuple[str, list[dict
         def handle_any(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
-            seen.append({"method": self.command, "path": self.path, "body": body})
+            seen.append(
+                {"method": self.command, "path": self.path, "body": body, "headers": self.headers}
+            )
             respond(self)
 
         do_GET = do_POST = do_PUT = handle_any  # noqa: N815
@@ -564,6 +566,27 @@ def test_a_strange_token_answer_is_used_or_refused_in_one_line(token_answer, wor
             with pytest.raises(LeanIXError, match="without an access_token"):
                 client.configurations(binding("TOKEN"))
         client.close()
+
+
+def test_a_netrc_entry_for_the_host_never_replaces_the_token(tmp_path, monkeypatch):
+    """requests puts ~/.netrc credentials in place of a session's own Authorization header."""
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login someone password netrc-secret\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+
+    def respond(handler: BaseHTTPRequestHandler) -> None:
+        if handler.path.startswith(TOKEN):
+            json_answer({"access_token": "a.b.c", "expires_in": 3600})(handler)
+        else:
+            json_answer([])(handler)
+
+    with local_server("127.0.0.1", respond) as (url, seen):
+        client = LeanIXClient(url, "t", retry=RetryPolicy(max_tries=1))
+        assert client.configurations(binding("TOKEN")) == []
+        client.close()
+    authorizations = [request["headers"]["Authorization"] for request in seen]
+    assert authorizations == ["Basic YXBpdG9rZW46dA==", "Bearer a.b.c"]  # base64("apitoken:t")
 
 
 # -- files ----------------------------------------------------------------------------------------

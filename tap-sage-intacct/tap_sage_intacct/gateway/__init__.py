@@ -23,6 +23,7 @@ from tap_sage_intacct.gateway.connection import (
     IntacctConnection,
     RetryPolicy,
     gateway_origin,
+    gateway_session,
     is_loopback,
 )
 from tap_sage_intacct.gateway.errors import (
@@ -91,6 +92,7 @@ __all__ = [
     "fn_read_user_formatting",
     "function_name",
     "gateway_origin",
+    "gateway_session",
     "is_loopback",
     "parse_row",
     "raise_for_result",

@@ -106,6 +106,21 @@ class RetryPolicy:
         return max(delay, min(retry_after or 0.0, self.max_retry_after_seconds))
 
 
+def gateway_session() -> requests.Session:
+    """The HTTP session for the gateway: our User-Agent, and no credentials from ~/.netrc."""
+    session = requests.Session()
+    session.headers["User-Agent"] = "tap-sage-intacct"
+    # requests adds the Basic credentials of a ~/.netrc entry for the host to any request of a
+    # session without `auth`. The gateway's credentials travel in the XML body; a netrc password
+    # must not travel beside them. A do-nothing auth turns that lookup off and keeps proxies working.
+    session.auth = _no_netrc
+    return session
+
+
+def _no_netrc(request: requests.PreparedRequest) -> requests.PreparedRequest:
+    return request
+
+
 @dataclass
 class CallStats:
     """What a run cost: HTTP requests, function calls by name, logins and retries by reason."""
