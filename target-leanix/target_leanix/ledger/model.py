@@ -131,6 +131,20 @@ class ServiceSnapshot:
 
 
 @dataclass(frozen=True)
+class SpendGroup:
+    """Counting spend of a group of lines (`Ledger.spend_groups`); `text` and `vendor_id` only by text."""
+
+    kind: str
+    department_id: str  # "" without a department
+    month: str
+    currency: str
+    amount: Decimal
+    lines: int
+    text: str = ""
+    vendor_id: str = ""
+
+
+@dataclass(frozen=True)
 class PublishedItem:
     owner: str
     item_key: str
