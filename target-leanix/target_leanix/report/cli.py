@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -138,8 +139,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = _config(args.config)
         output = Path(args.output or config.get("report_path") or DEFAULT_OUTPUT)
         lines = report(config, output)
-    except (SettingsError, RecognitionConfigError, LedgerError, PrivateFileError):
+    except (SettingsError, RecognitionConfigError, LedgerError, PrivateFileError) as error:
+        sys.stderr.write(f"target-leanix-report: {error}\n")
         return EXIT_PROBLEM
-    for _line in lines:
-        pass
+    for line in lines:
+        sys.stdout.write(line + "\n")
     return 0
