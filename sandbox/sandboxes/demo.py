@@ -22,6 +22,7 @@ from sandboxes.common.process import SandboxError, SandboxProcess
 
 REPO = Path(__file__).resolve().parents[2]
 WORKDIR = REPO / ".demo"
+REPORT = WORKDIR / "target-leanix-report.html"  # the review report, rewritten by every run
 GATEWAY_PATH = "/ia/xml/xmlgw.phtml"
 SPEND_MEASUREMENT = "intacctSpend"
 CHANGES = {"op": "random", "count": 25, "seed": 11}
@@ -133,6 +134,7 @@ def run_demo() -> None:
             "TAP_SAGE_INTACCT_API_URL": intacct.url + GATEWAY_PATH,
             "TARGET_LEANIX_BASE_URL": leanix.url,
             "TARGET_LEANIX_LEDGER_PATH": str(WORKDIR / "ledger.sqlite"),
+            "TARGET_LEANIX_REPORT_PATH": str(REPORT),
         }
         print("\n-> meltano run tap-sage-intacct target-leanix (first run: everything)")
         output = meltano(env, "run", "tap-sage-intacct", "target-leanix")
@@ -157,6 +159,7 @@ def run_demo() -> None:
         print_block(
             "what landed in LeanIX", workspace_summary(leanix.admin("GET", "/admin/export"))
         )
+    print(f"\nReview report (open it in a browser): {REPORT}")
     print(f"\nDemo finished in {time.perf_counter() - started:.0f} s; sandboxes stopped.")
 
 
