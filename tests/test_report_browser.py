@@ -41,8 +41,9 @@ def browser() -> Iterator[Any]:
             "or apt-get install -y chromium chromium-driver"
         )
     try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
+        # Imported here so that a venv without it fails with the set-up to run, not a traceback.
+        from selenium import webdriver  # noqa: PLC0415
+        from selenium.webdriver.chrome.service import Service  # noqa: PLC0415
     except ImportError:
         pytest.fail("selenium is missing: install requirements-dev.txt (make venv)")
     options = webdriver.ChromeOptions()
@@ -161,11 +162,15 @@ def test_report_opens_in_chromium_with_the_ledgers_figures(
         layout = browser.execute_script(LAYOUT_JS, list(SECTIONS))
         assert layout["scroll"] <= layout["client"], f"body overflows sideways at {width} px"
         for section, (left, right, box_width, height) in layout["sections"].items():
-            assert box_width > 0 and height > 0, section
-            assert left >= 0 and right <= layout["client"] + 0.5, (section, left, right)
+            assert box_width > 0, section
+            assert height > 0, section
+            assert left >= 0, (section, left)
+            assert right <= layout["client"] + 0.5, (section, right)
         assert layout["charts"], "no chart in the overview"
         for chart_width, chart_height, bars in layout["charts"]:
-            assert chart_width > 0 and chart_height > 0 and bars > 0
+            assert chart_width > 0
+            assert chart_height > 0
+            assert bars > 0
         height = browser.execute_script("return document.body.scrollHeight")
         browser.set_window_size(width, min(height, 3000))
         shot = SHOTS / f"report-{width}px.png"

@@ -2,7 +2,8 @@
 
 The first run loads the demo company; then the Intacct data changes (a reproducible mix of modified,
 new and deleted records) and the second run shows the incremental pick-up. What is printed is read back
-from the LeanIX sandbox's workspace, not from the pipeline's own claims. Any failure exits non-zero.
+from the LeanIX sandbox's workspace, not from the pipeline's own claims. Every run rewrites the target's
+review report (`report_path`); its path is printed last. Any failure exits non-zero.
 """
 
 from __future__ import annotations
@@ -158,6 +159,11 @@ def run_demo() -> None:
         print_block("target-leanix summary", target_summary(output))
         print_block(
             "what landed in LeanIX", workspace_summary(leanix.admin("GET", "/admin/export"))
+        )
+    if not REPORT.is_file():
+        raise DemoError(
+            f"target-leanix wrote no review report at {REPORT}: the installed plugin predates "
+            "report_path; reinstall it (make plugins)"
         )
     print(f"\nReview report (open it in a browser): {REPORT}")
     print(f"\nDemo finished in {time.perf_counter() - started:.0f} s; sandboxes stopped.")

@@ -20,7 +20,7 @@ nav a{margin-right:12px}section{background:#fff;border:1px solid #dde1e7;border-
 padding:12px 16px}h2{font-size:17px;margin:4px 0 10px}h3{font-size:15px;margin:12px 0 6px}
 .cards{display:flex;flex-wrap:wrap;gap:10px}.card{border:1px solid #dde1e7;border-radius:6px;padding:8px 12px;
 min-width:150px;flex:1 1 150px}.card b{display:block;font-size:18px}.muted{color:#667}
-.scroll{overflow-x:auto;max-width:100%}table{border-collapse:collapse;width:100%;font-size:13px}
+.scroll{overflow-x:auto;max-width:100%}.scroll table{min-width:520px}table{border-collapse:collapse;width:100%;font-size:13px}
 td,th{border-bottom:1px solid #eceef2;padding:4px 6px;text-align:left;vertical-align:top}
 td.n,th.n,td.k{text-align:right;white-space:nowrap}td.k{text-align:left}td{overflow-wrap:anywhere}
 .chart{width:100%;max-width:720px;height:auto;display:block}.spark{width:240px;max-width:100%;height:40px}
