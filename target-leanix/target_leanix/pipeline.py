@@ -37,6 +37,7 @@ from target_leanix.mapping import (
     SpendLineItem,
     VendorItem,
 )
+from target_leanix.private_files import PrivateFileError
 from target_leanix.publisher import DryRunWriter, LeanIXWriter, Publisher, PublishSettings, Writer
 from target_leanix.recognition import Match, RecognitionReport, RecognitionRules, Recognizer
 from target_leanix.recognition.matcher import user_service_key
@@ -423,7 +424,12 @@ class Pipeline:
             dry_run=self.settings.dry_run,
             run_changes=self.publisher.changes,
         )
-        size = write_report(path, data)
+        try:
+            size = write_report(path, data)
+        except (PrivateFileError, OSError) as error:
+            # LeanIX and STATE are done by now: the run stands, and the report's absence is said once.
+            self.logger.error("setting report_path: cannot write the review report: %s", error)  # noqa: TRY400
+            return
         self.logger.info("report: wrote %s (%d bytes)", path, size)
 
     def close(self) -> None:

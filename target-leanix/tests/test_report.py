@@ -150,6 +150,20 @@ def test_dry_run_writes_the_report_and_logs_the_plan(tmp_path: Path) -> None:
     assert "Plan: " in html
 
 
+def test_a_report_that_cannot_be_written_is_one_error_line_and_the_run_stands(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "blocker").write_text("a file where the report's directory should be")
+    config = dry_run_config(tmp_path, report_path=str(tmp_path / "blocker" / "report.html"))
+    run = run_target(config, hostile_input(tmp_path), tmp_path)
+    assert run.returncode == 0, run.stderr[-2000:]
+    errors = [line for line in run.stderr.splitlines() if "setting report_path" in line]
+    assert len(errors) == 1
+    assert "cannot write the review report" in errors[0]
+    assert "Traceback" not in run.stderr
+    assert run.states  # STATE went out before the report was tried
+
+
 def test_report_command_shows_what_leanix_has_not_taken_yet(tmp_path: Path) -> None:
     config = dry_run_config(tmp_path)
     assert run_target(config, hostile_input(tmp_path), tmp_path).returncode == 0
