@@ -252,9 +252,10 @@ class ReportReader:
         views.sort(key=lambda v: (-v.cost_total, -sum(v.spend.values()), v.name.casefold(), v.key))
         other = views[TOP_SERVICES:]
         other_cut = cut(other, lambda v: v.spend, top=0)
-        for row in low:
-            self._advise_low(row, vendor_names)
         low.sort(key=lambda r: (r.confidence, -r.lines, r.text))
+        low_cut = cut(low, lambda r: r.amounts, top=3 * TOP)
+        for row in low_cut.rows:  # only rows shown are advised: each check runs recognition again
+            self._advise_low(row, vendor_names)
         return ReportData(
             company=self.company,
             generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
@@ -268,7 +269,7 @@ class ReportReader:
             monthly={c: dict(sorted(m.items())) for c, m in sorted(monthly.items())},
             services=views[:TOP_SERVICES],
             other_services=other_cut,
-            low_confidence=cut(low, lambda r: r.amounts, top=3 * TOP),
+            low_confidence=low_cut,
             unattributed_texts=self._unattributed(unattributed_groups, vendor_names),
             not_services=self._not_services(vendors),
             changes=changes,

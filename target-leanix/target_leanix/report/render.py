@@ -20,7 +20,7 @@ nav a{margin-right:12px}section{background:#fff;border:1px solid #dde1e7;border-
 padding:12px 16px}h2{font-size:17px;margin:4px 0 10px}h3{font-size:15px;margin:12px 0 6px}
 .cards{display:flex;flex-wrap:wrap;gap:10px}.card{border:1px solid #dde1e7;border-radius:6px;padding:8px 12px;
 min-width:150px;flex:1 1 150px}.card b{display:block;font-size:18px}.muted{color:#667}
-.scroll{overflow-x:auto;max-width:100%}.scroll table{min-width:520px}table{border-collapse:collapse;width:100%;font-size:13px}
+.scroll{overflow-x:auto;max-width:100%}.scroll table{min-width:360px}table{border-collapse:collapse;width:100%;font-size:13px}
 td,th{border-bottom:1px solid #eceef2;padding:4px 6px;text-align:left;vertical-align:top}
 td.n,th.n,td.k{text-align:right;white-space:nowrap}td.k{text-align:left}td{overflow-wrap:anywhere}
 .chart{width:100%;max-width:720px;height:auto;display:block}.spark{width:240px;max-width:100%;height:40px}
@@ -39,11 +39,11 @@ b.textContent='copied';});
 """
 
 
-def amounts(values: Amounts, figure: str, extra: str = "") -> str:
+def amounts(values: Amounts, figure: str, extra: str = "", sep: str = "<br>") -> str:
     """Per-currency amounts, each in its own element carrying the exact figure."""
     if not values:
         return '<span class="muted">none</span>'
-    return "<br>".join(
+    return sep.join(
         f'<span data-figure="{esc(figure)}" data-currency="{esc(c)}" data-amount="{plain(v)}"{extra}>'
         f"{money(v)} {esc(c)}</span>"
         for c, v in values.items()
@@ -242,7 +242,7 @@ def service(view: ServiceView, anchor: str, currency: str) -> str:
         f'<span data-figure="service-cost" data-currency="{esc(currency)}" data-amount="{plain(view.cost_total)}">'
         f"{money(view.cost_total)} {esc(currency)}</span></summary>"
         f"<p>key <code>{esc(view.key)}</code>, {esc(view.category)}, provider {esc(view.provider)}. "
-        f"All spend: {amounts(view.spend, 'service-spend')}</p>"
+        f"All spend: {amounts(view.spend, 'service-spend', sep=', ')}</p>"
         f"<h3>Vendors</h3>{table(['vendor', 'name', 'confidence', 'reason'], vendors, {2})}"
         f"<h3>Card descriptors and memos that matched</h3>"
         f"{table(['kind', 'text', 'lines', 'confidence', 'reason', 'amount'], [*texts, rest_row(view.texts, 6, 'texts')], {2, 3, 5})}"
