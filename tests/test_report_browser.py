@@ -171,6 +171,14 @@ def test_report_opens_in_chromium_with_the_ledgers_figures(
             assert chart_width > 0
             assert chart_height > 0
             assert bars > 0
+        # Opened, the per-service sections (tables, sparklines) must fit as well.
+        opened = browser.execute_script(
+            "document.querySelectorAll('details').forEach(function (d) { d.open = true; });"
+            "var doc = document.documentElement; return [doc.scrollWidth, doc.clientWidth,"
+            " document.querySelectorAll('details[open] svg.spark').length];"
+        )
+        assert opened[0] <= opened[1], f"an opened service overflows sideways at {width} px"
+        assert opened[2] > 0
         height = browser.execute_script("return document.body.scrollHeight")
         browser.set_window_size(width, min(height, 3000))
         shot = SHOTS / f"report-{width}px.png"

@@ -137,7 +137,8 @@ class ReadsMixin(LedgerBase):
 
     def spend_groups(self, service_key: str | None, *, by_text: bool = False) -> list[SpendGroup]:
         """The counting spend of one service (None: of the lines no service claims) per kind,
-        department, month and currency; `by_text` also per vendor and card descriptor or memo."""
+        department, month and currency; `by_text`: per kind, currency, vendor and card descriptor
+        or memo instead (department and month are then empty)."""
         with self.engine.connect() as conn:
             rows = self._counting_groups(conn, service_key, by_text=by_text)
         groups = []
@@ -148,8 +149,8 @@ class ReadsMixin(LedgerBase):
             groups.append(
                 SpendGroup(
                     kind=row.kind,
-                    department_id=row.department_id or "",
-                    month=row.month,
+                    department_id="" if by_text else row.department_id or "",
+                    month="" if by_text else row.month,
                     currency=row.currency,
                     amount=exact_sum(row.amounts),
                     lines=int(row.lines),
@@ -163,8 +164,8 @@ class ReadsMixin(LedgerBase):
         self, conn: Connection, service_key: str | None, *, by_text: bool = False
     ) -> list[sa.Row[Any]]:
         """Spend of the service (None: unattributed lines) per (department, month, currency, base
-        currency; with `by_text` also vendor, descriptor and memo): lines that are alive, under a
-        live header that made them spend.
+        currency; with `by_text` vendor, descriptor and memo instead of department and month): lines
+        that are alive, under a live header that made them spend.
 
         The database groups the lines and joins each group's exact decimal texts (`amounts`,
         `base_amounts`, comma-separated); Python adds them as Decimal (`exact_sum`). Neither
@@ -181,17 +182,11 @@ class ReadsMixin(LedgerBase):
         else:
             amounts = sa.func.group_concat(lines.c.amount, ",")
             base_amounts = sa.func.group_concat(lines.c.base_amount, ",")
-        keys = [
-            lines.c.kind,
-            report,
-            headers.c.state,
-            lines.c.department_id,
-            lines.c.month,
-            lines.c.currency,
-            lines.c.base_currency,
-        ]
+        keys = [lines.c.kind, report, headers.c.state, lines.c.currency, lines.c.base_currency]
         if by_text:
             keys += [lines.c.vendor_id, headers.c.descriptor, lines.c.description]
+        else:
+            keys += [lines.c.department_id, lines.c.month]
         rows = conn.execute(
             sa.select(
                 *keys,

@@ -135,9 +135,20 @@ def _ranked_in(currency: str, rows: list[TextMatch]) -> Cut:
     return cut(rows, lambda r: {currency: r.amounts[currency]})
 
 
+_GROUP_KEYS: dict[str, str] = {}
+_GROUP_KEYS_LIMIT = 20_000
+
+
 def _group_key(text: str) -> str:
-    text = clip(text)
-    return normalize_descriptor(text) or clean_descriptor(text) or text.strip().lower()
+    """Descriptors and memos that differ only in references, store numbers and tails share one."""
+    key = _GROUP_KEYS.get(text)
+    if key is None:
+        read = clip(text)
+        key = normalize_descriptor(read) or clean_descriptor(read) or read.strip().lower()
+        if len(_GROUP_KEYS) >= _GROUP_KEYS_LIMIT:
+            _GROUP_KEYS.clear()  # card descriptors are mostly unique: keep memory flat
+        _GROUP_KEYS[text] = key
+    return key
 
 
 class ReportReader:
@@ -243,9 +254,8 @@ class ReportReader:
             for row in [*view.vendors, *texts]:
                 if row.confidence < LOW_CONFIDENCE:
                     low.append(row)
-        unattributed_groups = ledger.spend_groups(None, by_text=True)
         unattributed: Amounts = {}
-        for group in unattributed_groups:
+        for group in ledger.spend_groups(None):
             add(unattributed, group.currency, group.amount)
             add(spend, group.currency, group.amount)
             add(monthly[group.currency][group.month], spend_source(group), group.amount)
@@ -270,7 +280,9 @@ class ReportReader:
             services=views[:TOP_SERVICES],
             other_services=other_cut,
             low_confidence=low_cut,
-            unattributed_texts=self._unattributed(unattributed_groups, vendor_names),
+            unattributed_texts=self._unattributed(
+                ledger.spend_groups(None, by_text=True), vendor_names
+            ),
             not_services=self._not_services(vendors),
             changes=changes,
             changes_pending=changes_pending,
@@ -309,7 +321,7 @@ class ReportReader:
                     match.reason,
                 )
             )
-        groups = ledger.spend_groups(key, by_text=True)
+        groups = ledger.spend_groups(key)
         spend: Amounts = {}
         months: dict[str, Amounts] = defaultdict(dict)
         departments: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
@@ -318,7 +330,7 @@ class ReportReader:
             add(months[group.month], group.currency, group.amount)
             add(monthly[group.currency][group.month], spend_source(group), group.amount)
             departments[(group.department_id, group.currency)] += group.amount
-        texts = self._texts(groups, service_vendors)
+        texts = self._texts(ledger.spend_groups(key, by_text=True), service_vendors)
         texts.sort(key=lambda t: (-t.lines, t.text))
         dept_rows = sorted(
             (

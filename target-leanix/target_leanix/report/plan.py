@@ -69,6 +69,10 @@ def _label(change: Change) -> str:
     data = payload.get("data", {})
     if change.item_type == ldif.SERVICE_SPEND:
         return f"{data.get('service', '')} {str(data.get('time', ''))[:7]} {data.get('department', '')}"
+    if change.item_type == ldif.SERVICE_DEPARTMENT:
+        return f"{data.get('serviceId', '')} -> {data.get('departmentId', '')}"
+    if change.item_type == ldif.SERVICE_COST:
+        return str(data.get("serviceId") or change.item_id)
     return str(data.get("name") or change.item_id)
 
 

@@ -29,7 +29,8 @@ margin-right:4px}pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f2f
 border-radius:4px;font-size:12px}code.rule{display:block;white-space:pre-wrap;overflow-wrap:anywhere;
 background:#f2f4f7;padding:2px 4px}button.copy{font-size:11px;margin-top:2px}details{margin:8px 0}
 summary{cursor:pointer;font-weight:600}.warn{background:#fff4e0;border-color:#f0c36d}
-.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:12px}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(300px,100%),1fr));gap:12px}
+.grid>*{min-width:0}
 """
 
 SCRIPT = """
