@@ -10,7 +10,8 @@ from target_leanix.ledger import CostWindow, Ledger
 from target_leanix.private_files import open_private
 from target_leanix.publisher import Change, Publisher
 from target_leanix.recognition import Recognizer
-from target_leanix.report.data import ReportData, ReportReader
+from target_leanix.report.data import ReportReader
+from target_leanix.report.model import ReportData
 from target_leanix.report.render import render
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -20,14 +19,22 @@ from target_leanix.mapping import SpendKind
 from target_leanix.publisher import Change
 from target_leanix.recognition import Match, Recognizer
 from target_leanix.recognition.normalize import clean_descriptor, clip, normalize_descriptor
+from target_leanix.report.model import (
+    TOP,
+    Amounts,
+    Cut,
+    InvoiceView,
+    ReportData,
+    ServiceView,
+    TextMatch,
+    add,
+    cut,
+)
 from target_leanix.report.rules import RuleAdvisor
 
-TOP = 10  # rows per list; the rest is counted and totalled
 TOP_SERVICES = 40  # services with a section of their own; the others are totalled in the overview
 LOW_CONFIDENCE = 0.9  # matches below this are listed for review
 SOURCES = ("invoice", "card", "reimbursement", "journal")
-
-Amounts = dict[str, Decimal]  # currency -> exact amount
 
 
 def spend_source(group: SpendGroup) -> str:
@@ -36,97 +43,6 @@ def spend_source(group: SpendGroup) -> str:
     The one place that decides it: today the ledger holds card lines and reimbursed expense lines,
     so the line kind tells; once the ledger stores a `source`, read it here instead."""
     return "card" if group.kind == SpendKind.CARD.value else "reimbursement"
-
-
-@dataclass
-class Cut:
-    """The first rows of a ranked list, and the count and totals of the rest."""
-
-    rows: list[Any]
-    rest_count: int = 0
-    rest_amounts: Amounts = field(default_factory=dict)
-
-
-@dataclass
-class TextMatch:
-    """A vendor, card descriptor or memo and what recognition decided about it."""
-
-    kind: str  # "vendor", "card" or "expense"
-    key: str  # vendor ID, or the first spelling of a descriptor/memo group
-    text: str
-    lines: int
-    amounts: Amounts
-    service_key: str | None
-    service_name: str
-    confidence: float
-    reason: str
-    vendor_id: str = ""  # the vendor on the lines of a descriptor or memo, if any
-    rule: str | None = None  # a `recognition` fragment that would change the decision
-    rule_effect: str = ""
-
-
-@dataclass
-class InvoiceView:
-    object: str
-    recordno: str
-    number: str
-    date: str
-    amount: Decimal
-    currency: str
-    status: str
-
-
-@dataclass
-class ServiceView:
-    key: str
-    name: str
-    category: str
-    provider: str
-    candidate: bool
-    cost_total: Decimal  # trailing window, reporting currency (costTotalAnnual)
-    spend: Amounts  # all counting spend per currency
-    vendors: list[TextMatch]
-    texts: Cut  # card descriptors and memos that named it, by lines
-    departments: Cut  # (department title, currency, amount)
-    months: dict[str, Amounts]
-    invoices: Cut  # InvoiceView, largest first
-    invoice_count: int
-    published: dict[str, int]  # LDIF item type -> items LeanIX holds
-    published_cost: str | None  # costTotalAnnual LeanIX holds
-
-
-@dataclass
-class ReportData:
-    company: str
-    generated: str
-    ledger: str
-    dry_run: bool
-    window: CostWindow
-    reporting_currency: str
-    recognition_stale: bool
-    spend: Amounts
-    unattributed: Amounts
-    monthly: dict[str, dict[str, Amounts]]  # currency -> month -> source -> amount
-    services: list[ServiceView]
-    other_services: Cut  # beyond TOP_SERVICES: count and spend totals
-    low_confidence: Cut
-    unattributed_texts: dict[str, Cut]  # currency -> TextMatch rows by amount
-    not_services: Cut
-    changes: list[Change]
-    changes_pending: bool  # True: changes LeanIX has not taken yet; False: what this run sent
-
-
-def add(amounts: dict[str, Decimal], currency: str, amount: Decimal) -> None:
-    amounts[currency] = amounts.get(currency, Decimal(0)) + amount
-
-
-def cut(rows: list[Any], amount_of: Any, top: int = TOP) -> Cut:  # noqa: ANN401 - a row accessor
-    """The first `top` rows, and the count and per-currency totals of the others."""
-    rest: Amounts = {}
-    for row in rows[top:]:
-        for currency, amount in amount_of(row).items():
-            add(rest, currency, amount)
-    return Cut(rows[:top], max(len(rows) - top, 0), rest)
 
 
 def _ranked_in(currency: str, rows: list[TextMatch]) -> Cut:
@@ -186,6 +102,7 @@ class ReportReader:
             )
 
     def service_keys(self) -> list[str]:
+        """Every service the ledger knows."""
         with self.ledger.engine.connect() as conn:
             return sorted(conn.execute(sa.select(self.ledger.services.c.service_key)).scalars())
 
@@ -236,6 +153,7 @@ class ReportReader:
         return list(found.values())
 
     def read(self, changes: list[Change], *, dry_run: bool, changes_pending: bool) -> ReportData:
+        """Read the whole report; `changes` are the publisher's (sent, or pending if so said)."""
         ledger = self.ledger
         vendors = self._vendors()
         vendor_names = {row.vendor_id: row.name for row in vendors}

@@ -10,11 +10,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from target_leanix.report import plan
-from target_leanix.report.data import SOURCES, Amounts, Cut, ReportData, ServiceView, TextMatch
+from target_leanix.report.data import SOURCES
+from target_leanix.report.model import Amounts, Cut, ReportData, ServiceView, TextMatch
 from target_leanix.report.svg import esc, hbars, money, plain, sparkline, stacked_months
 
 STYLE = """
-*{box-sizing:border-box}body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
+*{box-sizing:border-box}body{font:14px/1.45 system-ui,sans-serif;margin:0;overflow-wrap:anywhere;color:#1d2330;background:#f6f7f9}
 header,main{max-width:1100px;margin:0 auto;padding:12px 16px}header h1{font-size:20px;margin:4px 0}
 nav a{margin-right:12px}section{background:#fff;border:1px solid #dde1e7;border-radius:6px;margin:12px 0;
 padding:12px 16px}h2{font-size:17px;margin:4px 0 10px}h3{font-size:15px;margin:12px 0 6px}
@@ -52,6 +53,7 @@ def amounts(values: Amounts, figure: str, extra: str = "", sep: str = "<br>") ->
 
 
 def rest_row(part: Cut, columns: int, what: str) -> str:
+    """The closing row of a cut list: how many more, and their totals."""
     if not part.rest_count:
         return ""
     return (
@@ -61,6 +63,7 @@ def rest_row(part: Cut, columns: int, what: str) -> str:
 
 
 def table(head: list[str], rows: list[str], numeric: set[int] | None = None) -> str:
+    """A table that scrolls inside its box on narrow screens; `numeric` columns align right."""
     numeric = numeric or set()
     cells = "".join(
         f'<th class="n">{esc(h)}</th>' if i in numeric else f"<th>{esc(h)}</th>"
@@ -71,6 +74,7 @@ def table(head: list[str], rows: list[str], numeric: set[int] | None = None) -> 
 
 
 def rule_cell(row: TextMatch) -> str:
+    """The rule that would change a decision, with a copy button, or why there is none."""
     if not row.rule:
         return f'<span class="muted">{esc(row.rule_effect or "no rule")}</span>'
     return (
@@ -80,6 +84,7 @@ def rule_cell(row: TextMatch) -> str:
 
 
 def overview(data: ReportData) -> str:
+    """Totals, unattributed shares, monthly spend by source and the top services."""
     cards = [
         f'<div class="card">services<b data-figure="service-count">'
         f"{len(data.services) + data.other_services.rest_count}</b></div>"
@@ -115,6 +120,7 @@ def overview(data: ReportData) -> str:
 
 
 def changes(data: ReportData) -> str:
+    """The publisher's changes: the plan text, counts per kind, the largest changes."""
     title = (
         "Changes LeanIX has not taken yet"
         if data.changes_pending
@@ -148,6 +154,7 @@ def changes(data: ReportData) -> str:
 
 
 def review(data: ReportData) -> str:
+    """Low-confidence matches, unattributed spend and vendors judged no service, with rules."""
     low = [
         f'<tr><td class="k">{esc(r.kind)}</td><td>{esc(r.text)}</td><td>{esc(r.service_name)}</td>'
         f'<td class="n">{r.confidence:.2f}</td><td>{esc(r.reason)}</td><td>{rule_cell(r)}</td></tr>'
@@ -197,6 +204,7 @@ def review(data: ReportData) -> str:
 
 
 def service(view: ServiceView, anchor: str, currency: str) -> str:
+    """One service's collapsible section."""
     vendors = [
         f'<tr><td>{esc(v.key)}</td><td>{esc(v.text)}</td><td class="n">{v.confidence:.2f}</td>'
         f"<td>{esc(v.reason)}</td></tr>"
