@@ -14,9 +14,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 from types import ModuleType
 
+from target_leanix import ldif
 from target_leanix.ledger import CostWindow, Ledger
-from target_leanix.publisher import Change
+from target_leanix.publisher import Change, DryRunWriter, Publisher, PublishSettings
 from target_leanix.recognition import RecognitionRules, Recognizer
+from target_leanix.report.build import build_report, write_report
 from target_leanix.report.plan import plan_lines
 from target_leanix.report.rules import RuleAdvisor, exact_pattern
 
@@ -170,7 +172,12 @@ def test_report_command_shows_what_leanix_has_not_taken_yet(tmp_path: Path) -> N
     config = dry_run_config(tmp_path)
     assert run_target(config, hostile_input(tmp_path), tmp_path).returncode == 0
     # A later cost window changes every costTotalAnnual: LeanIX has not taken that yet.
-    later = {**config, "cost_window_end": "2026-02-28", "report_path": str(tmp_path / "later.html")}
+    later = {
+        **config,
+        "cost_window_end": "2026-02-28",
+        "report_path": str(tmp_path / "later.html"),
+        "recognition": {"exclude_vendor_ids": ["V-EVIL"]},
+    }
     config_path = tmp_path / "report-config.json"
     config_path.write_text(json.dumps(later))
     done = subprocess.run(
@@ -183,7 +190,40 @@ def test_report_command_shows_what_leanix_has_not_taken_yet(tmp_path: Path) -> N
     assert done.returncode == 0, done.stderr
     assert "to update" in done.stdout
     assert "costTotalAnnual" in done.stdout
-    assert "Changes LeanIX has not taken yet" in (tmp_path / "later.html").read_text()
+    page = (tmp_path / "later.html").read_text()
+    assert "Changes LeanIX has not taken yet" in page
+    # Confidences and reasons come from today's rules; the page says they are not the ledger's.
+    assert "differ from those the ledger was last recognised with" in page
+
+
+def test_an_empty_ledger_gives_a_page_that_says_so(tmp_path: Path) -> None:
+    ledger = Ledger("sqlite://")
+    ledger.create()
+    ledger.bind_company("ACME")
+    window = CostWindow("2025-12", 12)
+    publisher = Publisher(
+        ledger,
+        DryRunWriter(tmp_path / "dry.jsonl", "ACME"),
+        PublishSettings("ACME", window, "USD", ldif.DEFAULT_RECORD_URL_TEMPLATE),
+    )
+    data = build_report(
+        ledger,
+        publisher,
+        company="ACME",
+        window=window,
+        reporting_currency="USD",
+        recognizer=Recognizer(),
+        recognition=None,
+        recognition_fingerprint="",
+        dry_run=True,
+        run_changes=[],
+    )
+    size = write_report(tmp_path / "r.html", data)
+    page = (tmp_path / "r.html").read_text()
+    assert size == len(page.encode())
+    assert "No changes. LeanIX matches the ledger." in page
+    assert 'data-figure="service-count">0<' in page
+    ledger.close()
 
 
 def test_report_command_names_a_missing_ledger_in_one_line(tmp_path: Path) -> None:

@@ -369,7 +369,15 @@ class ReportReader:
                     match.reason,
                 )
             )
-        rows.sort(key=lambda r: (-sum(r.amounts.values()), r.key))
+        # Ranked by the amount in the reporting currency, then by the others together: an order
+        # only (the page shows each currency apart), as no rates between them are known here.
+        rows.sort(
+            key=lambda r: (
+                -r.amounts.get(self.currency, Decimal(0)),
+                -sum(r.amounts.values()),
+                r.key,
+            )
+        )
         ranked = cut(rows, lambda r: r.amounts, top=3 * TOP)
         for row in ranked.rows:
             row.rule = self.advisor.make_vendor(row.key, row.text)
