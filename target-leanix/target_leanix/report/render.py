@@ -15,13 +15,13 @@ from target_leanix.report.model import Amounts, Cut, ReportData, ServiceView, Te
 from target_leanix.report.svg import esc, hbars, money, plain, sparkline, stacked_months
 
 STYLE = """
-*{box-sizing:border-box}body{font:14px/1.45 system-ui,sans-serif;margin:0;overflow-wrap:anywhere;color:#1d2330;background:#f6f7f9}
+*{box-sizing:border-box}body{font:14px/1.45 system-ui,sans-serif;margin:0;overflow-wrap:break-word;color:#1d2330;background:#f6f7f9}
 header,main{max-width:1100px;margin:0 auto;padding:12px 16px}header h1{font-size:20px;margin:4px 0}
 nav a{margin-right:12px}section{background:#fff;border:1px solid #dde1e7;border-radius:6px;margin:12px 0;
 padding:12px 16px}h2{font-size:17px;margin:4px 0 10px}h3{font-size:15px;margin:12px 0 6px}
 .cards{display:flex;flex-wrap:wrap;gap:10px}.card{border:1px solid #dde1e7;border-radius:6px;padding:8px 12px;
 min-width:150px;flex:1 1 150px}.card b{display:block;font-size:18px}.muted{color:#667}
-.scroll{overflow-x:auto;max-width:100%}.scroll table{min-width:360px}table{border-collapse:collapse;width:100%;font-size:13px}
+.scroll{overflow-x:auto;max-width:100%}table{border-collapse:collapse;width:100%;font-size:13px}
 td,th{border-bottom:1px solid #eceef2;padding:4px 6px;text-align:left;vertical-align:top}
 td.n,th.n,td.k{text-align:right;white-space:nowrap}td.k{text-align:left}td{overflow-wrap:anywhere}
 .chart{width:100%;max-width:720px;height:auto;display:block}.spark{width:240px;max-width:100%;height:40px}
@@ -70,7 +70,12 @@ def table(head: list[str], rows: list[str], numeric: set[int] | None = None) -> 
         for i, h in enumerate(head)
     )
     body = "".join(rows) or f'<tr><td colspan="{len(head)}" class="muted">none</td></tr>'
-    return f'<div class="scroll"><table><thead><tr>{cells}</tr></thead><tbody>{body}</tbody></table></div>'
+    # Wide enough that no column is squeezed to a letter a line: on a phone the table scrolls.
+    width = 95 * len(head)
+    return (
+        f'<div class="scroll"><table style="min-width:{width}px"><thead><tr>{cells}</tr></thead>'
+        f"<tbody>{body}</tbody></table></div>"
+    )
 
 
 def rule_cell(row: TextMatch) -> str:
