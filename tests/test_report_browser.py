@@ -58,8 +58,11 @@ def browser() -> Iterator[Any]:
         driver.quit()
 
 
-def ledger_figures(path: Path) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
-    """(all counting spend per currency, costTotalAnnual per service) from the ledger's own reads."""
+def ledger_figures(
+    path: Path,
+) -> tuple[dict[str, Decimal], dict[str, Decimal], dict[str, dict[str, Decimal]]]:
+    """(all counting spend per currency, costTotalAnnual per service, spend per service and
+    currency) from the ledger's own reads."""
     ledger = Ledger(f"sqlite:///{path}")
     try:
         total: dict[str, Decimal] = {}
@@ -68,13 +71,16 @@ def ledger_figures(path: Path) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
         with ledger.engine.connect() as conn:
             keys = list(conn.execute(ledger.services.select()).scalars())
         costs: dict[str, Decimal] = {}
+        spend: dict[str, dict[str, Decimal]] = {}
         for key in keys:
             snapshot = ledger.service_snapshot(key, CostWindow(WINDOW_END[:7], 12), "USD")
             assert snapshot is not None
             costs[key] = snapshot.cost_total
+            own = spend.setdefault(key, {})
             for (_department, _month, currency), amount in snapshot.spend.items():
                 total[currency] = total.get(currency, Decimal(0)) + amount
-        return total, costs
+                own[currency] = own.get(currency, Decimal(0)) + amount
+        return total, costs, {k: v for k, v in spend.items() if v}
     finally:
         ledger.close()
 
@@ -130,7 +136,7 @@ def test_report_opens_in_chromium_with_the_ledgers_figures(
     run = model.run_target(config, messages, tmp_path)
     assert run.returncode == 0, run.stderr[-3000:]
     assert report.is_file()
-    total, costs = ledger_figures(tmp_path / "ledger.sqlite")
+    total, costs, service_spend = ledger_figures(tmp_path / "ledger.sqlite")
 
     shutil.rmtree(SHOTS, ignore_errors=True)
     SHOTS.mkdir(parents=True)
@@ -158,6 +164,8 @@ def test_report_opens_in_chromium_with_the_ledgers_figures(
         assert shown_costs
         for key, amount in shown_costs.items():
             assert amount == costs[key], key
+            shown = by_currency(rows, figure="service-spend", service=key)
+            assert shown == service_spend.get(key, {}), key
 
         layout = browser.execute_script(LAYOUT_JS, list(SECTIONS))
         assert layout["scroll"] <= layout["client"], f"body overflows sideways at {width} px"
