@@ -30,12 +30,15 @@ $(STAMP): $(foreach p,$(PACKAGES),$(p)/pyproject.toml) requirements-dev.txt
 
 # The report's browser test drives Debian's chromium through /usr/bin/chromedriver (nothing is downloaded
 # at run time): install both once when either is missing.
+CHROMIUM ?= /usr/bin/chromium
+CHROMEDRIVER ?= /usr/bin/chromedriver
+
 browser:
-	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then exit 0; fi; \
+	@if [ -x $(CHROMIUM) ] && [ -x $(CHROMEDRIVER) ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null; then SUDO=sudo; else \
-		echo "error: /usr/bin/chromium or /usr/bin/chromedriver is missing and this user cannot install them; as root run: apt-get install -y chromium chromium-driver" >&2; exit 1; fi; \
+		echo "error: $(CHROMIUM) or $(CHROMEDRIVER) is missing and this user cannot install them; as root run: apt-get install -y chromium chromium-driver" >&2; exit 1; fi; \
 	if ! command -v apt-get >/dev/null; then \
-		echo "error: /usr/bin/chromium or /usr/bin/chromedriver is missing and there is no apt-get; install chromium and its chromedriver so that both are at /usr/bin/" >&2; exit 1; fi; \
+		echo "error: $(CHROMIUM) or $(CHROMEDRIVER) is missing and there is no apt-get; install chromium and its chromedriver there" >&2; exit 1; fi; \
 	echo "installing chromium and chromium-driver for the browser test (apt-get)"; \
 	$$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium chromium-driver || { \
 		echo "error: could not install chromium and chromium-driver (see above); the browser test needs them" >&2; exit 1; }
