@@ -2,7 +2,8 @@
 
 The first run loads the demo company; then the Intacct data changes (a reproducible mix of modified,
 new and deleted records) and the second run shows the incremental pick-up. What is printed is read back
-from the LeanIX sandbox's workspace, not from the pipeline's own claims. Any failure exits non-zero.
+from the LeanIX sandbox's workspace, not from the pipeline's own claims. Every run rewrites the target's
+review report (`report_path`); its path is printed last. Any failure exits non-zero.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sandboxes.common.process import SandboxError, SandboxProcess
 
 REPO = Path(__file__).resolve().parents[2]
 WORKDIR = REPO / ".demo"
+REPORT = WORKDIR / "target-leanix-report.html"  # the review report, rewritten by every run
 GATEWAY_PATH = "/ia/xml/xmlgw.phtml"
 SPEND_MEASUREMENT = "intacctSpend"
 CHANGES = {"op": "random", "count": 25, "seed": 11}
@@ -138,6 +140,7 @@ def run_demo() -> None:
             "TAP_SAGE_INTACCT_API_URL": intacct.url + GATEWAY_PATH,
             "TARGET_LEANIX_BASE_URL": leanix.url,
             "TARGET_LEANIX_LEDGER_PATH": str(WORKDIR / "ledger.sqlite"),
+            "TARGET_LEANIX_REPORT_PATH": str(REPORT),
         }
         print("\n-> meltano run tap-sage-intacct target-leanix (first run: everything)")
         output = meltano(env, "run", "tap-sage-intacct", "target-leanix")
@@ -162,6 +165,12 @@ def run_demo() -> None:
         print_block(
             "what landed in LeanIX", workspace_summary(leanix.admin("GET", "/admin/export"))
         )
+    if not REPORT.is_file():
+        raise DemoError(
+            f"target-leanix wrote no review report at {REPORT}: the installed plugin predates "
+            "report_path; reinstall it (make plugins)"
+        )
+    print(f"\nReview report (open it in a browser): {REPORT}")
     print(f"\nDemo finished in {time.perf_counter() - started:.0f} s; sandboxes stopped.")
 
 

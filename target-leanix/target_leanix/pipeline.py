@@ -37,10 +37,13 @@ from target_leanix.mapping import (
     SpendLineItem,
     VendorItem,
 )
+from target_leanix.private_files import PrivateFileError
 from target_leanix.publisher import DryRunWriter, LeanIXWriter, Publisher, PublishSettings, Writer
 from target_leanix.recognition import Match, RecognitionReport, RecognitionRules, Recognizer
 from target_leanix.recognition.matcher import user_service_key
 from target_leanix.recognition.normalize import clip
+from target_leanix.report.build import build_report, write_report
+from target_leanix.report.plan import plan_lines
 from target_leanix.settings import with_setting_defaults
 
 DEFAULT_LEDGER_PATH = "target-leanix-ledger.sqlite"
@@ -77,6 +80,7 @@ class Settings:
     poll_interval: float
     max_attempts: int
     backoff_seconds: float
+    report_path: Path | None = None
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:
@@ -122,6 +126,7 @@ class Settings:
         if policy not in {"fail", "skip"} or unknown not in {"fail", "skip"}:
             raise SettingsError("settings on_bad_record and on_unknown_stream are 'fail' or 'skip'")
         recognition = config.get("recognition")
+        report_path = str(config.get("report_path") or "").strip()
         return cls(
             company_key=company,
             dry_run=dry_run,
@@ -142,6 +147,7 @@ class Settings:
             poll_interval=_number(config, "poll_interval_seconds", 0.01, 60),
             max_attempts=int(_number(config, "max_attempts", 1, MAX_ATTEMPTS, integer=True)),
             backoff_seconds=_number(config, "backoff_seconds", 0, 30),
+            report_path=Path(report_path).expanduser() if report_path else None,
         )
 
 
@@ -204,6 +210,12 @@ def _window(config: Mapping[str, Any]) -> CostWindow:
     except ValueError:
         raise SettingsError("setting cost_window_end must be an ISO date (YYYY-MM-DD)") from None
     return CostWindow.ending(end, months)
+
+
+def recognition_fingerprint(recognition: Mapping[str, Any] | None, catalog_version: str) -> str:
+    """What the ledger remembers of the rules and catalog it was recognised with."""
+    text = json.dumps([recognition, catalog_version], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _service_info(match: Match) -> ServiceInfo | None:
@@ -344,13 +356,9 @@ class Pipeline:
         if self._recognition_checked:
             return
         self._recognition_checked = True
-        fingerprint = hashlib.sha256(
-            json.dumps(
-                [self.settings.recognition, self.recognizer.catalog.version],
-                sort_keys=True,
-                default=str,
-            ).encode()
-        ).hexdigest()
+        fingerprint = recognition_fingerprint(
+            self.settings.recognition, self.recognizer.catalog.version
+        )
         recorded = self.ledger.get_meta("recognition")
         if recorded not in (None, fingerprint):
             moved = 0
@@ -394,6 +402,40 @@ class Pipeline:
         self._check_window()
         self._check_recognition()
         self.publisher.publish()
+
+    def log_plan(self) -> None:
+        """In a dry run, log what the run's publications would have changed in LeanIX."""
+        if not self.settings.dry_run:
+            return
+        for line in plan_lines(self.publisher.changes, self.settings.reporting_currency):
+            self.logger.info("plan: %s", line)
+
+    def write_report(self) -> None:
+        """Write the review report to `report_path`, when set (dry runs included)."""
+        path = self.settings.report_path
+        if path is None:
+            return
+        data = build_report(
+            self.ledger,
+            self.publisher,
+            company=self.settings.company_key,
+            window=self.settings.window,
+            reporting_currency=self.settings.reporting_currency,
+            recognizer=self.recognizer,
+            recognition=self.settings.recognition,
+            recognition_fingerprint=recognition_fingerprint(
+                self.settings.recognition, self.recognizer.catalog.version
+            ),
+            dry_run=self.settings.dry_run,
+            run_changes=self.publisher.changes,
+        )
+        try:
+            size = write_report(path, data)
+        except (PrivateFileError, OSError) as error:
+            # LeanIX and STATE are done by now: the run stands, and the report's absence is said once.
+            self.logger.error("setting report_path: cannot write the review report: %s", error)  # noqa: TRY400
+            return
+        self.logger.info("report: wrote %s (%d bytes)", path, size)
 
     def close(self) -> None:
         """Close the LeanIX HTTP session and the ledger's connections."""

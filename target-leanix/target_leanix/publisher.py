@@ -140,6 +140,18 @@ class Summary:
     items_sent: int = 0
 
 
+@dataclass(frozen=True)
+class Change:
+    """One item a publication creates, updates or removes in LeanIX (plain payloads: Decimals as text)."""
+
+    action: str  # "create", "update" or "remove"
+    owner: str
+    item_type: str  # the LDIF content type of the item LeanIX holds or will hold
+    item_id: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
 #: Default of the setting max_items_per_run (the target's settings schema uses it).
 DEFAULT_MAX_ITEMS_PER_RUN = 5000
 
@@ -186,6 +198,8 @@ class Publisher:
         self.settings = settings
         self.ids = ldif.ExternalIds(settings.company)
         self.summary = Summary()
+        # Every change this run's publications sent (a dry run: would send), for the plan and report.
+        self.changes: list[Change] = []
         self._batches = 0
         self.ledger.upgrade(self._previous_items)
 
@@ -194,7 +208,9 @@ class Publisher:
         legacy = ldif.LegacyExternalIds(self.settings.company)
         return [_plain(item) for item in self._desired(owner, legacy)]
 
-    def _desired(self, owner: str, ids: ldif.ExternalIds) -> list[dict[str, Any]]:
+    def _desired(
+        self, owner: str, ids: ldif.ExternalIds, *, quiet: bool = False
+    ) -> list[dict[str, Any]]:
         """Every item LeanIX should hold for one owner (`service:<key>` or `department:<id>`)."""
         kind, _, key = owner.partition(":")
         if kind == "department":
@@ -207,7 +223,7 @@ class Publisher:
         )
         if snapshot is None:
             return []
-        if snapshot.unconvertible and ids is self.ids:
+        if snapshot.unconvertible and ids is self.ids and not quiet:
             LOGGER.warning(
                 "service %s: window spend without a rate to %s left out of costTotalAnnual: %s",
                 key,
@@ -239,7 +255,7 @@ class Publisher:
             # (`Ledger.retire_services`), so its fact sheets are archived like any under a former ID.
             retired = not desired and owner.startswith("service:")
             if not self._diff(
-                owner, desired, to_send, removed, content, retired=retired
+                owner, desired, to_send, removed, content, changes=self.changes, retired=retired
             ) and owner.startswith("service:"):
                 new_services.add(self.ids.service(owner.removeprefix("service:")))
 
@@ -252,6 +268,16 @@ class Publisher:
             self._write(content)
         self.ledger.confirm(sent=to_send, removed=removed, cleared=cleared)
         self._tally(content, new_services)
+
+    def pending_changes(self, owners: list[str]) -> list[Change]:
+        """What a publication of these owners would change in LeanIX now: the ledger's items
+        recomputed and diffed against `published` as `publish` does, with nothing sent or recorded."""
+        changes: list[Change] = []
+        for owner in owners:
+            desired = self._desired(owner, self.ids, quiet=True)
+            retired = not desired and owner.startswith("service:")
+            self._diff(owner, desired, [], [], [], changes=changes, retired=retired)
+        return changes
 
     def _check_unique(self, desired_by_owner: dict[str, list[dict[str, Any]]]) -> None:
         """Fail, naming both, when two items of what LeanIX will hold after this publication (these
@@ -284,9 +310,11 @@ class Publisher:
         removed: list[tuple[str, str]],
         content: list[dict[str, Any]],
         *,
+        changes: list[Change],
         retired: bool = False,
     ) -> bool:
-        """Queue what changed for one owner; True when LeanIX held anything of it before."""
+        """Queue what changed for one owner (and describe it in `changes`); True when LeanIX held
+        anything of it before."""
         published = self.ledger.published(owner)
         wanted_keys = set()
         for item in desired:
@@ -302,6 +330,9 @@ class Publisher:
                 content.append(unlink)
             to_send.append(PublishedItem(owner, key, item_digest, plain))
             content.append(item)
+            action = "create" if current is None else "update"
+            before = None if current is None else current.payload
+            changes.append(Change(action, owner, item["type"], item["id"], before, plain))
         for key, current in published.items():
             if key in wanted_keys:
                 continue
@@ -309,6 +340,16 @@ class Publisher:
             undo = ldif.removal_item(current.payload, replaced=replaced)
             if undo is not None:
                 content.append(undo)
+                changes.append(
+                    Change(
+                        "remove",
+                        owner,
+                        current.payload["type"],
+                        current.payload["id"],
+                        current.payload,
+                        None,
+                    )
+                )
             removed.append((owner, key))
         return bool(published)
 

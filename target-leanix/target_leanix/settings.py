@@ -98,6 +98,14 @@ SETTINGS_SCHEMA: dict[str, Any] = th.PropertiesList(
         ),
     ),
     th.Property(
+        "report_path",
+        th.StringType,
+        description=(
+            "Write the review report (one self-contained HTML file) here after every run, dry runs "
+            "included; unset: no report."
+        ),
+    ),
+    th.Property(
         "max_items_per_run",
         th.IntegerType,
         default=DEFAULT_MAX_ITEMS_PER_RUN,

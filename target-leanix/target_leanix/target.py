@@ -289,6 +289,8 @@ class TargetLeanIX(Target):
         pipeline.unknown_streams.update(self._unknown_streams)
         for line in pipeline.summary_lines():
             self.logger.info("summary: %s", line)
+        pipeline.log_plan()
+        pipeline.write_report()
         pipeline.close()
 
     @classmethod

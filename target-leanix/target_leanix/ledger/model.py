@@ -136,6 +136,20 @@ class ServiceSnapshot:
 
 
 @dataclass(frozen=True)
+class SpendGroup:
+    """Counting spend of a group of lines (`Ledger.spend_groups`); `text` and `vendor_id` only by text."""
+
+    kind: str
+    department_id: str  # "" without a department
+    month: str
+    currency: str
+    amount: Decimal
+    lines: int
+    text: str = ""
+    vendor_id: str = ""
+
+
+@dataclass(frozen=True)
 class PublishedItem:
     """An item LeanIX holds: its owner (service or department), key, digest and payload."""
 

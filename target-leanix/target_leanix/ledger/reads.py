@@ -19,6 +19,7 @@ from target_leanix.ledger.model import (
     InvoiceRow,
     ServiceInfo,
     ServiceSnapshot,
+    SpendGroup,
     exact_sum,
 )
 from target_leanix.mapping import (
@@ -136,9 +137,37 @@ class ReadsMixin(LedgerBase):
             self.headers.c.recordno == self.lines.c.header_recordno,
         )
 
-    def _counting_groups(self, conn: Connection, service_key: str) -> list[sa.Row[Any]]:
-        """Spend of the service per (department, month, currency, base currency): lines that are
-        alive, under a live header that made them spend.
+    def spend_groups(self, service_key: str | None, *, by_text: bool = False) -> list[SpendGroup]:
+        """The counting spend of one service (None: of the lines no service claims) per kind,
+        department, month and currency; `by_text`: per kind, currency, vendor and card descriptor
+        or memo instead (department and month are then empty)."""
+        with self.engine.connect() as conn:
+            rows = self._counting_groups(conn, service_key, by_text=by_text)
+        groups = []
+        for row in rows:
+            text = ""
+            if by_text:
+                text = row.descriptor if row.kind == SpendKind.CARD.value else row.description
+            groups.append(
+                SpendGroup(
+                    kind=row.kind,
+                    department_id="" if by_text else row.department_id or "",
+                    month="" if by_text else row.month,
+                    currency=row.currency,
+                    amount=exact_sum(row.amounts),
+                    lines=int(row.lines),
+                    text=text or "",
+                    vendor_id=(row.vendor_id or "") if by_text else "",
+                )
+            )
+        return groups
+
+    def _counting_groups(
+        self, conn: Connection, service_key: str | None, *, by_text: bool = False
+    ) -> list[sa.Row[Any]]:
+        """Spend of the service (None: unattributed lines) per (department, month, currency, base
+        currency; with `by_text` vendor, descriptor and memo instead of department and month): lines
+        that are alive, under a live header that made them spend.
 
         The database groups the lines and joins each group's exact decimal texts (`amounts`,
         `base_amounts`, comma-separated); Python adds them as Decimal (`exact_sum`). Neither
@@ -155,17 +184,18 @@ class ReadsMixin(LedgerBase):
         else:
             amounts = sa.func.group_concat(lines.c.amount, ",")
             base_amounts = sa.func.group_concat(lines.c.base_amount, ",")
-        keys = [
-            lines.c.kind,
-            report,
-            headers.c.state,
-            lines.c.department_id,
-            lines.c.month,
-            lines.c.currency,
-            lines.c.base_currency,
-        ]
+        keys = [lines.c.kind, report, headers.c.state, lines.c.currency, lines.c.base_currency]
+        if by_text:
+            keys += [lines.c.vendor_id, headers.c.descriptor, lines.c.description]
+        else:
+            keys += [lines.c.department_id, lines.c.month]
         rows = conn.execute(
-            sa.select(*keys, amounts.label("amounts"), base_amounts.label("base_amounts"))
+            sa.select(
+                *keys,
+                amounts.label("amounts"),
+                base_amounts.label("base_amounts"),
+                sa.func.count().label("lines"),
+            )
             .join(headers, self._line_under_header)
             .where(
                 lines.c.service_key == service_key,
