@@ -99,6 +99,16 @@ def _bool(entry: Mapping[str, Any], field: str, where: str) -> bool:
     return value
 
 
+def _sources(entry: Mapping[str, Any], where: str) -> tuple[str, ...]:
+    sources = tuple(_str_list(entry, "sources", where))
+    for url in sources:
+        if not _SOURCE_RE.match(url):
+            raise CatalogError(f"{where}: source {url!r} is not an https address")
+    if len(set(sources)) != len(sources):
+        raise CatalogError(f"{where}: a source is listed twice")
+    return sources
+
+
 class Catalog:
     """Validated services plus the indexes the recognizer looks them up in."""
 
@@ -184,13 +194,7 @@ class Catalog:
             provider=_require_str(entry, "provider", where),
             domains=domains,
         )
-        sources = tuple(_str_list(entry, "sources", where))
-        for url in sources:
-            if not _SOURCE_RE.match(url):
-                raise CatalogError(f"{where}: source {url!r} is not an https address")
-        if len(set(sources)) != len(sources):
-            raise CatalogError(f"{where}: a source is listed twice")
-        self.sources[key] = sources
+        self.sources[key] = _sources(entry, where)
         if _bool(entry, "common_word_name", where):
             self.common_word.add(key)
         if _bool(entry, "generic_name", where):
