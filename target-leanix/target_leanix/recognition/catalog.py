@@ -287,8 +287,13 @@ class Catalog:
         compiled = []
         for index, entry in enumerate(raw):
             where = f"{source}: not_services[{index}]"
-            if not isinstance(entry, Mapping) or set(entry) != {"pattern", "reason"}:
-                raise CatalogError(f"{where}: each entry needs exactly 'pattern' and 'reason'")
+            if not isinstance(entry, Mapping) or not (
+                {"pattern", "reason"} <= set(entry) <= {"pattern", "reason", "sources"}
+            ):
+                raise CatalogError(
+                    f"{where}: each entry needs 'pattern' and 'reason' (and may cite 'sources')"
+                )
+            _sources(entry, where)
             pattern = _require_str(entry, "pattern", where)
             try:
                 compiled.append(compile_pattern(pattern, _require_str(entry, "reason", where)))
