@@ -3,7 +3,8 @@
 Run: .venv/bin/python bench/recognition.py [--errors]
 
 Prints precision and recall of vendor, descriptor and expense-memo matching against
-target-leanix/tests/data/recognition_eval.tsv and recognition_holdout.tsv (expected catalog key or "none"
+target-leanix/tests/data/recognition_eval.tsv, recognition_holdout.tsv and recognition_holdout_longtail.tsv
+(expected catalog key or "none"
 per line; kind "vendor" goes to match_vendor, "descriptor" to match_descriptor, "memo" to match_text as
 the target does for expense-report lines), then throughput: descriptors per second on cold misses (fresh
 recognizer, every line new) and on cached hits (the same lines again, as in a card feed where merchants
@@ -27,6 +28,9 @@ EVAL_FILE = DATA_DIR / "recognition_eval.tsv"
 # Written after the catalog, never tuned against line by line: a check that the figures on the eval set
 # are not an artefact of writing both by the same hand.
 HOLDOUT_FILE = DATA_DIR / "recognition_holdout.tsv"
+# Long-tail services (niche, regional, AI, security) and plain non-SaaS payees, committed before the catalog
+# was extended to cover them: measures how far the catalog reaches beyond the well-known names.
+LONGTAIL_FILE = DATA_DIR / "recognition_holdout_longtail.tsv"
 
 
 @dataclass(frozen=True)
@@ -152,18 +156,19 @@ def main() -> int:
     load_seconds = time.perf_counter() - start
     rows = load_eval()
     holdout = load_eval(HOLDOUT_FILE)
+    longtail = load_eval(LONGTAIL_FILE)
     print(
         f"catalog {catalog.version}: {len(catalog)} services, {catalog.patterns.size} descriptor "
         f"patterns, loaded and validated in {load_seconds * 1000:.0f} ms"
     )
-    for set_name, set_rows in (("eval", rows), ("holdout", holdout)):
+    for set_name, set_rows in (("eval", rows), ("holdout", holdout), ("longtail", longtail)):
         for kind in ("vendor", "descriptor", "memo", None):
             subset = [r for r in set_rows if kind is None or r.kind == kind]
             result = score(subset)
             positives = sum(1 for r in subset if r.expected)
             label = f"{set_name} {kind or 'all'}"
             print(
-                f"{label:<18} n={len(subset):<4} positives={positives:<4} "
+                f"{label:<19} n={len(subset):<4} positives={positives:<4} "
                 f"precision={result.precision:.3f} recall={result.recall:.3f} "
                 f"(tp={result.true_positives} fp={result.false_positives} "
                 f"fn={result.false_negatives})"

@@ -148,7 +148,7 @@ def test_bad_regex_is_an_error_naming_the_entry() -> None:
         (lambda raw: raw["services"][1].update(aliases="Zendesk"), "list of non-empty strings"),
         (lambda raw: raw.pop("version"), "'version'"),
         (lambda raw: raw.update(services=[]), "non-empty list"),
-        (lambda raw: raw.update(not_services=[{"pattern": "X"}]), "exactly 'pattern' and 'reason'"),
+        (lambda raw: raw.update(not_services=[{"pattern": "X"}]), "needs 'pattern' and 'reason'"),
     ],
 )
 def test_structural_errors(mutate: Any, fragment: str) -> None:

@@ -68,15 +68,26 @@ def test_memo_section_has_positives_and_hard_negatives() -> None:
     assert sum(1 for _, expected in memos if expected is not None) >= 50
 
 
-@pytest.mark.parametrize("name", ["recognition_eval.tsv", "recognition_holdout.tsv"])
+SETS = ["recognition_eval.tsv", "recognition_holdout.tsv", "recognition_holdout_longtail.tsv"]
+
+
+@pytest.mark.parametrize("name", SETS)
 def test_precision_and_recall_meet_the_goal(name: str) -> None:
     precision, recall, misses = _score(_rows(name))
     assert precision >= PRECISION_GOAL, misses
     assert recall >= RECALL_GOAL, misses
 
 
-@pytest.mark.parametrize("name", ["recognition_eval.tsv", "recognition_holdout.tsv"])
+@pytest.mark.parametrize("name", SETS)
 def test_memo_precision_and_recall_meet_the_goal(name: str) -> None:
     precision, recall, misses = _score([row for row in _rows(name) if row[0] == "memo"])
     assert precision >= PRECISION_GOAL, misses
     assert recall >= RECALL_GOAL, misses
+
+
+def test_long_tail_precision_and_recall_meet_their_own_goal() -> None:
+    # Niche, regional, AI and security vendors and plain non-SaaS payees: a false positive here puts a
+    # landlord or an airline into LeanIX, so precision is held higher than recall.
+    precision, recall, misses = _score(_rows("recognition_holdout_longtail.tsv"))
+    assert precision >= 0.99, misses
+    assert recall >= 0.95, misses

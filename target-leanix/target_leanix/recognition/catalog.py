@@ -48,8 +48,12 @@ _SERVICE_FIELDS = frozenset(
         "products",
         "common_word_name",
         "generic_name",
+        "sources",
     }
 )
+# A source is the vendor's own page that states what the entry says (legal name, domain, product names,
+# what the card statement shows): an https address with a host name, nothing to run or fetch here.
+_SOURCE_RE = re.compile(r"^https://(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,12}(?:[/?#]\S*)?$")
 _TOP_FIELDS = frozenset({"_comment", "version", "reseller_prefixes", "not_services", "services"})
 # A single-token alias this short ("aws", "xero", "zoho") is matched only as the whole name, never as the
 # first word of a longer one: short words collide with unrelated merchants.
@@ -95,6 +99,16 @@ def _bool(entry: Mapping[str, Any], field: str, where: str) -> bool:
     return value
 
 
+def _sources(entry: Mapping[str, Any], where: str) -> tuple[str, ...]:
+    sources = tuple(_str_list(entry, "sources", where))
+    for url in sources:
+        if not _SOURCE_RE.match(url):
+            raise CatalogError(f"{where}: source {url!r} is not an https address")
+    if len(set(sources)) != len(sources):
+        raise CatalogError(f"{where}: a source is listed twice")
+    return sources
+
+
 class Catalog:
     """Validated services plus the indexes the recognizer looks them up in."""
 
@@ -123,6 +137,8 @@ class Catalog:
         # Per service, the words of its multi-word names and products ("webinars", "workplace", "ai"):
         # after a common-word name in an expense memo they say the service is meant, as plan words do.
         self.service_words: dict[str, frozenset[str]] = {}
+        # Per service, the vendor pages its entry was written from (empty for entries older than the field).
+        self.sources: dict[str, tuple[str, ...]] = {}
         self._alias_owner: dict[str, tuple[str, str]] = {}
         patterns: list[CompiledPattern] = []
 
@@ -178,6 +194,7 @@ class Catalog:
             provider=_require_str(entry, "provider", where),
             domains=domains,
         )
+        self.sources[key] = _sources(entry, where)
         if _bool(entry, "common_word_name", where):
             self.common_word.add(key)
         if _bool(entry, "generic_name", where):
@@ -270,8 +287,13 @@ class Catalog:
         compiled = []
         for index, entry in enumerate(raw):
             where = f"{source}: not_services[{index}]"
-            if not isinstance(entry, Mapping) or set(entry) != {"pattern", "reason"}:
-                raise CatalogError(f"{where}: each entry needs exactly 'pattern' and 'reason'")
+            if not isinstance(entry, Mapping) or not (
+                {"pattern", "reason"} <= set(entry) <= {"pattern", "reason", "sources"}
+            ):
+                raise CatalogError(
+                    f"{where}: each entry needs 'pattern' and 'reason' (and may cite 'sources')"
+                )
+            _sources(entry, where)
             pattern = _require_str(entry, "pattern", where)
             try:
                 compiled.append(compile_pattern(pattern, _require_str(entry, "reason", where)))

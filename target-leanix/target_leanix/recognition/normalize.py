@@ -38,7 +38,7 @@ _CJK_LEGAL_FORMS = (
 # Multi-token forms first: "pty ltd" must go as one unit before "ltd" alone would leave "pty".
 _LEGAL_SUFFIX_WORDS = (
     "inc incorporated corp corporation co company llc ltd limited plc lp llp pc pbc pty gmbh ag sa sas "
-    "sarl bv nv kk gk pte pvt srl sro spa ab as asa oy oyj ou se kg ltda sl ulc bhd holdings holding"
+    "sarl bv nv kk gk pte pvt srl sro spa ab as asa aps oy oyj ou se kg ltda sl slu ulc bhd holdings holding"
 )
 _LEGAL_SUFFIXES: tuple[tuple[str, ...], ...] = tuple(
     (word,) for word in _LEGAL_SUFFIX_WORDS.split()
@@ -65,6 +65,14 @@ _LEGAL_SUFFIX_PHRASES: tuple[tuple[str, ...], ...] = tuple(
                 "g k",
                 "s r o",
                 "s r l",
+                "s l",
+                "s l u",
+                "s a u",
+                "a s",
+                "d o o",
+                "sp z o o",
+                "sa de cv",
+                "s a de c v",
                 "s p a",
                 "s a s",
                 "se co kg",
@@ -131,7 +139,8 @@ CORPORATE_FILLER = frozenset(_CORPORATE_FILLER_TEXT.split())
 
 _KNOWN_TLDS_TEXT = (
     "com net org io co ai app so us fm tech me sh to de uk eu info biz dev cloud ly tv gg xyz nl fr es it "
-    "se au ca jp in ie ch at be pl no dk fi cz ee lt lv pt br mx sg hk nz il run page site"
+    "se au ca jp in ie ch at be pl no dk fi cz ee lt lv pt br mx sg hk nz il run page site cn md do pro hr "
+    "chat town video design security new"
 )
 _KNOWN_TLDS = frozenset(_KNOWN_TLDS_TEXT.split())
 
