@@ -19,7 +19,14 @@ from typing import Any, Protocol
 
 from target_leanix import ldif
 from target_leanix.leanix import LeanIXClient, LeanIXRunFailedError, dumps
-from target_leanix.ledger import CostWindow, Ledger, LedgerError, PublishedItem, digest
+from target_leanix.ledger import (
+    BooksPolicy,
+    CostWindow,
+    Ledger,
+    LedgerError,
+    PublishedItem,
+    digest,
+)
 from target_leanix.private_files import open_private
 
 LOGGER = logging.getLogger("target_leanix.publisher")
@@ -121,6 +128,7 @@ class Summary:
     cost_totals: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
     spend_points_written: int = 0
     spend_points_removed: int = 0
+    spend_points_by_source: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     invoices_written: int = 0
     invoices_removed: int = 0
     department_links_written: int = 0
@@ -141,6 +149,7 @@ class PublishSettings:
     record_url_template: str
     max_items_per_run: int = DEFAULT_MAX_ITEMS_PER_RUN
     ledger_rebuild: bool = False
+    books: BooksPolicy = field(default_factory=BooksPolicy)
 
 
 class Publisher:
@@ -188,7 +197,7 @@ class Publisher:
                 return []
             return [ldif.department_item(ids, key, known[0])]
         snapshot = self.ledger.service_snapshot(
-            key, self.settings.window, self.settings.reporting_currency
+            key, self.settings.window, self.settings.reporting_currency, self.settings.books
         )
         if snapshot is None:
             return []
@@ -338,7 +347,8 @@ class Publisher:
                 s.departments_written.add(item["id"])
             elif kind == ldif.SERVICE_SPEND:
                 s.spend_points_written += 1
-            elif kind == ldif.SERVICE_SPEND_REMOVED:
+                s.spend_points_by_source[str(data.get("source", ""))] += 1
+            elif kind in (ldif.SERVICE_SPEND_REMOVED, ldif.SERVICE_SPEND_UNSOURCED_REMOVED):
                 s.spend_points_removed += 1
             elif kind == ldif.INVOICE:
                 s.invoices_written += 1

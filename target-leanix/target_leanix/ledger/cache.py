@@ -39,6 +39,8 @@ class WriteSession:
         self.headers_to_revisit: set[tuple[str, str]] = set()
         # Expense reports whose reimbursements changed in this batch.
         self.reports_paid_or_unpaid: set[str] = set()
+        # Vendors whose set of GL accounts changed in this batch (bill lines).
+        self.vendors_to_recognize: set[str] = set()
 
     def execute(self, statement: Any, parameters: Any = None) -> sa.CursorResult[Any]:  # noqa: ANN401
         self.flush()

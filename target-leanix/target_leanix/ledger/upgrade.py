@@ -1,4 +1,4 @@
-"""Upgrades between schema versions (1 -> 2 -> 3) and retiring service keys that moved."""
+"""Upgrades between schema versions (1 -> 2 -> 3 -> 4) and retiring service keys that moved."""
 
 from __future__ import annotations
 
@@ -34,6 +34,9 @@ class UpgradeMixin(LedgerBase):
         recorded as unconfirmed so that they too are replaced or removed. Schema 2 recorded such
         items itself (`begin_publication`)."""
         version = self.get_meta("schema_version")
+        if version == "3":
+            self._upgrade_spend_sources()
+            return
         if version not in ("1", "2"):
             return
         table = self.published_items
@@ -76,6 +79,20 @@ class UpgradeMixin(LedgerBase):
                     [o.removeprefix(f"{kind}:") for o in owners if o.startswith(f"{kind}:")],
                 )
             self._set_meta(conn, "recognition", RECOGNITION_KEYS_CHANGED)
+            self._set_meta(conn, "schema_version", SCHEMA_VERSION)
+
+    def _upgrade_spend_sources(self) -> None:
+        """Schema 3 -> 4: spend points now carry their source. Every service LeanIX holds items of
+        is published again: the usual diff with `published` removes each point sent without a
+        source (`ldif.removal_item`) and sends the points per source in its place."""
+        table = self.published_items
+        with self._tx() as conn:
+            owners = set(conn.execute(sa.select(table.c.owner).distinct()).scalars())
+            self._mark(
+                conn,
+                "service",
+                [o.removeprefix("service:") for o in owners if o.startswith("service:")],
+            )
             self._set_meta(conn, "schema_version", SCHEMA_VERSION)
 
     def retire_services(self, moved: Callable[[str, str], bool]) -> list[str]:
