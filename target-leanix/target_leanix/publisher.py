@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from target_leanix import ldif
 from target_leanix.leanix import LeanIXClient, LeanIXRunFailedError, dumps
 from target_leanix.ledger import (
+    SCHEMA_VERSION,
     BooksPolicy,
     CostWindow,
     Ledger,
@@ -181,7 +182,14 @@ class Publisher:
         self.ids = ldif.ExternalIds(settings.company)
         self.summary = Summary()
         self._batches = 0
-        self.ledger.upgrade(self._previous_items)
+        if self.ledger.upgrade(self._previous_items) is not None:
+            # Ledgers before schema 4 kept of a bill line only its GL account, and no AP payment
+            # details: invoice (and cash) spend needs them once.
+            LOGGER.warning(
+                "ledger upgraded to schema %s: sync streams ap_bill_item and ap_payment_detail "
+                "once from the start (full refresh) so bills and payments count as spend",
+                SCHEMA_VERSION,
+            )
 
     def _previous_items(self, owner: str) -> list[dict[str, Any]]:
         """What ledger schema 1 published for an owner (`Ledger.upgrade`)."""

@@ -268,7 +268,13 @@ class Workspace:
     def spend(self) -> dict[tuple[str, str, str, str], Decimal]:
         """(service, department, month, currency) -> amount, the sources added up."""
         out: dict[tuple[str, str, str, str], Decimal] = defaultdict(Decimal)
-        for (service, department, month, currency, _source), amount in self.spend_by_source().items():
+        for (
+            service,
+            department,
+            month,
+            currency,
+            _source,
+        ), amount in self.spend_by_source().items():
             out[(service, department, month, currency)] += amount
         return dict(out)
 

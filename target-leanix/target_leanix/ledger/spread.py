@@ -44,14 +44,22 @@ def months_from(start_month: str, count: int) -> list[str]:
 def period_months(start: str, end: str) -> list[str]:
     """The months a service period from `start` to `end` (ISO dates, inclusive) counts in.
 
-    Whole months are counted from the start day (15 Mar .. 14 Mar next year is 12 months), and a
-    remaining part month counts as one (15 Jan .. 20 Feb is 2); the months are the start month and
-    those after it."""
+    It lasts as many months as it takes from the start day to reach the end day (15 Mar .. 14 Mar
+    next year is 12, 29 Feb .. 28 Feb next year is 12, 15 Jan .. 20 Feb is 2: a part month counts
+    as one); the months are the start month and those after it."""
     first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
-    after = last + dt.timedelta(days=1)
-    whole = (after.year - first.year) * 12 + after.month - first.month
-    count = whole + (1 if after.day > first.day else 0)
+    count = (last.year - first.year) * 12 + last.month - first.month
+    if _add_months(first, count) < last:
+        count += 1
     return months_from(f"{first.year:04d}-{first.month:02d}", max(count, 1))
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    """`day` `months` later, on the same day of the month or the month's last day."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = index // 12, index % 12 + 1
+    last_day = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(day.day, last_day))
 
 
 def places(amount: Decimal, currency: str) -> int:

@@ -19,8 +19,8 @@ from target_leanix.ledger.tables import RECOGNITION_KEYS_CHANGED, SCHEMA_VERSION
 class UpgradeMixin(LedgerBase):
     """Bringing a ledger of an earlier schema to this one, and retiring the service keys it left."""
 
-    def upgrade(self, previous_items: Callable[[str], list[dict[str, Any]]]) -> None:
-        """Bring a ledger of schema 1 or 2 to this version; a no-op on a fresh or current ledger.
+    def upgrade(self, previous_items: Callable[[str], list[dict[str, Any]]]) -> str | None:
+        """Bring a ledger of schema 1, 2 or 3 to this version; a no-op on a fresh or current ledger.
 
         Every owner LeanIX holds items of is marked dirty: the next publication sends them under the
         new IDs, and the usual diff with `published` removes the items under old IDs (a fact sheet
@@ -32,13 +32,13 @@ class UpgradeMixin(LedgerBase):
         LeanIX took but never confirmed (a run that failed, e.g. on two items with one ID):
         `previous_items(owner)` are the items schema 1 sent for it (`owner` as in `published`),
         recorded as unconfirmed so that they too are replaced or removed. Schema 2 recorded such
-        items itself (`begin_publication`)."""
+        items itself (`begin_publication`). Returns the schema upgraded from, or None."""
         version = self.get_meta("schema_version")
         if version == "3":
             self._upgrade_spend_sources()
-            return
+            return version
         if version not in ("1", "2"):
-            return
+            return None
         table = self.published_items
         with self.engine.connect() as conn:
             dirty = [f"{r.kind}:{r.key}" for r in conn.execute(sa.select(self.dirty))]
@@ -80,6 +80,7 @@ class UpgradeMixin(LedgerBase):
                 )
             self._set_meta(conn, "recognition", RECOGNITION_KEYS_CHANGED)
             self._set_meta(conn, "schema_version", SCHEMA_VERSION)
+        return version
 
     def _upgrade_spend_sources(self) -> None:
         """Schema 3 -> 4: spend points now carry their source. Every service LeanIX holds items of
