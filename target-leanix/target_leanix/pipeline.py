@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from target_leanix.ldif import DEFAULT_RECORD_URL_TEMPLATE
 from target_leanix.leanix import LeanIXClient, RetryPolicy, base_url_problem
 from target_leanix.ledger import (
+    CASH,
     RECOGNITION_KEYS_CHANGED,
     SPEND_BASES,
     BooksPolicy,
@@ -303,6 +304,9 @@ class Pipeline:
                 books=settings.books,
             ),
         )
+        self._other_basis_kind = (
+            SpendKind.BILL if settings.books.basis == CASH else SpendKind.PAYMENT
+        )
         self._match_cache: dict[tuple[str, str], Match] = {}
         self._vendor_matches: dict[str, tuple[str, Match]] = {}
         self.spend_ingested: dict[str, Decimal] = defaultdict(Decimal)
@@ -349,7 +353,9 @@ class Pipeline:
         if isinstance(item, SpendHeaderItem) and item.kind is SpendKind.CARD:
             return Entry(item, _service_info(self._match("descriptor", item.descriptor)))
         if isinstance(item, SpendLineItem):
-            self.spend_ingested[item.currency] += item.amount
+            # A bill and its payment are the same money: received spend counts the basis's one.
+            if item.kind is not self._other_basis_kind:
+                self.spend_ingested[item.currency] += item.amount
             if item.kind in _TEXT_KINDS and item.description:
                 return Entry(item, _service_info(self._match("text", item.description)))
         return Entry(item)

@@ -139,7 +139,7 @@ class BooksPolicy:
         books = "AP bills (accrual basis)" if self.basis == ACCRUAL else "AP payments (cash basis)"
         counted = [books, "card transactions", "reimbursed expenses"]
         if self.gl_spend_accounts:
-            accounts = sorted(self.gl_spend_accounts)
+            accounts = [clip_text(a) for a in sorted(self.gl_spend_accounts)]
             shown = ", ".join(accounts[:5]) + (
                 f" and {len(accounts) - 5} more" if len(accounts) > 5 else ""
             )
@@ -199,6 +199,11 @@ class WriteStats:
     deleted: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     # Vendors whose set of GL accounts changed: recognition should look at them again.
     vendors_to_recognize: set[str] = field(default_factory=set)
+
+
+def clip_text(text: str, limit: int = 20) -> str:
+    """`text` cut to `limit` characters for a description (an account number can be any text)."""
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
 
 
 def money(value: Decimal | None) -> str | None:
