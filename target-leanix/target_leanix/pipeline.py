@@ -380,12 +380,17 @@ class Pipeline:
         self.publisher.check_fresh_ledger()
         self._check_window()
         self._check_recognition()
-        entries = [self._entry(self._kept(item)) for item in items]
+        kept = [self._kept(item) for item in items]
+        entries = [self._entry(item) for item in kept]
         stats = self.ledger.write(entries)
         for name, count in stats.written.items():
             self.records_written[name] += count
         for name, count in stats.deleted.items():
             self.records_deleted[name] += count
+        # Journal lines on other accounts went in as tombstones; Intacct deleted none of them.
+        off_accounts = sum(1 for item, given in zip(kept, items, strict=True) if item is not given)
+        if off_accounts:
+            self.records_deleted[SpendLineItem.__name__] -= off_accounts
         # New GL accounts on a vendor's bills can make it a (candidate) service, or stop it being one.
         for vendor_id in sorted(stats.vendors_to_recognize):
             vendor = self.ledger.vendor_for_recognition(vendor_id)
