@@ -183,11 +183,13 @@ class Publisher:
         self.summary = Summary()
         self._batches = 0
         if self.ledger.upgrade(self._previous_items) is not None:
-            # Ledgers before schema 4 kept of a bill line only its GL account, and no AP payment
-            # details: invoice (and cash) spend needs them once.
+            # Ledgers before schema 4 kept of a bill line only its GL account, no AP payment
+            # details, and no card account (FINANCIALENTITY, RECORDID) of a card transaction:
+            # invoice and cash spend, and the card-paid rule, need them once.
             LOGGER.warning(
-                "ledger upgraded to schema %s: sync streams ap_bill_item and ap_payment_detail "
-                "once from the start (full refresh) so bills and payments count as spend",
+                "ledger upgraded to schema %s: sync streams ap_bill_item, ap_payment, "
+                "ap_payment_detail and cc_transaction once from the start (full refresh) so bills "
+                "and payments count as spend and card-paid bills count once",
                 SCHEMA_VERSION,
             )
 
