@@ -187,9 +187,9 @@ class Publisher:
             # details, and no card account (FINANCIALENTITY, RECORDID) of a card transaction:
             # invoice and cash spend, and the card-paid rule, need them once.
             LOGGER.warning(
-                "ledger upgraded to schema %s: sync streams ap_bill_item, ap_payment, "
-                "ap_payment_detail and cc_transaction once from the start (full refresh) so bills "
-                "and payments count as spend and card-paid bills count once",
+                "ledger upgraded to schema %s: sync streams ap_bill_item, ap_payment_detail, "
+                "ap_payment and cc_transaction once from the start (full refresh) so bills and "
+                "payments count as spend and card-paid bills count once",
                 SCHEMA_VERSION,
             )
 

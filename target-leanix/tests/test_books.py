@@ -541,3 +541,16 @@ def test_books_settings_default_to_accrual_without_terms_or_journals():
         {**BASE, "spend_basis": "cash", "service_terms": {"slack": 12}, "gl_spend_accounts": [6250]}
     ).books
     assert configured == BooksPolicy("cash", {"slack": 12}, frozenset({"6250"}))
+
+
+def test_an_older_ledger_derives_bill_headers_from_its_invoices(ledger, tmp_path):
+    """A schema-3 ledger held bills as invoices only: the upgrade makes them the headers of their
+    lines' spend, so bill lines synced again count without the bills being synced again."""
+    ledger.write([vendor("V-01", "Slack Technologies", SLACK), ap_bill("401", "V-01")])
+    with ledger.engine.begin() as conn:  # as schema 3 left it: no spend header of the bill
+        conn.execute(ledger.headers.delete())
+    ledger.set_meta("schema_version", "3")
+    settings = PublishSettings("ACME", WINDOW, "USD", ldif.DEFAULT_RECORD_URL_TEMPLATE)
+    Publisher(ledger, DryRunWriter(tmp_path / "out.jsonl", "ACME"), settings)
+    ledger.write([bill_line("1", "401", "42.00", vendor_id="V-01")])
+    assert points(ledger) == {("ENG", "2025-03", "invoice"): Decimal("42.00")}

@@ -14,6 +14,7 @@ from target_leanix.ledger.model import (
     chunks,
 )
 from target_leanix.ledger.tables import RECOGNITION_KEYS_CHANGED, SCHEMA_VERSION
+from target_leanix.mapping import SpendKind
 
 
 class UpgradeMixin(LedgerBase):
@@ -34,11 +35,12 @@ class UpgradeMixin(LedgerBase):
         recorded as unconfirmed so that they too are replaced or removed. Schema 2 recorded such
         items itself (`begin_publication`). Returns the schema upgraded from, or None."""
         version = self.get_meta("schema_version")
+        if version not in ("1", "2", "3"):
+            return None
+        self._headers_from_invoices()
         if version == "3":
             self._upgrade_spend_sources()
             return version
-        if version not in ("1", "2"):
-            return None
         table = self.published_items
         with self.engine.connect() as conn:
             dirty = [f"{r.kind}:{r.key}" for r in conn.execute(sa.select(self.dirty))]
@@ -81,6 +83,46 @@ class UpgradeMixin(LedgerBase):
             self._set_meta(conn, "recognition", RECOGNITION_KEYS_CHANGED)
             self._set_meta(conn, "schema_version", SCHEMA_VERSION)
         return version
+
+    def _headers_from_invoices(self) -> None:
+        """Bills and AP payments are also the headers of their lines' spend since schema 4: derive
+        those headers from the invoices an older ledger holds (state, vendor, date), so re-synced
+        bill lines and payment details find them. A payment's method, card account and paid date
+        arrive when `ap_payment` is synced again."""
+        invoices, headers = self.invoices, self.headers
+        kinds = {"APBILL": SpendKind.BILL.value, "APPYMT": SpendKind.PAYMENT.value}
+        with self._tx() as conn:
+            present = {
+                (row.kind, row.recordno)
+                for row in conn.execute(
+                    sa.select(headers.c.kind, headers.c.recordno).where(
+                        headers.c.kind.in_(list(kinds.values()))
+                    )
+                )
+            }
+            rows = [
+                {
+                    "kind": kinds[row.object],
+                    "recordno": row.recordno,
+                    "descriptor": "",
+                    "state": row.status,
+                    "deleted": bool(row.deleted),
+                    "service_key": None,
+                    "vendor_id": row.vendor_id,
+                    "doc_date": row.date,
+                    "base_currency": None,
+                    "entity": None,
+                    "document": None,
+                    "method": None,
+                    "module": None,
+                }
+                for row in conn.execute(
+                    sa.select(invoices).where(invoices.c.object.in_(list(kinds)))
+                )
+                if (kinds[row.object], row.recordno) not in present
+            ]
+            if rows:
+                conn.execute(sa.insert(headers), rows)
 
     def _upgrade_spend_sources(self) -> None:
         """Schema 3 -> 4: spend points now carry their source. Every service LeanIX holds items of
