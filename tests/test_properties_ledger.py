@@ -117,8 +117,10 @@ def _actual(ledger: Ledger) -> dict[str, tuple[dict, Decimal]]:
         if snapshot is None:
             out[key] = ({}, Decimal(0))
             continue
-        spend = {k: v for k, v in snapshot.spend.items() if v != 0}
-        out[key] = (spend, snapshot.cost_total)
+        spend: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
+        for (dept, month, currency, _source), amount in snapshot.spend.items():
+            spend[(dept, month, currency)] += amount  # every point here is card spend
+        out[key] = ({k: v for k, v in spend.items() if v != 0}, snapshot.cost_total)
     return out
 
 

@@ -31,6 +31,8 @@ SERVICE_DEPARTMENT = "ServiceDepartment"
 SERVICE_DEPARTMENT_REMOVED = "ServiceDepartmentRemoved"
 SERVICE_SPEND = "ServiceSpend"
 SERVICE_SPEND_REMOVED = "ServiceSpendRemoved"
+# A point published before points carried their source (ledger schema 3): removed by its three tags.
+SERVICE_SPEND_UNSOURCED_REMOVED = "ServiceSpendUnsourcedRemoved"
 INVOICE = "Invoice"
 INVOICE_REMOVED = "InvoiceRemoved"
 # A service's IT component no longer from the provider it named before (its provider's ID changed).
@@ -43,7 +45,13 @@ DEPARTMENT_RETIRED = "DepartmentRetired"
 FACT_SHEET_TYPES = frozenset({SERVICE, DEPARTMENT})
 # Removals, then retirements, go in runs of their own before the rest (`Publisher._write`).
 REMOVAL_TYPES = frozenset(
-    {SERVICE_DEPARTMENT_REMOVED, SERVICE_SPEND_REMOVED, INVOICE_REMOVED, SERVICE_PROVIDER_REMOVED}
+    {
+        SERVICE_DEPARTMENT_REMOVED,
+        SERVICE_SPEND_REMOVED,
+        SERVICE_SPEND_UNSOURCED_REMOVED,
+        INVOICE_REMOVED,
+        SERVICE_PROVIDER_REMOVED,
+    }
 )
 RETIRED_TYPES = frozenset({SERVICE_RETIRED, DEPARTMENT_RETIRED})
 
@@ -174,9 +182,14 @@ class ExternalIds:
         """The ServiceDepartment item linking the service's Application to a department."""
         return f"{self.service(service_key)}:department:{id_part(department_id)}"
 
-    def spend(self, service_key: str, department_id: str, month: str, currency: str) -> str:
-        """The metrics point of a service's spend in one department, month and currency."""
-        parts = (optional_part(department_id), id_part(month), id_part(currency))
+    #: Whether spend points carry their source (tag and last ID part); not under ledger schema 1.
+    sourced = True
+
+    def spend(
+        self, service_key: str, department_id: str, month: str, currency: str, source: str
+    ) -> str:
+        """The metrics point of a service's spend from one source, department, month, currency."""
+        parts = (optional_part(department_id), id_part(month), id_part(currency), id_part(source))
         return f"{self.service(service_key)}:spend:{':'.join(parts)}"
 
     def department_tag(self, department_id: str) -> str:
@@ -208,8 +221,12 @@ class LegacyExternalIds(ExternalIds):
         """Schema-1 department link ID: the DEPARTMENTID appended raw."""
         return f"{self.service(service_key)}:department:{department_id}"
 
-    def spend(self, service_key: str, department_id: str, month: str, currency: str) -> str:
-        """Schema-1 spend point ID: raw parts, `none` for no department (and for one named none)."""
+    sourced = False
+
+    def spend(
+        self, service_key: str, department_id: str, month: str, currency: str, source: str
+    ) -> str:
+        """Schema-1 spend point ID: raw parts, `none` for no department; no source part."""
         return f"{self.service(service_key)}:spend:{department_id or 'none'}:{month}:{currency}"
 
     def department_tag(self, department_id: str) -> str:
@@ -307,7 +324,11 @@ def service_items(
                 {"serviceId": app_id, "departmentId": ids.department(department_id)},
             )
         )
-    for (department_id, month, currency), amount in sorted(snapshot.spend.items()):
+    points: dict[tuple[str, str, str, str], Decimal] = {}
+    for (department_id, month, currency, source), amount in snapshot.spend.items():
+        key = (department_id, month, currency, source if ids.sourced else "")
+        points[key] = points.get(key, Decimal(0)) + amount
+    for (department_id, month, currency, source), amount in sorted(points.items()):
         items.append(
             spend_item(
                 ids,
@@ -316,6 +337,7 @@ def service_items(
                 month=month,
                 currency=currency,
                 amount=amount,
+                source=source,
             )
         )
     items.extend(
@@ -328,7 +350,7 @@ def service_items(
 def _cost_description(snapshot: ServiceSnapshot) -> str:
     window = snapshot.window
     text = (
-        f"Spend from Sage Intacct card transactions and reimbursed expenses, "
+        f"Spend from Sage Intacct {', '.join(snapshot.sources)}, "
         f"{window.start_month}..{window.end_month}, in {snapshot.cost_currency}"
     )
     if snapshot.unconvertible:
@@ -347,19 +369,21 @@ def spend_item(
     month: str,
     currency: str,
     amount: Decimal,
+    source: str,
 ) -> dict[str, Any]:
-    """ServiceSpend metrics point: exact spend of a service per department, month, currency."""
+    """One metrics point: a service's spend from one source in one department, month and currency."""
+    data: dict[str, Any] = {
+        "measurement": SPEND_MEASUREMENT,
+        "time": month_start(month),
+        "value": amount,
+        "service": ids.service(service_key),
+        "department": ids.department_tag(department_id),
+        "currency": currency,
+    }
+    if ids.sourced:
+        data["source"] = source
     return content_item(
-        SERVICE_SPEND,
-        ids.spend(service_key, department_id, month, currency),
-        {
-            "measurement": SPEND_MEASUREMENT,
-            "time": month_start(month),
-            "value": amount,
-            "service": ids.service(service_key),
-            "department": ids.department_tag(department_id),
-            "currency": currency,
-        },
+        SERVICE_SPEND, ids.spend(service_key, department_id, month, currency, source), data
     )
 
 
@@ -433,7 +457,9 @@ def removal_item(published_payload: dict[str, Any], *, replaced: bool) -> dict[s
     if item_type == INVOICE:
         return content_item(INVOICE_REMOVED, published_payload["id"], data)
     if item_type == SERVICE_SPEND:
-        return content_item(SERVICE_SPEND_REMOVED, published_payload["id"], data)
+        sourced = "source" in data
+        removal = SERVICE_SPEND_REMOVED if sourced else SERVICE_SPEND_UNSOURCED_REMOVED
+        return content_item(removal, published_payload["id"], data)
     return None
 
 
@@ -571,16 +597,21 @@ def _document(name: str, filter_type: str, *, delete: bool = False) -> dict[str,
     )
 
 
-def _metrics(name: str, filter_type: str, *, delete: bool = False) -> dict[str, Any]:
+def _metrics(
+    name: str, filter_type: str, *, delete: bool = False, sourced: bool = True
+) -> dict[str, Any]:
     def tag(key: str) -> dict[str, Any]:
         return {
             "map": [{"key": "key", "value": key}, {"key": "value", "value": f"${{data.{key}}}"}]
         }
 
+    tags = [tag("service"), tag("department"), tag("currency")]
+    if sourced:
+        tags.append(tag("source"))
     updates: list[dict[str, Any]] = [
         _update("measurement", "${data.measurement}"),
         _update("time", "${data.time}"),
-        {"key": _expr("tags"), "values": [tag("service"), tag("department"), tag("currency")]},
+        {"key": _expr("tags"), "values": tags},
     ]
     if not delete:
         updates += [_update("fieldKey", "amount"), _update("fieldValueNumber", "${data.value}")]
@@ -705,8 +736,14 @@ def processor_configuration(company: str) -> dict[str, Any]:
             "${data.departmentId}",
             delete=True,
         ),
-        _metrics("Monthly spend per service, department and currency", SERVICE_SPEND),
+        _metrics("Monthly spend per service, department, currency and source", SERVICE_SPEND),
         _metrics("Monthly spend point withdrawn", SERVICE_SPEND_REMOVED, delete=True),
+        _metrics(
+            "Monthly spend point without a source withdrawn",
+            SERVICE_SPEND_UNSOURCED_REMOVED,
+            delete=True,
+            sourced=False,
+        ),
         _document("Invoice on its service", INVOICE),
         _document("Invoice removed from its service", INVOICE_REMOVED, delete=True),
     ]

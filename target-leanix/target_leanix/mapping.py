@@ -31,10 +31,20 @@ class BadRecordError(ValueError):
 
 
 class SpendKind(Enum):
-    """The spend sources; each has a header stream and a line stream."""
+    """The kinds of spend record; each has a header stream and a line stream."""
 
     CARD = "card"
     EXPENSE = "expense"
+    BILL = "bill"  # APBILL + APBILLITEM: invoice spend (accrual basis)
+    PAYMENT = "payment"  # APPYMT + APPYMTDETAIL: payment spend (cash basis)
+    JOURNAL = "journal"  # GLBATCH + GLENTRY: journal spend (opt-in, `gl_spend_accounts`)
+
+
+# The fields of a bill line's own service period. Intacct's AP bill line carries the revenue/expense
+# recognition dates of its line item; named once here so the field names live in one place.
+SERVICE_PERIOD_FIELDS = ("REVRECSTARTDATE", "REVRECENDDATE")
+# A longer service period is a bad record: each of its months becomes a spend point.
+MAX_SERVICE_PERIOD_MONTHS = 120
 
 
 @dataclass(frozen=True)
@@ -70,6 +80,11 @@ class SpendHeaderItem:
     descriptor: str  # card: the merchant descriptor as printed on the statement
     state: str
     deleted: bool
+    # Card: FINANCIALENTITY and RECORDID, which an AP payment by credit card settles (see README).
+    entity: str | None = None
+    document: str | None = None
+    module: str | None = None  # journal batches: MODULE (`2.GL` is the General Ledger's own)
+    date: str | None = None  # journal batches: BATCH_DATE (ISO)
 
 
 @dataclass(frozen=True)
@@ -86,8 +101,13 @@ class SpendLineItem:
     currency: str
     base_amount: Decimal  # AMOUNT, in `base_currency` (Intacct converted it with the record's rate)
     base_currency: str
-    month: str  # YYYY-MM of ENTRY_DATE
+    month: str  # YYYY-MM of ENTRY_DATE ("" when a bill or payment line has none: its header's date)
     deleted: bool
+    accountno: str | None = None  # GL account (bill and journal lines)
+    period_start: str | None = None  # bill lines: the service period (ISO dates), both or neither
+    period_end: str | None = None
+    paid_header: str | None = None  # payment lines: the bill they pay (RECORDKEY)
+    paid_line: str | None = None  # payment lines: the bill line they pay (ENTRYKEY)
 
 
 @dataclass(frozen=True)
@@ -133,6 +153,12 @@ class InvoiceItem:
     currency: str
     status: str
     deleted: bool
+    # AP payments: how and from where they were paid (card-paid bills, see README), when they were
+    # paid (cash basis), and the entity's base currency.
+    entity: str | None = None
+    method: str | None = None
+    paid_date: str | None = None
+    base_currency: str | None = None
 
 
 Item = (
@@ -157,6 +183,9 @@ BILL_STREAM = "ap_bill"
 PAYMENT_STREAM = "ap_payment"
 PURCHASE_ORDER_STREAM = "po_document"
 BILL_LINE_STREAM = "ap_bill_item"
+PAYMENT_LINE_STREAM = "ap_payment_detail"
+JOURNAL_HEADER_STREAM = "gl_batch"
+JOURNAL_LINE_STREAM = "gl_entry"
 
 USED_STREAMS = frozenset(
     {
@@ -171,6 +200,9 @@ USED_STREAMS = frozenset(
         PAYMENT_STREAM,
         PURCHASE_ORDER_STREAM,
         BILL_LINE_STREAM,
+        PAYMENT_LINE_STREAM,
+        JOURNAL_HEADER_STREAM,
+        JOURNAL_LINE_STREAM,
     }
 )
 # The order the target writes a drained batch of each stream in: what others refer to first.
@@ -184,10 +216,13 @@ DRAIN_ORDER = {
             CARD_HEADER_STREAM,
             EXPENSE_HEADER_STREAM,
             REIMBURSEMENT_STREAM,
+            JOURNAL_HEADER_STREAM,
             CARD_LINE_STREAM,
             EXPENSE_LINE_STREAM,
+            JOURNAL_LINE_STREAM,
             BILL_STREAM,
             PAYMENT_STREAM,
+            PAYMENT_LINE_STREAM,
             PURCHASE_ORDER_STREAM,
         )
     )
@@ -197,7 +232,6 @@ IGNORED_TAP_STREAMS = frozenset(
     {
         "location",
         "gl_account",
-        "ap_payment_detail",
         "po_document_entry",
         "ap_recurring_bill",
         "audit_history",
@@ -239,6 +273,20 @@ USED_FIELDS = frozenset(
         "DOCNUMBER",
         "DOCID",
         "DOCNO",
+        "FINANCIALENTITY",
+        "PAYMENTMETHOD",
+        "WHENPAID",
+        "PAYMENTKEY",
+        "ENTRYKEY",
+        "PAYMENTAMOUNT",
+        "TRX_PAYMENTAMOUNT",
+        "BATCHNO",
+        "BATCH_DATE",
+        "JOURNAL",
+        "MODULE",
+        "TR_TYPE",
+        "DEPARTMENT",
+        *SERVICE_PERIOD_FIELDS,
     }
 )
 
@@ -444,6 +492,16 @@ def _spend_header(kind: SpendKind) -> Any:  # noqa: ANN401 - a mapper closure
         descriptor = r.text("DESCRIPTION") or r.text("PAYEE")
         if kind is SpendKind.CARD and not descriptor:
             raise r.fail("field DESCRIPTION (the merchant descriptor) is missing")
+        if kind is SpendKind.CARD:
+            return SpendHeaderItem(
+                kind,
+                recordno,
+                descriptor,
+                r.text("STATE"),
+                deleted=False,
+                entity=r.text("FINANCIALENTITY") or None,
+                document=r.text("RECORDID") or None,
+            )
         return SpendHeaderItem(kind, recordno, descriptor, r.text("STATE"), deleted=False)
 
     return mapper
@@ -488,6 +546,149 @@ def _spend_line(kind: SpendKind) -> Any:  # noqa: ANN401 - a mapper closure
     return mapper
 
 
+def _month(day: dt.date | None) -> str:
+    return "" if day is None else f"{day.year:04d}-{day.month:02d}"
+
+
+def _amounts(r: _Reader, trx_field: str, base_field: str) -> tuple[Decimal, str, Decimal, str]:
+    """(amount, currency, base amount, base currency) of a line: the transaction amount in its
+    currency, and Intacct's own conversion to the entity's base currency ("" when not given)."""
+    currency = r.currency("CURRENCY", fallback=r.text("BASECURR"))
+    base_amount = r.money(base_field)
+    assert base_amount is not None  # noqa: S101 - required=True above
+    amount = r.money(trx_field, required=False)
+    base_currency = r.currency("BASECURR") if r.text("BASECURR") else ""
+    if amount is None:
+        if base_currency and currency != base_currency:
+            raise r.fail(f"amount {trx_field} is missing and CURRENCY differs from BASECURR")
+        amount = base_amount
+    return amount, currency, base_amount, base_currency
+
+
+def _service_period(r: _Reader) -> tuple[str | None, str | None]:
+    """The line's own service period (ISO dates): both dates or neither, end not before start."""
+    start_field, end_field = SERVICE_PERIOD_FIELDS
+    start, end = r.date(start_field, required=False), r.date(end_field, required=False)
+    if start is None and end is None:
+        return None, None
+    if start is None or end is None:
+        missing = start_field if start is None else end_field
+        raise r.fail(f"date {missing} is missing (a service period needs both dates)")
+    if end < start:
+        raise r.fail(f"date {end_field} {end.isoformat()} is before {start_field}")
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    if months > MAX_SERVICE_PERIOD_MONTHS:
+        raise r.fail(
+            f"service period {start.isoformat()}..{end.isoformat()} is longer than "
+            f"{MAX_SERVICE_PERIOD_MONTHS} months"
+        )
+    return start.isoformat(), end.isoformat()
+
+
+def _deleted_line(kind: SpendKind, recordno: str, header: str) -> SpendLineItem:
+    zero = Decimal(0)
+    return SpendLineItem(
+        kind, recordno, header, None, None, "", zero, "", zero, "", "", deleted=True
+    )
+
+
+def _bill_line(stream: str, record: Mapping[str, Any]) -> SpendLineItem:
+    """An AP bill line: invoice spend of the bill's vendor, in its own department and GL account."""
+    r = _Reader(stream, record, "RECORDNO")
+    recordno = r.key_text("RECORDNO")
+    if r.deleted:
+        return _deleted_line(SpendKind.BILL, recordno, r.key_text("RECORDKEY", required=False))
+    amount, currency, base_amount, base_currency = _amounts(r, "TRX_AMOUNT", "AMOUNT")
+    period_start, period_end = _service_period(r)
+    return SpendLineItem(
+        kind=SpendKind.BILL,
+        recordno=recordno,
+        header_recordno=r.key_text("RECORDKEY"),
+        department_id=r.text("DEPARTMENTID") or None,
+        vendor_id=r.text("VENDORID") or None,
+        description=r.text("ENTRYDESCRIPTION") or r.text("DESCRIPTION"),
+        amount=amount,
+        currency=currency,
+        base_amount=base_amount,
+        base_currency=base_currency,
+        month=_month(r.date("ENTRY_DATE", required=False)),
+        deleted=False,
+        accountno=r.key_text("ACCOUNTNO", required=False) or None,
+        period_start=period_start,
+        period_end=period_end,
+    )
+
+
+def _payment_line(stream: str, record: Mapping[str, Any]) -> SpendLineItem:
+    """An AP payment detail: the part of a payment applied to one bill (and bill line)."""
+    r = _Reader(stream, record, "RECORDNO")
+    recordno = r.key_text("RECORDNO")
+    if r.deleted:
+        return _deleted_line(SpendKind.PAYMENT, recordno, r.key_text("PAYMENTKEY", required=False))
+    amount, currency, base_amount, base_currency = _amounts(r, "TRX_PAYMENTAMOUNT", "PAYMENTAMOUNT")
+    return SpendLineItem(
+        kind=SpendKind.PAYMENT,
+        recordno=recordno,
+        header_recordno=r.key_text("PAYMENTKEY"),
+        department_id=None,
+        vendor_id=r.text("VENDORID") or None,
+        description="",
+        amount=amount,
+        currency=currency,
+        base_amount=base_amount,
+        base_currency=base_currency,
+        month=_month(r.date("WHENCREATED", required=False)),
+        deleted=False,
+        paid_header=r.key_text("RECORDKEY", required=False) or None,
+        paid_line=r.key_text("ENTRYKEY", required=False) or None,
+    )
+
+
+def _journal_batch(stream: str, record: Mapping[str, Any]) -> SpendHeaderItem:
+    r = _Reader(stream, record, "RECORDNO")
+    recordno = r.key_text("RECORDNO")
+    if r.deleted:
+        return SpendHeaderItem(SpendKind.JOURNAL, recordno, "", "", deleted=True)
+    day = r.date("BATCH_DATE", required=False)
+    return SpendHeaderItem(
+        SpendKind.JOURNAL,
+        recordno,
+        r.text("JOURNAL"),
+        r.text("STATE"),
+        deleted=False,
+        module=r.text("MODULE") or None,
+        date=day.isoformat() if day else None,
+    )
+
+
+def _journal_line(stream: str, record: Mapping[str, Any]) -> SpendLineItem:
+    """A GL journal entry line; a debit (TR_TYPE 1) adds, a credit (TR_TYPE -1) takes away."""
+    r = _Reader(stream, record, "RECORDNO")
+    recordno = r.key_text("RECORDNO")
+    if r.deleted:
+        return _deleted_line(SpendKind.JOURNAL, recordno, r.key_text("BATCHNO", required=False))
+    direction = r.key_text("TR_TYPE")
+    if direction not in {"1", "-1"}:
+        raise r.fail(f"field TR_TYPE should be 1 (debit) or -1 (credit): {clipped(direction)}")
+    sign = Decimal(direction)
+    amount, currency, base_amount, base_currency = _amounts(r, "TRX_AMOUNT", "AMOUNT")
+    return SpendLineItem(
+        kind=SpendKind.JOURNAL,
+        recordno=recordno,
+        header_recordno=r.key_text("BATCHNO"),
+        department_id=r.text("DEPARTMENTID") or r.text("DEPARTMENT") or None,
+        vendor_id=None,
+        description=r.text("DESCRIPTION"),
+        amount=sign * amount,
+        currency=currency,
+        base_amount=sign * base_amount,
+        base_currency=base_currency,
+        month=_month(r.date("ENTRY_DATE", required=False)),
+        deleted=False,
+        accountno=r.key_text("ACCOUNTNO", required=False) or None,
+    )
+
+
 def _reimbursement(stream: str, record: Mapping[str, Any]) -> ReimbursementItem:
     r = _Reader(stream, record, "RECORDNO")
     recordno = r.key_text("RECORDNO")
@@ -502,19 +703,6 @@ def _reimbursement(stream: str, record: Mapping[str, Any]) -> ReimbursementItem:
         state=r.text("STATE"),
         amount=amount,
         currency=r.currency("CURRENCY", fallback=r.text("BASECURR")),
-        deleted=False,
-    )
-
-
-def _vendor_account(stream: str, record: Mapping[str, Any]) -> VendorAccountItem:
-    r = _Reader(stream, record, "RECORDNO")
-    recordno = r.key_text("RECORDNO")
-    if r.deleted:
-        return VendorAccountItem(recordno, None, None, deleted=True)
-    return VendorAccountItem(
-        recordno=recordno,
-        vendor_id=r.text("VENDORID") or None,
-        accountno=r.key_text("ACCOUNTNO", required=False) or None,
         deleted=False,
     )
 
@@ -561,6 +749,7 @@ def _invoice(obj: InvoiceObject) -> Any:  # noqa: ANN401 - a mapper closure
             raise r.fail(f"amount {amount_fields[0]} is missing")
         number = next((r.text(f) for f in number_fields if r.text(f)), "") or recordno
         when = r.date(date_field, required=False)
+        paid = r.date("WHENPAID", required=False) if obj is InvoiceObject.PAYMENT else None
         return InvoiceItem(
             object=obj,
             recordno=recordno,
@@ -571,6 +760,10 @@ def _invoice(obj: InvoiceObject) -> Any:  # noqa: ANN401 - a mapper closure
             currency=currency,
             status=r.text("STATE") or r.text("RAWSTATE"),
             deleted=False,
+            entity=r.text("FINANCIALENTITY") or None,
+            method=r.text("PAYMENTMETHOD") or None,
+            paid_date=paid.isoformat() if paid else None,
+            base_currency=r.currency("BASECURR") if r.text("BASECURR") else None,
         )
 
     return mapper
@@ -587,7 +780,10 @@ _MAPPERS: dict[str, Any] = {
     BILL_STREAM: _invoice(InvoiceObject.BILL),
     PAYMENT_STREAM: _invoice(InvoiceObject.PAYMENT),
     PURCHASE_ORDER_STREAM: _invoice(InvoiceObject.PURCHASE_ORDER),
-    BILL_LINE_STREAM: _vendor_account,
+    BILL_LINE_STREAM: _bill_line,
+    PAYMENT_LINE_STREAM: _payment_line,
+    JOURNAL_HEADER_STREAM: _journal_batch,
+    JOURNAL_LINE_STREAM: _journal_line,
 }
 
 

@@ -14,7 +14,7 @@ import logging
 import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,10 @@ import sqlalchemy as sa
 from target_leanix.ldif import DEFAULT_RECORD_URL_TEMPLATE
 from target_leanix.leanix import LeanIXClient, RetryPolicy, base_url_problem
 from target_leanix.ledger import (
+    CASH,
     RECOGNITION_KEYS_CHANGED,
+    SPEND_BASES,
+    BooksPolicy,
     CostWindow,
     Entry,
     Ledger,
@@ -51,6 +54,10 @@ MATCH_CACHE_LIMIT = 4_000  # recognition verdicts kept per run
 #: Tries per HTTP call at most: with the 30 s backoff cap and 120 s Retry-After cap, one call gives up
 #: within about 40 minutes even when LeanIX answers 429 every time.
 MAX_ATTEMPTS = 20
+#: Most entries in `service_terms` and `gl_spend_accounts`.
+MAX_LIST_SETTING = 10_000
+# Lines whose service their own memo names (recognition's `match_text`).
+_TEXT_KINDS = frozenset({SpendKind.EXPENSE, SpendKind.JOURNAL})
 
 
 class SettingsError(ValueError):
@@ -73,6 +80,7 @@ class Settings:
     window: CostWindow
     record_url_template: str
     recognition: Mapping[str, Any] | None
+    books: BooksPolicy
     max_items_per_run: int
     on_bad_record: str
     on_unknown_stream: str
@@ -140,6 +148,7 @@ class Settings:
             window=_window(config),
             record_url_template=template,
             recognition=recognition if isinstance(recognition, Mapping) else None,
+            books=_books(config),
             max_items_per_run=int(_number(config, "max_items_per_run", 1, 100_000, integer=True)),
             on_bad_record=policy,
             on_unknown_stream=unknown,
@@ -200,6 +209,42 @@ def _check_ledger_url(url: str) -> None:
             f"setting ledger_url {shown!r} names a database driver that is not installed "
             f"({type(error).__name__})"
         ) from None
+
+
+def _books(config: Mapping[str, Any]) -> BooksPolicy:
+    """How bills, payments and journals count: `spend_basis`, `service_terms`, `gl_spend_accounts`."""
+    basis = str(config["spend_basis"])
+    if basis not in SPEND_BASES:
+        raise SettingsError("setting spend_basis is 'accrual' or 'cash'")
+    terms = config["service_terms"]
+    if not isinstance(terms, Mapping) or len(terms) > MAX_LIST_SETTING:
+        raise SettingsError(
+            f"setting service_terms is an object of at most {MAX_LIST_SETTING} service keys or "
+            "vendor IDs, each to a number of months from 1 to 120"
+        )
+    service_terms: dict[str, int] = {}
+    for key, months in terms.items():
+        if isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= 120:
+            raise SettingsError(
+                f"setting service_terms: {clip(str(key))!r} must map to a whole number of months "
+                "from 1 to 120"
+            )
+        service_terms[str(key)] = months
+    accounts = config["gl_spend_accounts"]
+    if (
+        not isinstance(accounts, Sequence)
+        or isinstance(accounts, str)
+        or len(accounts) > MAX_LIST_SETTING
+        or not all(isinstance(a, str | int) and not isinstance(a, bool) for a in accounts)
+    ):
+        raise SettingsError(
+            f"setting gl_spend_accounts is a list of at most {MAX_LIST_SETTING} GL account numbers"
+        )
+    return BooksPolicy(
+        basis=basis,
+        service_terms=service_terms,
+        gl_spend_accounts=frozenset(str(a).strip() for a in accounts if str(a).strip()),
+    )
 
 
 def _window(config: Mapping[str, Any]) -> CostWindow:
@@ -272,7 +317,11 @@ class Pipeline:
                 record_url_template=settings.record_url_template,
                 max_items_per_run=settings.max_items_per_run,
                 ledger_rebuild=settings.ledger_rebuild,
+                books=settings.books,
             ),
+        )
+        self._other_basis_kind = (
+            SpendKind.BILL if settings.books.basis == CASH else SpendKind.PAYMENT
         )
         self._match_cache: dict[tuple[str, str], Match] = {}
         self._vendor_matches: dict[str, tuple[str, Match]] = {}
@@ -320,10 +369,24 @@ class Pipeline:
         if isinstance(item, SpendHeaderItem) and item.kind is SpendKind.CARD:
             return Entry(item, _service_info(self._match("descriptor", item.descriptor)))
         if isinstance(item, SpendLineItem):
-            self.spend_ingested[item.currency] += item.amount
-            if item.kind is SpendKind.EXPENSE and item.description:
+            # A bill and its payment are the same money: received spend counts the basis's one.
+            if item.kind is not self._other_basis_kind:
+                self.spend_ingested[item.currency] += item.amount
+            if item.kind in _TEXT_KINDS and item.description:
                 return Entry(item, _service_info(self._match("text", item.description)))
         return Entry(item)
+
+    def _kept(self, item: Item) -> Item:
+        """A journal line on an account that is no spend account is not kept: a tombstone
+        replaces whatever earlier version of it the ledger holds (lines can move accounts)."""
+        if (
+            isinstance(item, SpendLineItem)
+            and item.kind is SpendKind.JOURNAL
+            and not item.deleted
+            and item.accountno not in self.settings.books.gl_spend_accounts
+        ):
+            return replace(item, deleted=True)
+        return item
 
     def ingest(self, items: Sequence[Item]) -> None:
         """Write a batch to the ledger with the dirty marks it causes; `publish` sends them later.
@@ -333,12 +396,17 @@ class Pipeline:
         self.publisher.check_fresh_ledger()
         self._check_window()
         self._check_recognition()
-        entries = [self._entry(item) for item in items]
+        kept = [self._kept(item) for item in items]
+        entries = [self._entry(item) for item in kept]
         stats = self.ledger.write(entries)
         for name, count in stats.written.items():
             self.records_written[name] += count
         for name, count in stats.deleted.items():
             self.records_deleted[name] += count
+        # Journal lines on other accounts went in as tombstones; Intacct deleted none of them.
+        off_accounts = sum(1 for item, given in zip(kept, items, strict=True) if item is not given)
+        if off_accounts:
+            self.records_deleted[SpendLineItem.__name__] -= off_accounts
         # New GL accounts on a vendor's bills can make it a (candidate) service, or stop it being one.
         for vendor_id in sorted(stats.vendors_to_recognize):
             vendor = self.ledger.vendor_for_recognition(vendor_id)
@@ -389,7 +457,11 @@ class Pipeline:
         if self._window_checked:
             return
         window = self.settings.window
-        current = f"{window.start_month}..{window.end_month}:{self.settings.reporting_currency}"
+        # Spend basis, service terms and GL spend accounts change spend as the window does.
+        current = (
+            f"{window.start_month}..{window.end_month}:{self.settings.reporting_currency}"
+            f":{self.settings.books.fingerprint()}"
+        )
         if self.ledger.get_meta("cost_window") not in (None, current):
             self.logger.info("cost window is now %s: recomputing every service", current)
             self.ledger.mark_all_services_dirty()
@@ -461,7 +533,8 @@ class Pipeline:
             "spend received this run by currency: " + _money(self.spend_ingested),
             f"costTotalAnnual written ({self.settings.window.start_month}.."
             f"{self.settings.window.end_month}): " + _money(s.cost_totals),
-            f"spend points written: {s.spend_points_written}, withdrawn: {s.spend_points_removed}; "
+            f"spend points written: {s.spend_points_written} "
+            f"({_counts(s.spend_points_by_source)} by source), withdrawn: {s.spend_points_removed}; "
             f"department links written: {s.department_links_written}, "
             f"removed: {s.department_links_removed}",
             f"invoices written: {s.invoices_written}, removed: {s.invoices_removed}; "

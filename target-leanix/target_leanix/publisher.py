@@ -19,7 +19,15 @@ from typing import Any, Protocol
 
 from target_leanix import ldif
 from target_leanix.leanix import LeanIXClient, LeanIXRunFailedError, dumps
-from target_leanix.ledger import CostWindow, Ledger, LedgerError, PublishedItem, digest
+from target_leanix.ledger import (
+    SCHEMA_VERSION,
+    BooksPolicy,
+    CostWindow,
+    Ledger,
+    LedgerError,
+    PublishedItem,
+    digest,
+)
 from target_leanix.private_files import open_private
 
 LOGGER = logging.getLogger("target_leanix.publisher")
@@ -132,6 +140,7 @@ class Summary:
     cost_totals: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
     spend_points_written: int = 0
     spend_points_removed: int = 0
+    spend_points_by_source: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     invoices_written: int = 0
     invoices_removed: int = 0
     department_links_written: int = 0
@@ -166,6 +175,7 @@ class PublishSettings:
     record_url_template: str
     max_items_per_run: int = DEFAULT_MAX_ITEMS_PER_RUN
     ledger_rebuild: bool = False
+    books: BooksPolicy = field(default_factory=BooksPolicy)
 
 
 class Publisher:
@@ -201,7 +211,16 @@ class Publisher:
         # Every change this run's publications sent (a dry run: would send), for the plan and report.
         self.changes: list[Change] = []
         self._batches = 0
-        self.ledger.upgrade(self._previous_items)
+        if self.ledger.upgrade(self._previous_items) is not None:
+            # Ledgers before schema 4 kept of a bill line only its GL account, no AP payment
+            # details, and no card account (FINANCIALENTITY, RECORDID) of a card transaction:
+            # invoice and cash spend, and the card-paid rule, need them once.
+            LOGGER.warning(
+                "ledger upgraded to schema %s: sync streams ap_bill_item, ap_payment_detail, "
+                "ap_payment and cc_transaction once from the start (full refresh) so bills and "
+                "payments count as spend and card-paid bills count once",
+                SCHEMA_VERSION,
+            )
 
     def _previous_items(self, owner: str) -> list[dict[str, Any]]:
         """What ledger schema 1 published for an owner (`Ledger.upgrade`)."""
@@ -219,7 +238,7 @@ class Publisher:
                 return []
             return [ldif.department_item(ids, key, known[0])]
         snapshot = self.ledger.service_snapshot(
-            key, self.settings.window, self.settings.reporting_currency
+            key, self.settings.window, self.settings.reporting_currency, self.settings.books
         )
         if snapshot is None:
             return []
@@ -395,7 +414,8 @@ class Publisher:
                 s.departments_written.add(item["id"])
             elif kind == ldif.SERVICE_SPEND:
                 s.spend_points_written += 1
-            elif kind == ldif.SERVICE_SPEND_REMOVED:
+                s.spend_points_by_source[str(data.get("source", ""))] += 1
+            elif kind in (ldif.SERVICE_SPEND_REMOVED, ldif.SERVICE_SPEND_UNSOURCED_REMOVED):
                 s.spend_points_removed += 1
             elif kind == ldif.INVOICE:
                 s.invoices_written += 1

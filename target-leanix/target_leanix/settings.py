@@ -59,6 +59,40 @@ SETTINGS_SCHEMA: dict[str, Any] = th.PropertiesList(
         description="Last day of the cost window (default: today, UTC).",
     ),
     th.Property(
+        "spend_basis",
+        th.StringType,
+        default="accrual",
+        allowed_values=["accrual", "cash"],
+        description=(
+            "accrual: AP bill lines count in the month of the bill (or over their service period); "
+            "cash: AP payment details count in the month paid. Card and reimbursed expense spend "
+            "count the same on both."
+        ),
+    ),
+    th.Property(
+        "service_terms",
+        th.CustomType(
+            {
+                "type": ["object", "null"],
+                "additionalProperties": {"type": "integer", "minimum": 1, "maximum": 120},
+            }
+        ),
+        default={},
+        description=(
+            "Months a bill line without its own service period covers, by service key or vendor "
+            'ID, e.g. {"slack": 12}: the line is spread evenly from the month of the bill.'
+        ),
+    ),
+    th.Property(
+        "gl_spend_accounts",
+        th.ArrayType(th.StringType),
+        default=[],
+        description=(
+            "GL account numbers whose posted General Ledger journal lines (module 2.GL) count as "
+            "spend of the service their memo names; empty: journals never count."
+        ),
+    ),
+    th.Property(
         "intacct_record_url_template",
         th.StringType,
         description=(

@@ -124,6 +124,7 @@ def _alive(record: dict[str, object] | None) -> bool:
 NON_SPEND_CARD_STATES = {"reversed", "voided", "declined", "draft"}
 PAID_REPORT_STATES = {"paid", "partially paid"}
 NON_PAYING_REIMBURSEMENTS = {"voided", "reversed", "declined", "draft"}
+NON_SPEND_BILL_STATES = {"draft", "reversed", "reversal", "voided"}
 
 
 @dataclass
@@ -160,11 +161,19 @@ def expected_figures(  # noqa: PLR0912 - one reference model, read top to bottom
     spend: dict[tuple[str, str, str, str], Decimal] = defaultdict(Decimal)
     cost: dict[str, Decimal] = defaultdict(Decimal)
     headers = latest["cc_transaction"]
+    # A card transaction that an AP payment by credit card made is that payment, not card spend.
+    card_paid = {
+        (p.get("FINANCIALENTITY"), str(p.get("DOCNUMBER")))
+        for p in latest["ap_payment"].values()
+        if _alive(p) and str(p.get("PAYMENTMETHOD") or "").lower() == "credit card"
+    }
     for line in latest["cc_transaction_entry"].values():
         header = headers.get(str(line.get("RECORDKEY")))
         if not _alive(line) or not _alive(header):
             continue
         if str(header["STATE"] or "").lower() in NON_SPEND_CARD_STATES:
+            continue
+        if (header.get("FINANCIALENTITY"), str(header.get("RECORDID"))) in card_paid:
             continue
         service = vendors.get(str(line.get("VENDORID"))) or card_service(str(header["DESCRIPTION"]))
         if service:
@@ -186,6 +195,17 @@ def expected_figures(  # noqa: PLR0912 - one reference model, read top to bottom
         service = vendors.get(str(line.get("VENDORID"))) or text_service(str(line["DESCRIPTION"]))
         if service:
             _add(spend, cost, service, line, window)
+    # Accrual basis: a bill line of a service vendor counts in the month of the bill.
+    bills = latest["ap_bill"]
+    for line in latest["ap_bill_item"].values():
+        bill = bills.get(str(line.get("RECORDKEY")))
+        if not _alive(line) or not _alive(bill):
+            continue
+        if str(bill.get("STATE") or "").lower() in NON_SPEND_BILL_STATES:
+            continue
+        service = vendors.get(str(line.get("VENDORID"))) or vendors.get(str(bill.get("VENDORID")))
+        if service:
+            _add(spend, cost, service, line, window, month=str(bill["WHENCREATED"])[:7])
     invoices: dict[str, dict[str, Decimal]] = defaultdict(dict)
     for stream, obj, vendor_field, amount_field in (
         ("ap_bill", "APBILL", "VENDORID", "TRX_TOTALENTERED"),
@@ -203,15 +223,15 @@ def expected_figures(  # noqa: PLR0912 - one reference model, read top to bottom
     return Expected(dict(spend), dict(cost), dict(invoices), dict(departments))
 
 
-def _add(spend, cost, service, line, window) -> None:
-    month = str(line["ENTRY_DATE"])[:7]
+def _add(spend, cost, service, line, window, month=None) -> None:
+    month = month or str(line["ENTRY_DATE"])[:7]
     trx = Decimal(str(line["TRX_AMOUNT"]))
     department = str(line.get("DEPARTMENTID") or "none")
     spend[(service, department, month, str(line["CURRENCY"]))] += trx
     if window[0] <= month <= window[1]:
         if line["CURRENCY"] == "USD":
             cost[service] += trx
-        elif line["BASECURR"] == "USD":
+        elif line.get("BASECURR") == "USD":
             cost[service] += Decimal(str(line["AMOUNT"]))
 
 
@@ -246,6 +266,20 @@ class Workspace:
         return external_id.removeprefix(f"{self.prefix}service:")
 
     def spend(self) -> dict[tuple[str, str, str, str], Decimal]:
+        """(service, department, month, currency) -> amount, the sources added up."""
+        out: dict[tuple[str, str, str, str], Decimal] = defaultdict(Decimal)
+        for (
+            service,
+            department,
+            month,
+            currency,
+            _source,
+        ), amount in self.spend_by_source().items():
+            out[(service, department, month, currency)] += amount
+        return dict(out)
+
+    def spend_by_source(self) -> dict[tuple[str, str, str, str, str], Decimal]:
+        """(service, department, month, currency, source) -> amount of each metrics point."""
         out = {}
         for point in self.metrics:
             tags = {t["key"]: t["value"] for t in point["tags"]}
@@ -254,7 +288,9 @@ class Workspace:
                 tags["department"],
                 point["time"][:7],
                 tags["currency"],
+                tags.get("source", ""),
             )
+            assert key not in out, f"two points for {key}"
             out[key] = Decimal(point["fields"]["amount"])
         return out
 

@@ -108,3 +108,156 @@ def bill(recordno, vendor_id, amount, deleted=False):
             deleted,
         )
     )
+
+
+# -- the books: bills, AP payments, GL journals (as the mapping produces them) ----------------------
+
+
+def ap_bill(recordno, vendor_id, *, date="2025-03-01", state="Posted", deleted=False):
+    """An APBILL: a document, and the header of its lines' invoice spend."""
+    return Entry(
+        InvoiceItem(
+            InvoiceObject.BILL,
+            recordno,
+            vendor_id,
+            f"INV-{recordno}",
+            date,
+            Decimal(0),
+            "USD",
+            state,
+            deleted,
+            base_currency="USD",
+        )
+    )
+
+
+def bill_line(
+    recordno,
+    bill_recordno,
+    amount,
+    *,
+    vendor_id=None,
+    dept="ENG",
+    account="6250",
+    currency="USD",
+    period=None,
+    deleted=False,
+):
+    """An APBILLITEM; `period` is (start, end) ISO dates of its own service period."""
+    start, end = period or (None, None)
+    return Entry(
+        SpendLineItem(
+            SpendKind.BILL,
+            recordno,
+            bill_recordno,
+            dept,
+            vendor_id,
+            "",
+            Decimal(amount),
+            currency,
+            Decimal(amount),
+            "USD",
+            "",
+            deleted,
+            accountno=account,
+            period_start=start,
+            period_end=end,
+        )
+    )
+
+
+def ap_payment(
+    recordno,
+    vendor_id,
+    *,
+    paid="2025-04-10",
+    state="Complete",
+    method="ACH",
+    entity="BOA-1",
+    number=None,
+    deleted=False,
+):
+    """An APPYMT: a document, and the header of its details' payment spend (cash basis)."""
+    return Entry(
+        InvoiceItem(
+            InvoiceObject.PAYMENT,
+            recordno,
+            vendor_id,
+            number or f"PAY-{recordno}",
+            "2025-04-01",
+            Decimal(0),
+            "USD",
+            state,
+            deleted,
+            entity=entity,
+            method=method,
+            paid_date=paid,
+            base_currency="USD",
+        )
+    )
+
+
+def payment_line(recordno, payment, amount, *, bill=None, line=None, deleted=False):
+    """An APPYMTDETAIL: `amount` of payment `payment` applied to bill `bill` (line `line`)."""
+    return Entry(
+        SpendLineItem(
+            SpendKind.PAYMENT,
+            recordno,
+            payment,
+            None,
+            None,
+            "",
+            Decimal(amount),
+            "USD",
+            Decimal(amount),
+            "USD",
+            "",
+            deleted,
+            paid_header=bill,
+            paid_line=line,
+        )
+    )
+
+
+def card_tx(recordno, descriptor, service, *, entity="AMEX-1", number=None, state="Posted"):
+    """A CCTRANSACTION with its card account (FINANCIALENTITY) and RECORDID."""
+    return Entry(
+        SpendHeaderItem(
+            SpendKind.CARD,
+            recordno,
+            descriptor,
+            state,
+            False,
+            entity=entity,
+            document=number or f"CC-{recordno}",
+        ),
+        service,
+    )
+
+
+def gl_batch(recordno, *, module="2.GL", state="Posted", date="2025-05-31", deleted=False):
+    return Entry(
+        SpendHeaderItem(SpendKind.JOURNAL, recordno, "GJ", state, deleted, module=module, date=date)
+    )
+
+
+def gl_line(recordno, batch, amount, text, service, *, account="6250", dept="ENG", month="2025-05"):
+    """A GLENTRY as mapped: `amount` already signed by TR_TYPE."""
+    return Entry(
+        SpendLineItem(
+            SpendKind.JOURNAL,
+            recordno,
+            batch,
+            dept,
+            None,
+            text,
+            Decimal(amount),
+            "USD",
+            Decimal(amount),
+            "USD",
+            month,
+            False,
+            accountno=account,
+        ),
+        service,
+    )

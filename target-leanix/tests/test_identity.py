@@ -44,16 +44,16 @@ PHASES = [DATA / f"schema1_phase{n}.singer" for n in (1, 2, 3)]
 
 def test_no_department_and_department_none_get_different_spend_ids_and_tags():
     ids = ldif.ExternalIds("C")
-    common = {"month": "2025-03", "currency": "USD", "amount": Decimal(1)}
+    common = {"month": "2025-03", "currency": "USD", "amount": Decimal(1), "source": "card"}
     without = ldif.spend_item(ids, "slack", department_id="", **common)
     named_none = ldif.spend_item(ids, "slack", department_id="none", **common)
     assert without["id"] != named_none["id"]
     # LeanIX identifies a metrics point by its tags: they must differ too.
     assert without["data"]["department"] != named_none["data"]["department"]
     # Spend without a department keeps the ID and tag it always had.
-    assert without["id"] == "intacct:C:service:slack:spend:none:2025-03:USD"
+    assert without["id"] == "intacct:C:service:slack:spend:none:2025-03:USD:card"
     assert without["data"]["department"] == "none"
-    assert named_none["id"] == "intacct:C:service:slack:spend:%6Eone:2025-03:USD"
+    assert named_none["id"] == "intacct:C:service:slack:spend:%6Eone:2025-03:USD:card"
 
 
 def test_vendor_ids_joined_by_the_separator_get_different_fact_sheet_ids():
@@ -68,7 +68,11 @@ def _snapshot(service_key: str, departments: list[str], recordno: str) -> Servic
     return ServiceSnapshot(
         service=ServiceInfo(service_key, service_key, "c", service_key),
         vendor_ids=[],
-        spend={(d, "2025-03", "USD"): Decimal(1) for d in departments},
+        spend={
+            (d, "2025-03", "USD", source): Decimal(1)
+            for d in departments
+            for source in ("card", "invoice", "a:b", "none")
+        },
         departments=[d for d in departments if d],
         cost_total=Decimal(0),
         cost_currency="USD",
@@ -105,7 +109,8 @@ def test_every_id_names_one_thing():
             if item["type"] == ldif.SERVICE:
                 hold(item["id"] + ":saas", (key, "ITComponent"))
             if item["type"] == ldif.SERVICE_SPEND:
-                tags = (item["data"]["service"], item["data"]["department"], item["data"]["time"])
+                data = item["data"]
+                tags = (data["service"], data["department"], data["time"], data["source"])
                 hold(json.dumps(tags), thing)
     for department_id in TRICKY[:-4]:  # a department ID is never empty
         hold(ldif.department_item(ids, department_id, "t")["id"], ("department", department_id))
@@ -125,9 +130,16 @@ def test_ids_of_values_without_separator_escape_or_marker_are_unchanged():
     assert ids.invoice("APBILL", "401") == "intacct:C:APBILL:401"
     assert ids.provider("Atlassian Pty Ltd") == "intacct:C:provider:atlassian-pty-ltd"
     item = ldif.spend_item(
-        ids, "slack", department_id="ENG", month="2025-03", currency="USD", amount=Decimal(1)
+        ids,
+        "slack",
+        department_id="ENG",
+        month="2025-03",
+        currency="USD",
+        amount=Decimal(1),
+        source="card",
     )
-    assert item["id"] == "intacct:C:service:slack:spend:ENG:2025-03:USD"
+    # Points carry their source since ledger schema 4 (`Ledger.upgrade` replaces the older ones).
+    assert item["id"] == "intacct:C:service:slack:spend:ENG:2025-03:USD:card"
 
 
 def test_providers_merge_by_name_slug_by_design():
@@ -185,7 +197,7 @@ def test_spend_in_department_none_beside_spend_without_department_is_published(l
 class CollidingIds(ldif.ExternalIds):
     """An ID scheme with the old fault: what the uniqueness check defends against."""
 
-    def spend(self, service_key, department_id, month, currency):
+    def spend(self, service_key, department_id, month, currency, source):
         return f"{self.service(service_key)}:spend:{department_id or 'none'}:{month}:{currency}"
 
     def service(self, service_key):
@@ -246,7 +258,7 @@ def test_items_sent_but_never_confirmed_are_removed_once_unwanted(ledger, tmp_pa
     ledger.write([card_line("2", "10", "4.00", dept="OPS")])
     with pytest.raises(LeanIXRunFailedError):
         Publisher(ledger, FailingAfterSendWriter(out, "C"), settings()).publish()
-    sent_ops = [i for i in sent_items(out) if i["id"].endswith(":spend:OPS:2025-03:USD")]
+    sent_ops = [i for i in sent_items(out) if i["id"].endswith(":spend:OPS:2025-03:USD:card")]
     assert sent_ops  # LeanIX holds the OPS point now
     # Before the next run the OPS line is deleted: the point LeanIX took must be withdrawn.
     ledger.write([card_line("2", "10", "4.00", dept="OPS", deleted=True)])
@@ -292,7 +304,9 @@ def active(leanix):
     return Workspace(export, COMPANY)
 
 
-def assert_lands_apart(ws):
+def assert_lands_apart(ws, *, bill_lines_as_spend=True):
+    """`bill_lines_as_spend`: the ledger holds the bills' lines as spend (a ledger of schema 1-3 kept
+    only their GL accounts, so their invoice spend appears once `ap_bill_item` is synced again)."""
     ids = Counter(f["externalId"] for f in ws.fact_sheets)
     assert [i for i, n in ids.items() if n > 1] == []  # one fact sheet per external ID
     assert sorted(f["externalId"].removeprefix(PREFIX) for f in ws.fact_sheets) == sorted(
@@ -314,12 +328,18 @@ def assert_lands_apart(ws):
     names = {(f["type"], f["externalId"].removeprefix(PREFIX)): f["name"] for f in ws.fact_sheets}
     assert names[("ITComponent", "service:candidate:ZQX:saas")] == "Zqx Widgets (SaaS)"
     assert names[("Application", "service:candidate:ZQX%3Asaas")] == "Zqx Hosting"
-    assert ws.spend() == {
+    expected_spend = {
         ("slack", "none", "2025-03", "USD"): Decimal("12.0"),
         ("slack", "%6Eone", "2025-03", "USD"): Decimal("6.0"),
         ("slack", "ENG", "2025-03", "USD"): Decimal("7.0"),
         ("slack", "A%3AB", "2025-03", "USD"): Decimal("3.0"),
     }
+    if bill_lines_as_spend:
+        # The bills' lines: invoice spend (accrual basis) of each vendor's own service.
+        expected_spend[("candidate:ZQX", "none", "2025-03", "USD")] = Decimal("100")
+        expected_spend[("candidate:ZQX%3Asaas", "none", "2025-03", "USD")] = Decimal("200")
+    assert ws.spend() == expected_spend
+    assert {source for *_key, source in ws.spend_by_source()} <= {"card", "invoice"}
     assert ws.department_links() == {"slack": {"A%3AB", "ENG", "none"}}
     assert ws.invoices() == {
         "candidate:ZQX": {"Intacct APBILL 401": Decimal(100)},
@@ -364,7 +384,7 @@ def test_schema1_ledger_upgrades_and_leanix_ends_without_duplicates(leanix, tmp_
     run = run_target(config_for(leanix, ledger_path), no_input, tmp_path)
     assert run.returncode == 0, run.stderr[-3000:]
     ws = active(leanix)
-    assert_lands_apart(ws)
+    assert_lands_apart(ws, bill_lines_as_spend=False)
     upgraded = Ledger(f"sqlite:///{ledger_path}")
     assert upgraded.get_meta("schema_version") == SCHEMA_VERSION
     assert upgraded.dirty_keys("service") == []

@@ -73,8 +73,8 @@ def test_lines_before_their_header_count_once_the_header_arrives(ledger):
     ledger.write([card("10", "ATLASSIAN* JIRA", JIRA), department("ENG"), department("OPS")])
     snapshot = spend(ledger, "jira")
     assert snapshot.spend == {
-        ("ENG", "2025-03", "USD"): Decimal("100.10"),
-        ("OPS", "2025-03", "USD"): Decimal("0.20"),
+        ("ENG", "2025-03", "USD", "card"): Decimal("100.10"),
+        ("OPS", "2025-03", "USD", "card"): Decimal("0.20"),
     }
     assert snapshot.cost_total == Decimal("100.30")
     assert snapshot.departments == ["ENG", "OPS"]
@@ -146,8 +146,8 @@ def test_currencies_are_kept_apart_and_converted_with_the_record_rate(ledger):
         ]
     )
     snapshot = spend(ledger, "jira")
-    assert snapshot.spend[("ENG", "2025-03", "EUR")] == Decimal("100.00")
-    assert snapshot.spend[("ENG", "2025-03", "USD")] == Decimal("50.00")
+    assert snapshot.spend[("ENG", "2025-03", "EUR", "card")] == Decimal("100.00")
+    assert snapshot.spend[("ENG", "2025-03", "USD", "card")] == Decimal("50.00")
     assert snapshot.cost_total == Decimal("158.70")
     assert snapshot.unconvertible == {"GBP": Decimal("10.00")}
 
@@ -281,8 +281,8 @@ def test_descriptor_and_memo_can_be_recognised_again(ledger):
     assert ledger.set_text_service("Acme SaaS seat", acme) is True
     assert ledger.set_text_service("Acme SaaS seat", acme) is False
     assert spend(ledger, "user:acme").spend == {
-        ("ENG", "2025-03", "USD"): Decimal("12.00"),
-        ("OPS", "2025-02", "USD"): Decimal("3.00"),
+        ("ENG", "2025-03", "USD", "card"): Decimal("12.00"),
+        ("OPS", "2025-02", "USD", "reimbursement"): Decimal("3.00"),
     }
     assert "user:acme" in ledger.dirty_keys("service")
     assert ledger.set_text_service("Acme SaaS seat", None) is True

@@ -119,7 +119,7 @@ def test_removed_contributions_are_withdrawn(ledger, tmp_path):
     Publisher(ledger, DryRunWriter(out, "ACME"), settings()).publish()
     sent = {(i["type"], i["id"]): i for i in content_of(out)}
     assert ("ServiceDepartmentRemoved", "intacct:ACME:service:slack:department:ENG") in sent
-    assert ("ServiceSpendRemoved", "intacct:ACME:service:slack:spend:ENG:2025-03:USD") in sent
+    assert ("ServiceSpendRemoved", "intacct:ACME:service:slack:spend:ENG:2025-03:USD:card") in sent
     assert ("InvoiceRemoved", "intacct:ACME:APBILL:1") in sent
     assert sent[("ServiceCost", "intacct:ACME:service:slack:cost")]["data"]["costTotalAnnual"] == 0
     assert ledger.published("service:slack").keys() == {
@@ -168,6 +168,7 @@ def test_processor_configuration_covers_every_item_type():
         ldif.SERVICE_DEPARTMENT_REMOVED,
         ldif.SERVICE_SPEND,
         ldif.SERVICE_SPEND_REMOVED,
+        ldif.SERVICE_SPEND_UNSOURCED_REMOVED,
         ldif.INVOICE,
         ldif.INVOICE_REMOVED,
         ldif.SERVICE_RETIRED,

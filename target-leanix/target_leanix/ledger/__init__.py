@@ -18,16 +18,20 @@ SQLAlchemy Core only, so the same code runs on SQLite (default) and PostgreSQL (
 
 `Ledger` is assembled here from one part per concern (see the module map in the README): `tables`,
 `cache` (the write-behind session), `base` (shared state), `attribution`, `records` and `writes`,
-`reads`, `publication` and `upgrade`; `model` holds the types callers pass in and get back.
+`books` and `reads`, `publication` and `upgrade`; `spread` (service periods); `model` holds the types callers pass in and get back.
 """
 
 from __future__ import annotations
 
 from target_leanix.ledger.model import (
+    ACCRUAL,
+    CASH,
     NON_PAYING_REIMBURSEMENT_STATES,
     NON_SPEND_CARD_STATES,
     PAID_REPORT_STATES,
+    SPEND_BASES,
     UNCONFIRMED,
+    BooksPolicy,
     CostWindow,
     Entry,
     InvoiceRow,
@@ -48,12 +52,16 @@ from target_leanix.ledger.upgrade import UpgradeMixin
 from target_leanix.ledger.writes import WritesMixin
 
 __all__ = [
+    "ACCRUAL",
+    "CASH",
     "NON_PAYING_REIMBURSEMENT_STATES",
     "NON_SPEND_CARD_STATES",
     "PAID_REPORT_STATES",
     "RECOGNITION_KEYS_CHANGED",
     "SCHEMA_VERSION",
+    "SPEND_BASES",
     "UNCONFIRMED",
+    "BooksPolicy",
     "CostWindow",
     "Entry",
     "InvoiceRow",

@@ -19,6 +19,11 @@ from target_leanix.mapping import (
     SpendKind,
 )
 
+# Lines whose service is their header's vendor's (when the line names no service vendor itself).
+VENDOR_HEADER_KINDS = (SpendKind.BILL.value, SpendKind.PAYMENT.value)
+# Lines whose service their own text names (memos).
+TEXT_KINDS = (SpendKind.EXPENSE.value, SpendKind.JOURNAL.value)
+
 
 class AttributionMixin(LedgerBase):
     """Which service each spend line counts for, and moving lines when recognition changes its mind."""
@@ -32,15 +37,42 @@ class AttributionMixin(LedgerBase):
         own_service_key: str | None,
     ) -> str | None:
         """Attribution order: the line's vendor if it is a service, else the card's merchant
-        descriptor (card lines) or the line's own text (expense lines)."""
+        descriptor (card lines), the vendor of the bill or payment (bill and payment lines), or the
+        line's own text (expense and journal lines)."""
         if vendor_id:
-            vendor = self._row(conn, self.vendors, {"vendor_id": vendor_id})
-            if vendor is not None and not vendor.deleted and vendor.service_key:
-                return str(vendor.service_key)
+            service = self._vendor_service(conn, vendor_id)
+            if service is not None:
+                return service
         if kind == SpendKind.CARD.value:
             header = self._row(conn, self.headers, {"kind": kind, "recordno": header_recordno})
             return str(header.service_key) if header is not None and header.service_key else None
+        if kind in VENDOR_HEADER_KINDS:
+            header = self._row(conn, self.headers, {"kind": kind, "recordno": header_recordno})
+            if header is None or header.deleted or not header.vendor_id:
+                return None
+            return self._vendor_service(conn, str(header.vendor_id))
         return own_service_key
+
+    def _vendor_service(self, conn: WriteSession, vendor_id: str) -> str | None:
+        vendor = self._row(conn, self.vendors, {"vendor_id": vendor_id})
+        if vendor is not None and not vendor.deleted and vendor.service_key:
+            return str(vendor.service_key)
+        return None
+
+    def _vendor_lines(self, vendor_id: str) -> sa.ColumnElement[bool]:
+        """The lines a vendor's service decides: its own, and those of its bills and payments."""
+        lines, headers = self.lines, self.headers
+        return sa.or_(
+            lines.c.vendor_id == vendor_id,
+            sa.and_(
+                lines.c.kind.in_(VENDOR_HEADER_KINDS),
+                sa.tuple_(lines.c.kind, lines.c.header_recordno).in_(
+                    sa.select(headers.c.kind, headers.c.recordno).where(
+                        headers.c.vendor_id == vendor_id
+                    )
+                ),
+            ),
+        )
 
     def _reattribute(
         self, conn: WriteSession, where: sa.ColumnElement[bool], kind: str | None = None
@@ -73,7 +105,7 @@ class AttributionMixin(LedgerBase):
                 {
                     (("kind", r.kind), ("recordno", r.header_recordno))
                     for r in rows
-                    if r.kind == SpendKind.CARD.value
+                    if r.kind == SpendKind.CARD.value or r.kind in VENDOR_HEADER_KINDS
                 }
             ),
         )
@@ -180,7 +212,7 @@ class AttributionMixin(LedgerBase):
                 .where(self.vendors.c.vendor_id == vendor_id)
                 .values(service_key=new_key)
             )
-            dirty = self._reattribute(conn, self.lines.c.vendor_id == vendor_id)
+            dirty = self._reattribute(conn, self._vendor_lines(vendor_id))
             self._mark(conn, "service", dirty | {current.service_key, new_key})
         return True
 
@@ -218,7 +250,7 @@ class AttributionMixin(LedgerBase):
             return list(
                 conn.execute(
                     sa.select(lines.c.description)
-                    .where(lines.c.kind == SpendKind.EXPENSE.value, lines.c.deleted.is_(False))
+                    .where(lines.c.kind.in_(TEXT_KINDS), lines.c.deleted.is_(False))
                     .distinct()
                     .order_by(lines.c.description)
                 ).scalars()
@@ -256,11 +288,12 @@ class AttributionMixin(LedgerBase):
         return True
 
     def set_text_service(self, text: str, service: ServiceInfo | None) -> bool:
-        """Every expense line with this memo now belongs to `service`. True if any moved."""
+        """Every expense or journal line with this memo now belongs to `service`. True if any
+        moved."""
         lines = self.lines
         new_key = service.key if service else None
         where = sa.and_(
-            lines.c.kind == SpendKind.EXPENSE.value,
+            lines.c.kind.in_(TEXT_KINDS),
             lines.c.description == text,
             sa.or_(lines.c.own_service_key.is_(None), lines.c.own_service_key != new_key)
             if new_key
@@ -274,8 +307,7 @@ class AttributionMixin(LedgerBase):
             selected = conn.execute(sa.select(lines.c.recordno).where(where)).scalars().all()
             conn.execute(sa.update(lines).where(where).values(own_service_key=new_key))
             dirty = self._reattribute(
-                conn,
-                sa.and_(lines.c.kind == SpendKind.EXPENSE.value, lines.c.recordno.in_(selected)),
+                conn, sa.and_(lines.c.kind.in_(TEXT_KINDS), lines.c.recordno.in_(selected))
             )
             self._mark(conn, "service", dirty | {new_key})
         return True

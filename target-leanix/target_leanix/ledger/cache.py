@@ -39,6 +39,8 @@ class WriteSession:
         self.headers_to_revisit: set[tuple[str, str]] = set()
         # Expense reports whose reimbursements changed in this batch.
         self.reports_paid_or_unpaid: set[str] = set()
+        # Vendors whose set of GL accounts changed in this batch (bill lines).
+        self.vendors_to_recognize: set[str] = set()
 
     def execute(self, statement: Any, parameters: Any = None) -> sa.CursorResult[Any]:  # noqa: ANN401
         """Run any other statement: buffered inserts go first; a write forgets its table's rows."""
@@ -129,23 +131,18 @@ class WriteSession:
             return
         dialect = self.conn.dialect
         columns = list(rows[0]) if columns is None else list(columns)
-        compiled = table.insert().compile(dialect=dialect, column_keys=columns)
-        if not compiled.positional or compiled.positiontup is None:
+        plan = _insert_plan(table, dialect, tuple(columns))
+        if plan is None:
             self.conn.execute(table.insert(), rows)
             return
-        order = list(compiled.positiontup)
-        processors = [
-            (index, process)
-            for index, name in enumerate(order)
-            if (process := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
-        ]
+        sql, order, processors = plan
         parameters = []
         for row in rows:
             values = [row[name] for name in order]
             for index, process in processors:
                 values[index] = process(values[index])
             parameters.append(tuple(values))
-        self.conn.exec_driver_sql(str(compiled), parameters)
+        self.conn.exec_driver_sql(sql, parameters)
 
     def rows(self, table_name: str) -> dict[tuple[tuple[str, Any], ...], CachedRow | None]:
         """The cached rows of one table by primary key (None: known to be absent)."""
@@ -153,3 +150,32 @@ class WriteSession:
 
     def _forget(self, table_name: str) -> None:
         self._cache.pop(table_name, None)
+
+
+# (table, dialect, columns) -> the INSERT's SQL, positional column order and bind processors. A write
+# that reads between inserts (a bill line asks whether its vendor has the account yet) flushes a few
+# rows at a time, and compiling the INSERT for each flush cost more than the inserts.
+_InsertPlan = tuple[str, list[str], list[tuple[int, Any]]]
+_INSERT_PLANS: dict[tuple[int, str, tuple[str, ...]], tuple[sa.Table, _InsertPlan | None]] = {}
+
+
+def _insert_plan(table: sa.Table, dialect: Any, columns: tuple[str, ...]) -> _InsertPlan | None:  # noqa: ANN401
+    """The compiled INSERT of these columns (None for named-parameter drivers), compiled once."""
+    key = (id(table), dialect.name, columns)
+    cached = _INSERT_PLANS.get(key)
+    if cached is not None and cached[0] is table:
+        return cached[1]
+    compiled = table.insert().compile(dialect=dialect, column_keys=list(columns))
+    plan: _InsertPlan | None = None
+    if compiled.positional and compiled.positiontup is not None:
+        order = list(compiled.positiontup)
+        processors = [
+            (index, process)
+            for index, name in enumerate(order)
+            if (process := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
+        ]
+        plan = (str(compiled), order, processors)
+    if len(_INSERT_PLANS) > 1000:
+        _INSERT_PLANS.clear()  # many ledgers in one process (tests): keep it bounded
+    _INSERT_PLANS[key] = (table, plan)
+    return plan

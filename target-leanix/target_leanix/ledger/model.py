@@ -45,6 +45,30 @@ NON_SPEND_CARD_STATES = frozenset({"reversed", "voided", "declined", "draft"})
 PAID_REPORT_STATES = frozenset({"paid", "partially paid"})
 NON_PAYING_REIMBURSEMENT_STATES = frozenset({"voided", "reversed", "declined", "draft"})
 
+# AP bills in these states are no spend (the STATE values of APBILL,
+# https://developer.intacct.com/api/accounts-payable/bills/): not yet booked, or taken back.
+NON_SPEND_BILL_STATES = frozenset({"draft", "reversed", "reversal", "voided"})
+# AP payments in these states paid nothing (the STATE values of APPYMT,
+# https://developer.intacct.com/api/accounts-payable/ap-payments/).
+NON_PAYING_PAYMENT_STATES = frozenset({"draft", "voided", "reversed", "declined"})
+# An AP payment with this PAYMENTMETHOD is recorded by Intacct as a credit card transaction
+# (https://www.intacct.com/ia/docs/en_GB/help_action/Cash_Management/Payment_Methods/Credit_card/Transactions/about-credit-card-txns.htm).
+CARD_PAYMENT_METHOD = "credit card"
+# The batches of the General Ledger's own module; any other (3.AP, card, expenses...) is a subledger's
+# posting of spend the target already counts from its source.
+GL_MODULE = "2.GL"
+POSTED_BATCH_STATE = "posted"
+
+# The source of a spend point: a tag and part of the point's identity.
+SOURCE_INVOICE = "invoice"
+SOURCE_PAYMENT = "payment"
+SOURCE_CARD = "card"
+SOURCE_REIMBURSEMENT = "reimbursement"
+SOURCE_JOURNAL = "journal"
+ACCRUAL = "accrual"
+CASH = "cash"
+SPEND_BASES = (ACCRUAL, CASH)
+
 IN_CHUNK = 500  # keys per `IN (...)`: well below SQLite's and PostgreSQL's parameter limits
 
 
@@ -104,6 +128,35 @@ class CostWindow:
 
 
 @dataclass(frozen=True)
+class BooksPolicy:
+    """How bills, AP payments and journals count (the settings `spend_basis`, `service_terms`,
+    `gl_spend_accounts`): read when spend is recomputed, so a change needs no resync."""
+
+    basis: str = ACCRUAL
+    # service key or vendor ID -> months a bill line without its own service period covers
+    service_terms: dict[str, int] = field(default_factory=dict)
+    gl_spend_accounts: frozenset[str] = frozenset()
+
+    def counted(self) -> list[str]:
+        """What spend counts under this policy, in words."""
+        books = "AP bills (accrual basis)" if self.basis == ACCRUAL else "AP payments (cash basis)"
+        counted = [books, "card transactions", "reimbursed expenses"]
+        if self.gl_spend_accounts:
+            accounts = [clip_text(a) for a in sorted(self.gl_spend_accounts)]
+            shown = ", ".join(accounts[:5]) + (
+                f" and {len(accounts) - 5} more" if len(accounts) > 5 else ""
+            )
+            counted.append(f"GL journals to {shown}")
+        return counted
+
+    def fingerprint(self) -> str:
+        """Equal for equal policies: a change makes every service's spend change."""
+        return json.dumps(
+            [self.basis, sorted(self.service_terms.items()), sorted(self.gl_spend_accounts)]
+        )
+
+
+@dataclass(frozen=True)
 class InvoiceRow:
     """One AP bill, AP payment or purchase order of a service's vendor, as its document shows it."""
 
@@ -123,8 +176,8 @@ class ServiceSnapshot:
 
     service: ServiceInfo
     vendor_ids: list[str]
-    # (department_id or "", month, currency) -> exact sum in that currency
-    spend: dict[tuple[str, str, str], Decimal]
+    # (department_id or "", month, currency, source) -> exact sum in that currency
+    spend: dict[tuple[str, str, str, str], Decimal]
     departments: list[str]  # known departments with non-zero spend
     cost_total: Decimal  # trailing window, reporting currency
     cost_currency: str
@@ -133,6 +186,8 @@ class ServiceSnapshot:
         str, Decimal
     ]  # currency -> window spend that has no rate to the reporting one
     invoices: list[InvoiceRow]
+    # What the spend counts, for the cost description (`BooksPolicy.counted`).
+    sources: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -167,6 +222,11 @@ class WriteStats:
     deleted: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     # Vendors whose set of GL accounts changed: recognition should look at them again.
     vendors_to_recognize: set[str] = field(default_factory=set)
+
+
+def clip_text(text: str, limit: int = 20) -> str:
+    """`text` cut to `limit` characters for a description (an account number can be any text)."""
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
 
 
 def money(value: Decimal | None) -> str | None:

@@ -10,11 +10,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from target_leanix.ledger.base import LedgerBase
+from target_leanix.ledger.books import BooksMixin, Slice
 from target_leanix.ledger.model import (
     NON_PAYING_REIMBURSEMENT_STATES,
     NON_SPEND_CARD_STATES,
     PAID_REPORT_STATES,
+    SOURCE_CARD,
+    SOURCE_REIMBURSEMENT,
+    BooksPolicy,
     CostWindow,
     InvoiceRow,
     ServiceInfo,
@@ -26,8 +29,14 @@ from target_leanix.mapping import (
     SpendKind,
 )
 
+# The kinds `_counting_groups` sums in the database; bills, payments and journals: `BooksMixin`.
+_COUNTED_KINDS = (SpendKind.CARD.value, SpendKind.EXPENSE.value)
+# The kinds whose lines without a service are unattributed spend. A bill or payment line without one
+# is a vendor that is no service (its invoices are counted apart).
+_ATTRIBUTED_KINDS = (SpendKind.CARD.value, SpendKind.EXPENSE.value, SpendKind.JOURNAL.value)
 
-class ReadsMixin(LedgerBase):
+
+class ReadsMixin(BooksMixin):
     """What publication and the run summary read: snapshots per service, departments, pending lines."""
 
     def vendor_names(self) -> dict[str, str]:
@@ -49,9 +58,14 @@ class ReadsMixin(LedgerBase):
         return None if row is None else (row.title, bool(row.deleted))
 
     def service_snapshot(
-        self, service_key: str, window: CostWindow, reporting_currency: str
+        self,
+        service_key: str,
+        window: CostWindow,
+        reporting_currency: str,
+        books: BooksPolicy | None = None,
     ) -> ServiceSnapshot | None:
         """Spend per group, window cost, departments and invoices of a service (None if unknown)."""
+        policy = books if books is not None else BooksPolicy()
         with self.engine.connect() as conn:
             row = conn.execute(
                 sa.select(self.services).where(self.services.c.service_key == service_key)
@@ -69,21 +83,34 @@ class ReadsMixin(LedgerBase):
                     )
                 ).scalars()
             )
-            spend: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
+            spend: dict[tuple[str, str, str, str], Decimal] = defaultdict(Decimal)
             cost_total = Decimal(0)
             unconvertible: dict[str, Decimal] = defaultdict(Decimal)
             start, end = window.start_month, window.end_month
-            for group in self._counting_groups(conn, service_key):
-                amount = exact_sum(group.amounts)
-                spend[(group.department_id or "", group.month, group.currency)] += amount
-                if not start <= group.month <= end:
+            slices = [
+                Slice(
+                    SOURCE_CARD if group.kind == SpendKind.CARD.value else SOURCE_REIMBURSEMENT,
+                    group.department_id or "",
+                    group.month,
+                    group.currency,
+                    exact_sum(group.amounts),
+                    group.base_currency,
+                    exact_sum(group.base_amounts),
+                )
+                for group in self._counting_groups(conn, service_key)
+            ]
+            slices.extend(self._books_slices(conn, service_key, policy))
+            for part in slices:
+                amount = part.amount
+                spend[(part.department_id, part.month, part.currency, part.source)] += amount
+                if not start <= part.month <= end:
                     continue
-                if group.currency == reporting_currency:
+                if part.currency == reporting_currency:
                     cost_total += amount
-                elif group.base_currency == reporting_currency:
-                    cost_total += exact_sum(group.base_amounts)
+                elif part.base_currency == reporting_currency:
+                    cost_total += part.base_amount
                 else:
-                    unconvertible[group.currency] += amount
+                    unconvertible[part.currency] += amount
             known = set(
                 conn.execute(
                     sa.select(self.departments.c.department_id).where(
@@ -92,7 +119,7 @@ class ReadsMixin(LedgerBase):
                 ).scalars()
             )
             spending: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-            for (department_id, _month, currency), amount in spend.items():
+            for (department_id, _month, currency, _source), amount in spend.items():
                 spending[(department_id, currency)] += amount
             departments = sorted(
                 {d for (d, _c), total in spending.items() if d in known and total != 0}
@@ -127,6 +154,7 @@ class ReadsMixin(LedgerBase):
             window=window,
             unconvertible=dict(unconvertible),
             invoices=invoices,
+            sources=policy.counted(),
         )
 
     @property
@@ -189,6 +217,20 @@ class ReadsMixin(LedgerBase):
             keys += [lines.c.vendor_id, headers.c.descriptor, lines.c.description]
         else:
             keys += [lines.c.department_id, lines.c.month]
+        # A card transaction that an AP payment by credit card settles is that payment, not card
+        # spend (README "Policies"): Intacct records the payment as a card transaction whose
+        # (FINANCIALENTITY, RECORDID) is the payment's (FINANCIALENTITY, DOCNUMBER).
+        settling = headers.alias("settling")
+        settled = (
+            sa.exists()
+            .where(
+                settling.c.kind == SpendKind.PAYMENT.value,
+                settling.c.deleted.is_(False),
+                settling.c.document == headers.c.document,
+                settling.c.entity.is_not_distinct_from(headers.c.entity),
+            )
+            .correlate(headers)
+        )
         rows = conn.execute(
             sa.select(
                 *keys,
@@ -199,8 +241,12 @@ class ReadsMixin(LedgerBase):
             .join(headers, self._line_under_header)
             .where(
                 lines.c.service_key == service_key,
+                lines.c.kind.in_(_COUNTED_KINDS),
                 lines.c.deleted.is_(False),
                 headers.c.deleted.is_(False),
+                sa.or_(
+                    lines.c.kind != SpendKind.CARD.value, headers.c.document.is_(None), ~settled
+                ),
             )
             .group_by(*keys)
         ).all()
@@ -251,7 +297,9 @@ class ReadsMixin(LedgerBase):
             count = 0
             for row in conn.execute(
                 sa.select(lines.c.amount, lines.c.currency).where(
-                    lines.c.deleted.is_(False), lines.c.service_key.is_(None)
+                    lines.c.deleted.is_(False),
+                    lines.c.service_key.is_(None),
+                    lines.c.kind.in_(_ATTRIBUTED_KINDS),
                 )
             ):
                 unattributed[row.currency] += Decimal(row.amount)
@@ -292,6 +340,7 @@ class ReadsMixin(LedgerBase):
                 .join(headers, self._line_under_header)
                 .where(
                     lines.c.seen_run == self.run_marker,
+                    lines.c.kind.in_(_ATTRIBUTED_KINDS),
                     lines.c.deleted.is_(False),
                     headers.c.deleted.is_(False),
                     lines.c.service_key.is_(None),

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from target_leanix.ledger.attribution import AttributionMixin
 from target_leanix.ledger.cache import WriteSession
 from target_leanix.ledger.model import (
+    CARD_PAYMENT_METHOD,
     IN_CHUNK,
     ServiceInfo,
     money,
@@ -16,6 +17,7 @@ from target_leanix.ledger.model import (
 from target_leanix.mapping import (
     DepartmentItem,
     InvoiceItem,
+    InvoiceObject,
     ReimbursementItem,
     SpendHeaderItem,
     SpendKind,
@@ -23,6 +25,11 @@ from target_leanix.mapping import (
     VendorAccountItem,
     VendorItem,
 )
+
+_SPEND_KIND_OF_INVOICE = {
+    InvoiceObject.BILL: SpendKind.BILL,
+    InvoiceObject.PAYMENT: SpendKind.PAYMENT,
+}
 
 
 class RecordWritesMixin(AttributionMixin):
@@ -78,7 +85,7 @@ class RecordWritesMixin(AttributionMixin):
             if previous is None or previous.name != item.name or old_key != new_key:
                 dirty.update({old_key, new_key})
         if old_key != new_key:
-            dirty.update(self._reattribute(conn, self.lines.c.vendor_id == vendor_id))
+            dirty.update(self._reattribute(conn, self._vendor_lines(vendor_id)))
             dirty.update({old_key, new_key})
 
     def _write_vendor_account(
@@ -196,28 +203,68 @@ class RecordWritesMixin(AttributionMixin):
         if item.deleted:
             previous = self._row(conn, table, keys)
             if previous is None:
-                self._insert(
-                    conn,
-                    table,
-                    {**keys, "descriptor": "", "state": "", "deleted": True, "service_key": None},
-                )
+                self._insert(conn, table, {**keys, **self._header_values(item, None)})
             else:
                 self._update(conn, table, keys, {"deleted": True})
         else:
-            self._upsert(
-                conn,
-                table,
-                keys,
-                {
-                    "descriptor": item.descriptor,
-                    "state": item.state,
-                    "deleted": False,
-                    "service_key": service.key if service else None,
-                },
-            )
+            self._upsert(conn, table, keys, self._header_values(item, service))
         # Header changes (state, descriptor, deletion) change every line under it: revisited
         # for the whole batch at its end (`_revisit_headers`), with the batch's final rows.
         conn.headers_to_revisit.add((item.kind.value, item.recordno))
+
+    def _header_values(self, item: SpendHeaderItem, service: ServiceInfo | None) -> dict[str, Any]:
+        """A header's columns besides its key, as the bulk and the general path both write them."""
+        return {
+            "descriptor": item.descriptor,
+            "state": item.state,
+            "deleted": item.deleted,
+            "service_key": service.key if service else None,
+            "vendor_id": None,
+            "doc_date": item.date,
+            "base_currency": None,
+            "entity": item.entity,
+            "document": item.document,
+            "method": None,
+            "module": item.module,
+        }
+
+    def _mark_settlements(
+        self,
+        conn: WriteSession,
+        previous: Any,  # noqa: ANN401 - the previous row (a `CachedRow`) or None
+        entity: str | None,
+        document: str | None,
+        dirty: set[str | None],
+    ) -> None:
+        """A card transaction or AP payment whose (entity, document) pair changed may start or stop
+        settling the other: the services of the card lines with either pair change."""
+        pairs = {(entity, document)}
+        if previous is not None:
+            pairs.add((previous.entity, previous.document))
+        headers, lines = self.headers, self.lines
+        for pair_entity, pair_document in pairs:
+            if not pair_document:
+                continue
+            dirty.update(
+                conn.execute(
+                    sa.select(lines.c.service_key)
+                    .join(
+                        headers,
+                        sa.and_(
+                            headers.c.kind == lines.c.kind,
+                            headers.c.recordno == lines.c.header_recordno,
+                        ),
+                    )
+                    .where(
+                        headers.c.kind == SpendKind.CARD.value,
+                        headers.c.document == pair_document,
+                        headers.c.entity.is_(None)
+                        if pair_entity is None
+                        else headers.c.entity == pair_entity,
+                    )
+                    .distinct()
+                ).scalars()
+            )
 
     def _write_line(
         self,
@@ -231,6 +278,13 @@ class RecordWritesMixin(AttributionMixin):
         previous = self._row(conn, table, keys)
         if previous is not None:
             dirty.add(previous.service_key)
+        if item.kind is SpendKind.BILL:
+            # A bill line also says which GL accounts its vendor bills to (recognition's signal).
+            self._write_vendor_account(
+                conn,
+                VendorAccountItem(item.recordno, item.vendor_id, item.accountno, item.deleted),
+                conn.vendors_to_recognize,
+            )
         if item.deleted:
             if previous is not None:
                 self._update(conn, table, keys, {"deleted": True})
@@ -263,6 +317,11 @@ class RecordWritesMixin(AttributionMixin):
             "own_service_key": own,
             "service_key": resolved,
             "seen_run": self.run_marker,
+            "accountno": item.accountno,
+            "period_start": item.period_start,
+            "period_end": item.period_end,
+            "paid_header": item.paid_header,
+            "paid_line": item.paid_line,
         }
 
     def _write_reimbursement(
@@ -336,3 +395,46 @@ class RecordWritesMixin(AttributionMixin):
                 vendor = self._row(conn, self.vendors, {"vendor_id": vendor_id})
                 if vendor is not None:
                     dirty.add(vendor.service_key)
+        kind = _SPEND_KIND_OF_INVOICE.get(item.object)
+        if kind is not None:
+            self._write_invoice_header(conn, item, kind, dirty)
+
+    def _write_invoice_header(
+        self, conn: WriteSession, item: InvoiceItem, kind: SpendKind, dirty: set[str | None]
+    ) -> None:
+        """A bill or AP payment is also the header of its lines' spend: state, date, vendor."""
+        table = self.headers
+        keys = {"kind": kind.value, "recordno": item.recordno}
+        previous = self._row(conn, table, keys)
+        if item.deleted:
+            if previous is not None:
+                self._update(conn, table, keys, {"deleted": True})
+        else:
+            paid = kind is SpendKind.PAYMENT
+            settles = paid and (item.method or "").strip().lower() == CARD_PAYMENT_METHOD
+            self._upsert(
+                conn,
+                table,
+                keys,
+                {
+                    "descriptor": "",
+                    "state": item.status,
+                    "deleted": False,
+                    "service_key": None,
+                    "vendor_id": item.vendor_id,
+                    # Cash basis counts a payment when paid (WHENPAID, else WHENCREATED).
+                    "doc_date": (item.paid_date or item.date) if paid else item.date,
+                    "base_currency": item.base_currency,
+                    "entity": item.entity,
+                    "document": item.number if settles else None,
+                    "method": item.method,
+                    "module": None,
+                },
+            )
+        if kind is SpendKind.PAYMENT:
+            current = self._row(conn, table, keys)
+            entity, document = (None, None)
+            if current is not None and not current.deleted:
+                entity, document = current.entity, current.document
+            self._mark_settlements(conn, previous, entity, document, dirty)
+        conn.headers_to_revisit.add((kind.value, item.recordno))

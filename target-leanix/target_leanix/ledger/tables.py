@@ -8,8 +8,10 @@ from sqlalchemy.engine import Engine
 # 1: external IDs joined their parts as they were. 2: every part is encoded (`ldif.id_part`), so
 # values that collided under 1 have new IDs (`Ledger.upgrade`). 3: the slugs in service keys and
 # provider IDs keep letters of every script (`normalize.name_slug`), so names without Latin letters
-# no longer share `user:unnamed` or `provider:unnamed`.
-SCHEMA_VERSION = "3"
+# no longer share `user:unnamed` or `provider:unnamed`. 4: spend points carry their source (invoice,
+# payment, card, reimbursement, journal) in their tags and IDs, so points published without one are
+# replaced (`Ledger.upgrade`).
+SCHEMA_VERSION = "4"
 # The recognition fingerprint an upgrade to schema 3 leaves behind: it equals no real one, so the next
 # run recognises the whole ledger again, which moves vendors to their new keys, and then retires the
 # keys they left (`retire_services`).
@@ -75,6 +77,18 @@ class Tables:
             sa.Column("state", sa.String(64), nullable=False),
             sa.Column("deleted", sa.Boolean, nullable=False),
             sa.Column("service_key", sa.String(200)),
+            # Bills and AP payments (written with their invoice): the vendor whose service their
+            # lines count for, and the bill or payment date (ISO).
+            sa.Column("vendor_id", sa.String(200), index=True),
+            sa.Column("doc_date", sa.String(10)),
+            sa.Column("base_currency", sa.String(3)),
+            # Card transactions (FINANCIALENTITY, RECORDID) and AP payments (FINANCIALENTITY,
+            # DOCNUMBER, PAYMENTMETHOD): a payment by credit card settles the card transaction
+            # with the same pair, which is then no card spend (README "Policies").
+            sa.Column("entity", sa.String(200)),
+            sa.Column("document", sa.String(200), index=True),
+            sa.Column("method", sa.String(64)),
+            sa.Column("module", sa.String(64)),  # journal batches: MODULE
         )
         self.lines = sa.Table(
             f"{p}spend_lines",
@@ -96,6 +110,11 @@ class Tables:
             # The run that last wrote the line: the run summary's unattributed lines are the ones
             # this run received, found without keeping a key per line in memory.
             sa.Column("seen_run", sa.String(32), index=True),
+            sa.Column("accountno", sa.String(64)),  # bill and journal lines: the GL account
+            sa.Column("period_start", sa.String(10)),  # bill lines: their own service period
+            sa.Column("period_end", sa.String(10)),
+            sa.Column("paid_header", sa.String(64), index=True),  # payment lines: the bill paid
+            sa.Column("paid_line", sa.String(64)),  # payment lines: the bill line paid
         )
         self.reimbursements = sa.Table(
             f"{p}reimbursements",

@@ -31,6 +31,9 @@ from target_leanix.mapping import (
     VendorItem,
 )
 
+# Line kinds the bulk path writes: their attribution needs no header vendor, nor vendor accounts.
+_BULK_KINDS = frozenset({SpendKind.CARD, SpendKind.EXPENSE, SpendKind.JOURNAL})
+
 
 class WritesMixin(RecordWritesMixin):
     """A batch of entries in one transaction, with bulk paths for records the ledger has never seen."""
@@ -101,6 +104,7 @@ class WritesMixin(RecordWritesMixin):
                     self._write_vendor_account(conn, item, stats.vendors_to_recognize)
                 else:
                     self._write_invoice(conn, item, dirty_services)
+            stats.vendors_to_recognize.update(conn.vendors_to_recognize)
             dirty_services.update(self._revisit_headers(conn))
             self._mark_paid_reports(conn, dirty_services)
             self._mark(conn, "service", dirty_services)
@@ -124,7 +128,7 @@ class WritesMixin(RecordWritesMixin):
         keys: set[tuple[str, str]] = set()
         for entry in entries:
             item = entry.item
-            if not isinstance(item, SpendLineItem) or item.deleted:
+            if not isinstance(item, SpendLineItem) or item.deleted or item.kind not in _BULK_KINDS:
                 return False
             keys.add((item.kind.value, item.recordno))
             items.append(item)
@@ -187,10 +191,7 @@ class WritesMixin(RecordWritesMixin):
                 {
                     "kind": item.kind.value,
                     "recordno": item.recordno,
-                    "descriptor": item.descriptor,
-                    "state": item.state,
-                    "deleted": False,
-                    "service_key": entry.service.key if entry.service is not None else None,
+                    **self._header_values(item, entry.service),
                 }
             )
         self._check_headers_have_lines(conn, keys)

@@ -480,6 +480,227 @@ def changes():
     }
 
 
+# The books: bills with service periods, payments (one by credit card, one voided), card transactions
+# (one made by that payment), a charge payoff bill to the card issuer, GL journals.
+BOOKS_SCHEMAS = {
+    "vendor": SCHEMAS["vendor"],
+    "department": SCHEMAS["department"],
+    "ap_bill": {**SCHEMAS["ap_bill"], "FINANCIALENTITY": TEXT},
+    "ap_bill_item": {
+        **SCHEMAS["ap_bill_item"],
+        "BASECURR": TEXT,
+        "REVRECSTARTDATE": DATE,
+        "REVRECENDDATE": DATE,
+    },
+    "ap_payment": {**SCHEMAS["ap_payment"], "FINANCIALENTITY": TEXT, "WHENPAID": DATE},
+    "ap_payment_detail": {
+        "PAYMENTKEY": INT,
+        "RECORDKEY": INT,
+        "ENTRYKEY": INT,
+        "PAYMENTAMOUNT": NUM,
+        "TRX_PAYMENTAMOUNT": NUM,
+        "CURRENCY": TEXT,
+        "WHENCREATED": DATE,
+    },
+    "cc_transaction": SCHEMAS["cc_transaction"],
+    "cc_transaction_entry": SCHEMAS["cc_transaction_entry"],
+    "gl_batch": {
+        "BATCHNO": INT,
+        "BATCH_DATE": DATE,
+        "JOURNAL": TEXT,
+        "MODULE": TEXT,
+        "STATE": TEXT,
+    },
+    "gl_entry": {
+        "BATCHNO": INT,
+        "ACCOUNTNO": TEXT,
+        "DEPARTMENTID": TEXT,
+        "AMOUNT": NUM,
+        "TRX_AMOUNT": NUM,
+        "TR_TYPE": INT,
+        "CURRENCY": TEXT,
+        "BASECURR": TEXT,
+        "EXCHANGE_RATE": NUM,
+        "DESCRIPTION": TEXT,
+        "ENTRY_DATE": DATE,
+    },
+}
+
+
+def books_schema(stream):
+    return {
+        "type": "SCHEMA",
+        "stream": stream,
+        "schema": {"type": "object", "properties": {**COMMON, **BOOKS_SCHEMAS[stream]}},
+        "key_properties": ["RECORDNO"],
+    }
+
+
+def books_bill(recordno, vendor_id, day, state="Posted"):
+    return record(
+        "ap_bill",
+        {
+            "RECORDNO": recordno,
+            "RECORDID": f"INV-{recordno}",
+            "VENDORID": vendor_id,
+            "STATE": state,
+            "WHENCREATED": day,
+            "CURRENCY": "USD",
+            "BASECURR": "USD",
+            "TOTALENTERED": 0,
+            "TRX_TOTALENTERED": 0,
+        },
+    )
+
+
+def books_bill_line(recordno, bill, vendor_id, dept, account, amount, period=(None, None)):
+    return record(
+        "ap_bill_item",
+        {
+            "RECORDNO": recordno,
+            "RECORDKEY": bill,
+            "ACCOUNTNO": account,
+            "DEPARTMENTID": dept,
+            "VENDORID": vendor_id,
+            "AMOUNT": amount,
+            "TRX_AMOUNT": amount,
+            "CURRENCY": "USD",
+            "BASECURR": "USD",
+            "REVRECSTARTDATE": period[0],
+            "REVRECENDDATE": period[1],
+        },
+    )
+
+
+def books_payment(recordno, method, paid, *, state="Complete", entity="BANK-1", number=None):
+    return record(
+        "ap_payment",
+        {
+            "RECORDNO": recordno,
+            "DOCNUMBER": number or f"ACH-{recordno}",
+            "VENDORID": "V-00001",
+            "PAYMENTMETHOD": method,
+            "FINANCIALENTITY": entity,
+            "STATE": state,
+            "WHENCREATED": paid,
+            "WHENPAID": paid,
+            "CURRENCY": "USD",
+            "BASECURR": "USD",
+            "TOTALENTERED": 0,
+            "TRX_TOTALENTERED": 0,
+        },
+    )
+
+
+def books_detail(recordno, payment, bill, line, amount):
+    return record(
+        "ap_payment_detail",
+        {
+            "RECORDNO": recordno,
+            "PAYMENTKEY": payment,
+            "RECORDKEY": bill,
+            "ENTRYKEY": line,
+            "PAYMENTAMOUNT": amount,
+            "TRX_PAYMENTAMOUNT": amount,
+            "CURRENCY": "USD",
+        },
+    )
+
+
+def books_gl_entry(recordno, batch, account, amount, direction, text):
+    return record(
+        "gl_entry",
+        {
+            "RECORDNO": recordno,
+            "BATCHNO": batch,
+            "ACCOUNTNO": account,
+            "DEPARTMENTID": "ENG",
+            "AMOUNT": amount,
+            "TRX_AMOUNT": amount,
+            "TR_TYPE": direction,
+            "CURRENCY": "USD",
+            "BASECURR": "USD",
+            "EXCHANGE_RATE": 1,
+            "DESCRIPTION": text,
+            "ENTRY_DATE": "2025-05-31",
+        },
+    )
+
+
+def books():
+    yield from (books_schema(s) for s in BOOKS_SCHEMAS)
+    for n, dept in enumerate(["ENG", "OPS"], start=1):
+        yield record(
+            "department", {"RECORDNO": n, "DEPARTMENTID": dept, "TITLE": dept, "STATUS": "active"}
+        )
+    for n, (vendor_id, name) in enumerate(
+        [("V-00001", "Slack Technologies, LLC"), ("V-00010", "American Express")], start=1
+    ):
+        yield record("vendor", {"RECORDNO": n, "VENDORID": vendor_id, "NAME": name})
+    yield books_bill(701, "V-00001", "2025-03-15")
+    # An annual subscription with its own service period, and a line without one.
+    period = ("2025-03-15", "2026-03-14")
+    yield books_bill_line(7011, 701, "V-00001", "ENG", "6250", 1000.00, period)
+    yield books_bill_line(7012, 701, "V-00001", "OPS", "6260", 120.00)
+    yield books_bill(702, "V-00001", "2025-04-02", state="Draft")
+    yield books_bill_line(7021, 702, "V-00001", "ENG", "6250", 500.00)
+    yield books_bill(703, "V-00001", "2025-05-10")  # a credit memo
+    yield books_bill_line(7031, 703, "V-00001", "ENG", "6250", -20.00)
+    # The card issuer's bill paying off card charges.
+    yield books_bill(704, "V-00010", "2025-06-30")
+    yield books_bill_line(7041, 704, "V-00010", "ENG", "2100", 308.75)
+    yield books_payment(801, "ACH", "2025-04-20")
+    yield books_detail(8011, 801, 701, 7012, 120.00)
+    yield books_detail(8012, 801, 701, None, 500.00)  # the bill as a whole: pro rata
+    yield books_payment(802, "Credit Card", "2025-06-05", entity="AMEX-1", number="CC-901")
+    yield books_detail(8021, 802, 701, 7011, 300.00)
+    yield books_payment(803, "ACH", "2025-07-01", state="Voided")
+    yield books_detail(8031, 803, 701, 7011, 100.00)
+    # CC-901 is the card transaction Intacct recorded for payment 802; CC-902 is card spend.
+    for recordno, dept, amount, day in (
+        (901, "ENG", 300.00, "2025-06-05"),
+        (902, "OPS", 8.75, "2025-05-01"),
+    ):
+        yield record(
+            "cc_transaction",
+            {
+                "RECORDNO": recordno,
+                "RECORDID": f"CC-{recordno}",
+                "FINANCIALENTITY": "AMEX-1",
+                "DESCRIPTION": "SLACK T04ABC123 DUBLIN",
+                "STATE": "Posted",
+                "WHENCREATED": day,
+                "CURRENCY": "USD",
+                "BASECURR": "USD",
+            },
+        )
+        yield card_line(recordno * 10 + 1, recordno, dept, amount, day)
+    yield record(
+        "gl_batch",
+        {
+            "RECORDNO": 1001,
+            "BATCH_DATE": "2025-05-31",
+            "JOURNAL": "GJ",
+            "MODULE": "2.GL",
+            "STATE": "Posted",
+        },
+    )
+    yield books_gl_entry(10011, 1001, "6250", 200.00, 1, "Slack annual true-up")
+    yield books_gl_entry(10012, 1001, "6250", 50.00, -1, "Slack credit")
+    yield books_gl_entry(10013, 1001, "7000", 70.00, 1, "Slack seats")
+    yield record(
+        "gl_batch",
+        {
+            "RECORDNO": 1002,
+            "BATCH_DATE": "2025-05-31",
+            "JOURNAL": "APJ",
+            "MODULE": "3.AP",
+            "STATE": "Posted",
+        },
+    )
+    yield books_gl_entry(10021, 1002, "6250", 999.00, 1, "Slack bill posting")
+
+
 def write(name, messages):
     with (HERE / name).open("w", encoding="utf-8") as out:
         for message in messages:
@@ -489,3 +710,4 @@ def write(name, messages):
 if __name__ == "__main__":
     write("intacct_initial.singer", initial())
     write("intacct_changes.singer", changes())
+    write("intacct_books.singer", books())
