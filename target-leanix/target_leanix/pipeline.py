@@ -15,7 +15,6 @@ import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,7 @@ from target_leanix.ledger import (
     Entry,
     Ledger,
     ServiceInfo,
+    SpendGroup,
 )
 from target_leanix.mapping import (
     Item,
@@ -42,6 +42,7 @@ from target_leanix.recognition import Match, RecognitionReport, RecognitionRules
 from target_leanix.recognition.matcher import user_service_key
 from target_leanix.recognition.normalize import clip
 from target_leanix.settings import with_setting_defaults
+from target_leanix.summary import summary_lines
 
 DEFAULT_LEDGER_PATH = "target-leanix-ledger.sqlite"
 MATCH_CACHE_LIMIT = 4_000  # recognition verdicts kept per run
@@ -260,9 +261,12 @@ class Pipeline:
         )
         self._match_cache: dict[tuple[str, str], Match] = {}
         self._vendor_matches: dict[str, tuple[str, Match]] = {}
-        self.spend_ingested: dict[str, Decimal] = defaultdict(Decimal)
+        self._vendor_not_software: dict[str, bool] = {}
         self.records_written: dict[str, int] = defaultdict(int)
         self.records_deleted: dict[str, int] = defaultdict(int)
+        self.deletes_unknown: dict[str, int] = defaultdict(int)
+        self.records_ingested = 0
+        self.checkpoints = 0
         self.skipped: list[str] = []
         self.unknown_streams: set[str] = set()
         self._window_checked = False
@@ -303,10 +307,8 @@ class Pipeline:
             return Entry(item, _service_info(match))
         if isinstance(item, SpendHeaderItem) and item.kind is SpendKind.CARD:
             return Entry(item, _service_info(self._match("descriptor", item.descriptor)))
-        if isinstance(item, SpendLineItem):
-            self.spend_ingested[item.currency] += item.amount
-            if item.kind is SpendKind.EXPENSE and item.description:
-                return Entry(item, _service_info(self._match("text", item.description)))
+        if isinstance(item, SpendLineItem) and item.kind is SpendKind.EXPENSE and item.description:
+            return Entry(item, _service_info(self._match("text", item.description)))
         return Entry(item)
 
     def ingest(self, items: Sequence[Item]) -> None:
@@ -323,6 +325,9 @@ class Pipeline:
             self.records_written[name] += count
         for name, count in stats.deleted.items():
             self.records_deleted[name] += count
+        for name, count in stats.deleted_unknown.items():
+            self.deletes_unknown[name] += count
+        self.records_ingested += len(items)
         # New GL accounts on a vendor's bills can make it a (candidate) service, or stop it being one.
         for vendor_id in sorted(stats.vendors_to_recognize):
             vendor = self.ledger.vendor_for_recognition(vendor_id)
@@ -331,7 +336,16 @@ class Pipeline:
                 self.ledger.set_vendor_service(vendor_id, _service_info(match))
 
     def publish(self) -> None:
-        self.publisher.publish()
+        """Send what the ledger's dirty marks say changed; one progress line when anything was."""
+        sent = self.publisher.publish()
+        if sent:
+            self.checkpoints += 1
+            self.logger.info(
+                "published checkpoint %d: %s records so far, %s items sent to LeanIX",
+                self.checkpoints,
+                f"{self.records_ingested:,}",
+                f"{sent:,}",
+            )
 
     def _check_recognition(self) -> None:
         """New rules or a new catalog may change which service a vendor, descriptor or memo is:
@@ -388,15 +402,34 @@ class Pipeline:
         self.publisher.check_fresh_ledger()
         self._check_window()
         self._check_recognition()
-        self.publisher.publish()
+        self.publish()
 
     def close(self) -> None:
         if self.client is not None:
             self.client.close()
         self.ledger.close()
 
-    def summary_lines(self) -> list[str]:
-        s = self.publisher.summary
+    def not_software(self, group: SpendGroup) -> bool:
+        """True when recognition knows unattributed spend is no software: its line's vendor, card
+        descriptor or expense memo is a known non-service (rent, audit and law firms, travel...)."""
+        if group.vendor_id:
+            known = self._vendor_not_software.get(group.vendor_id)
+            if known is None:
+                vendor = self.ledger.vendor_for_recognition(group.vendor_id)
+                known = vendor is not None and _known_non_service(
+                    self.recognizer.match_vendor(group.vendor_id, vendor[0], website=vendor[1])
+                )
+                self._vendor_not_software[group.vendor_id] = known
+            if known:
+                return True
+        if not group.text:
+            return False
+        how = "descriptor" if group.kind == SpendKind.CARD.value else "text"
+        return _known_non_service(self._match(how, group.text))
+
+    def summary(self) -> tuple[list[str], list[str], list[str]]:
+        """(summary lines, warnings, recognition details): the first two at INFO and WARNING, the
+        recognition report's per-vendor lines at DEBUG."""
         for vendor_id, (name, match) in sorted(self._vendor_matches.items()):
             if match.service is not None:
                 self.report.add_service(vendor_id, name, match)
@@ -404,42 +437,34 @@ class Pipeline:
                 self.report.add_ignored(vendor_id, name, match)
         for descriptor, amount, currency in self.ledger.unattributed_this_run():
             self.report.add_unattributed(descriptor, amount, currency)
+        window = self.settings.window
+        lines, warnings = summary_lines(
+            ledger=self.ledger,
+            published=self.publisher.summary,
+            window=f"{window.start_month}..{window.end_month}",
+            reporting_currency=self.settings.reporting_currency,
+            written=self.records_written,
+            deleted=self.records_deleted,
+            deleted_unknown=self.deletes_unknown,
+            not_software=self.not_software,
+        )
         pending = self.ledger.pending_summary()
-        lines = [
-            f"records written: {_counts(self.records_written)}; deleted: {_counts(self.records_deleted)}",
-            f"services created: {len(s.services_created)}, updated: {len(s.services_updated)}; "
-            f"departments written: {len(s.departments_written)}",
-            "spend received this run by currency: " + _money(self.spend_ingested),
-            f"costTotalAnnual written ({self.settings.window.start_month}.."
-            f"{self.settings.window.end_month}): " + _money(s.cost_totals),
-            f"spend points written: {s.spend_points_written}, withdrawn: {s.spend_points_removed}; "
-            f"department links written: {s.department_links_written}, "
-            f"removed: {s.department_links_removed}",
-            f"invoices written: {s.invoices_written}, removed: {s.invoices_removed}; "
-            f"{pending['invoices_without_service']} invoices in the ledger belong to vendors that "
-            "are no service (or not received yet) and are not in LeanIX",
-            f"ledger: {pending['lines_waiting_for_header']} lines wait for their header; "
-            f"{pending['unattributed_lines']} unattributed lines in total "
-            f"({_texts(pending['unattributed_by_currency'])})",
-            f"LeanIX runs ({len(s.run_ids)}, {s.items_sent} items): {', '.join(s.run_ids) or 'none'}",
-        ]
+        lines.append(
+            f"invoices not in LeanIX: {pending['invoices_without_service']:,} in the ledger belong "
+            "to vendors that are no service (or were not received yet)"
+        )
         if self.skipped:
             lines.append(
                 f"skipped bad records ({len(self.skipped)}): " + "; ".join(self.skipped[:10])
             )
         if self.unknown_streams:
             lines.append(f"skipped unknown streams: {', '.join(sorted(self.unknown_streams))}")
-        lines += [f"recognition: {line}" for line in self.report.lines(top=10)]
-        return lines
+        details = [f"recognition: {line}" for line in self.report.lines(top=10)]
+        if details:
+            lines.append(details[0] + " (per-vendor reasons at DEBUG, or target-leanix-recognize)")
+        return lines, warnings, details[1:]
 
 
-def _counts(counts: Mapping[str, int]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "none"
-
-
-def _money(amounts: Mapping[str, Decimal]) -> str:
-    return ", ".join(f"{format(v, 'f')} {c}" for c, v in sorted(amounts.items())) or "none"
-
-
-def _texts(amounts: Mapping[str, str]) -> str:
-    return ", ".join(f"{v} {c}" for c, v in amounts.items()) or "none"
+def _known_non_service(match: Match) -> bool:
+    """A verdict that decided "no service" (a rule or a known non-service), not "nothing matched"."""
+    return match.service is None and match.confidence > 0

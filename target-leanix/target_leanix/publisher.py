@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -19,7 +18,14 @@ from typing import Any, Protocol
 
 from target_leanix import ldif
 from target_leanix.leanix import LeanIXClient, LeanIXRunFailedError, dumps
-from target_leanix.ledger import CostWindow, Ledger, LedgerError, PublishedItem, digest
+from target_leanix.ledger import (
+    UNCONFIRMED,
+    CostWindow,
+    Ledger,
+    LedgerError,
+    PublishedItem,
+    digest,
+)
 from target_leanix.private_files import open_private
 
 LOGGER = logging.getLogger("target_leanix.publisher")
@@ -116,9 +122,14 @@ class Summary:
     """What this run did, for the final log lines."""
 
     services_created: set[str] = field(default_factory=set)
+    # Services LeanIX held before this run whose fact sheets changed (never one created this run).
     services_updated: set[str] = field(default_factory=set)
     departments_written: set[str] = field(default_factory=set)
-    cost_totals: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+    # Application external ID -> (costTotalAnnual LeanIX held before this run or None, latest sent)
+    cost_changes: dict[str, tuple[Decimal | None, Decimal]] = field(default_factory=dict)
+    # Service key -> window spend without any rate to the reporting currency, per currency, as last
+    # computed (so a service published at several checkpoints is counted once).
+    left_out: dict[str, dict[str, Decimal]] = field(default_factory=dict)
     spend_points_written: int = 0
     spend_points_removed: int = 0
     invoices_written: int = 0
@@ -192,22 +203,22 @@ class Publisher:
         )
         if snapshot is None:
             return []
-        if snapshot.unconvertible and ids is self.ids:
-            LOGGER.warning(
-                "service %s: window spend without a rate to %s left out of costTotalAnnual: %s",
-                key,
-                self.settings.reporting_currency,
-                {c: format(v, "f") for c, v in snapshot.unconvertible.items()},
-            )
+        if ids is self.ids:
+            # Reported once per run, in the summary, instead of once per service and checkpoint.
+            if snapshot.unconvertible:
+                self.summary.left_out[key] = dict(snapshot.unconvertible)
+            else:
+                self.summary.left_out.pop(key, None)
         return ldif.service_items(
             snapshot, ids, record_url_template=self.settings.record_url_template
         )
 
-    def publish(self) -> None:
+    def publish(self) -> int:
+        """Send what the dirty marks say changed; the number of LDIF items sent (0: nothing)."""
         service_keys = self.ledger.dirty_keys("service")
         department_ids = self.ledger.dirty_keys("department")
         if not service_keys and not department_ids:
-            return
+            return 0
         to_send: list[PublishedItem] = []
         removed: list[tuple[str, str]] = []
         content: list[dict[str, Any]] = []
@@ -236,6 +247,7 @@ class Publisher:
             self._write(content)
         self.ledger.confirm(sent=to_send, removed=removed, cleared=cleared)
         self._tally(content, new_services)
+        return len(content)
 
     def _check_unique(self, desired_by_owner: dict[str, list[dict[str, Any]]]) -> None:
         """Fail, naming both, when two items of what LeanIX will hold after this publication (these
@@ -281,6 +293,8 @@ class Publisher:
             current = published.get(key)
             if current is not None and current.digest == item_digest:
                 continue
+            if item["type"] == ldif.SERVICE_COST:
+                self._note_cost(item, current)
             unlink = None if current is None else ldif.provider_change_item(current.payload, item)
             if unlink is not None:
                 content.append(unlink)
@@ -295,6 +309,18 @@ class Publisher:
                 content.append(undo)
             removed.append((owner, key))
         return bool(published)
+
+    def _note_cost(self, item: dict[str, Any], current: PublishedItem | None) -> None:
+        """Remember a service's costTotalAnnual before this run (the first time the run changes it)
+        and the latest value sent, so the summary shows how the changed ones moved."""
+        service_id = str(item["data"]["serviceId"])
+        before: Decimal | None = None
+        if service_id in self.summary.cost_changes:
+            before = self.summary.cost_changes[service_id][0]
+        elif current is not None and current.digest != UNCONFIRMED:
+            before = Decimal(str(current.payload["data"]["costTotalAnnual"]))
+        after = Decimal(str(item["data"]["costTotalAnnual"]))
+        self.summary.cost_changes[service_id] = (before, after)
 
     def _write(self, content: list[dict[str, Any]]) -> None:
         # Runs of removals first, while the fact sheets they name are active; then runs that archive
@@ -325,15 +351,14 @@ class Publisher:
     def _tally(self, content: list[dict[str, Any]], new_services: set[str]) -> None:
         s = self.summary
         for item in content:
-            kind, data = item["type"], item["data"]
+            kind = item["type"]
             if kind == ldif.SERVICE:
-                (s.services_created if item["id"] in new_services else s.services_updated).add(
-                    item["id"]
-                )
-            elif kind == ldif.SERVICE_COST:
-                s.cost_totals[self.settings.reporting_currency] += Decimal(
-                    str(data["costTotalAnnual"])
-                )
+                # A service created at an earlier checkpoint of this run and changed at a later one
+                # is still one created by this run.
+                if item["id"] in new_services:
+                    s.services_created.add(item["id"])
+                elif item["id"] not in s.services_created:
+                    s.services_updated.add(item["id"])
             elif kind == ldif.DEPARTMENT:
                 s.departments_written.add(item["id"])
             elif kind == ldif.SERVICE_SPEND:

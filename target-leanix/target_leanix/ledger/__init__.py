@@ -18,11 +18,12 @@ SQLAlchemy Core only, so the same code runs on SQLite (default) and PostgreSQL (
 
 `Ledger` is assembled here from one part per concern (see the module map in the README): `tables`,
 `cache` (the write-behind session), `base` (shared state), `attribution`, `records` and `writes`,
-`reads`, `publication` and `upgrade`; `model` holds the types callers pass in and get back.
+`reads`, `breakdown` (spend lines by class, for the run summary), `publication` and `upgrade`; `model` holds the types callers pass in and get back.
 """
 
 from __future__ import annotations
 
+from target_leanix.ledger.breakdown import BreakdownMixin, SpendClass, SpendGroup
 from target_leanix.ledger.model import (
     NON_PAYING_REIMBURSEMENT_STATES,
     NON_SPEND_CARD_STATES,
@@ -62,11 +63,13 @@ __all__ = [
     "PublishedItem",
     "ServiceInfo",
     "ServiceSnapshot",
+    "SpendClass",
+    "SpendGroup",
     "WriteStats",
     "digest",
     "record_name",
 ]
 
 
-class Ledger(WritesMixin, ReadsMixin, PublicationMixin, UpgradeMixin):
+class Ledger(WritesMixin, ReadsMixin, PublicationMixin, UpgradeMixin, BreakdownMixin):
     """The durable ledger of one company: writes, attribution, reads, publication state, upgrades."""

@@ -142,6 +142,9 @@ class PublishedItem:
 class WriteStats:
     written: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     deleted: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    # Of `deleted`: deletes of records the ledger never held (alive), e.g. deleted in Intacct before a
+    # first run read them; they change nothing.
+    deleted_unknown: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     # Vendors whose set of GL accounts changed: recognition should look at them again.
     vendors_to_recognize: set[str] = field(default_factory=set)
 

@@ -87,6 +87,8 @@ class WritesMixin(RecordWritesMixin):
                     self._save_service(conn, entry.service)
                 name = type(item).__name__
                 (stats.deleted if item.deleted else stats.written)[name] += 1
+                if item.deleted and not self._holds(conn, item):
+                    stats.deleted_unknown[name] += 1
                 if isinstance(item, VendorItem):
                     self._write_vendor(conn, item, entry.service, dirty_services)
                 elif isinstance(item, DepartmentItem):
@@ -109,6 +111,38 @@ class WritesMixin(RecordWritesMixin):
                 conn.flush()
                 raise TrialDone
         return stats
+
+    def _holds(self, conn: WriteSession, item: Item) -> bool:
+        """True when the ledger holds `item`'s record alive (read before a delete is written)."""
+        table: sa.Table
+        if isinstance(item, VendorItem | DepartmentItem):
+            # A delete may name only RECORDNO (records.py looks the ID up the same way).
+            table = self.vendors if isinstance(item, VendorItem) else self.departments
+            named = (
+                table.c.vendor_id == item.vendor_id
+                if isinstance(item, VendorItem)
+                else table.c.department_id == item.department_id
+            )
+            found = conn.execute(
+                sa.select(sa.func.count())
+                .select_from(table)
+                .where(sa.or_(named, table.c.recordno == item.recordno), table.c.deleted.is_(False))
+            ).scalar_one()
+            return bool(found)
+        if isinstance(item, SpendHeaderItem):
+            table, keys = self.headers, {"kind": item.kind.value, "recordno": item.recordno}
+        elif isinstance(item, SpendLineItem):
+            table, keys = self.lines, {"kind": item.kind.value, "recordno": item.recordno}
+        elif isinstance(item, ReimbursementItem):
+            table, keys = self.reimbursements, {"recordno": item.recordno}
+        elif isinstance(item, VendorAccountItem):
+            table, keys = self.vendor_accounts_table, {"recordno": item.recordno}
+        elif isinstance(item, InvoiceItem):
+            table, keys = self.invoices, {"object": item.object.value, "recordno": item.recordno}
+        else:
+            return True  # a kind this check does not know: never called unknown
+        row = self._row(conn, table, keys)
+        return row is not None and not row.deleted
 
     def _write_fresh_lines(
         self,
