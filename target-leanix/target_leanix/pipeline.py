@@ -15,6 +15,7 @@ import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -262,6 +263,8 @@ class Pipeline:
         self._match_cache: dict[tuple[str, str], Match] = {}
         self._vendor_matches: dict[str, tuple[str, Match]] = {}
         self._vendor_not_software: dict[str, bool] = {}
+        # The exact amounts of the spend lines ingested, per currency (as received, repeats included).
+        self.spend_ingested: dict[str, Decimal] = defaultdict(Decimal)
         self.records_written: dict[str, int] = defaultdict(int)
         self.records_deleted: dict[str, int] = defaultdict(int)
         self.deletes_unknown: dict[str, int] = defaultdict(int)
@@ -307,8 +310,10 @@ class Pipeline:
             return Entry(item, _service_info(match))
         if isinstance(item, SpendHeaderItem) and item.kind is SpendKind.CARD:
             return Entry(item, _service_info(self._match("descriptor", item.descriptor)))
-        if isinstance(item, SpendLineItem) and item.kind is SpendKind.EXPENSE and item.description:
-            return Entry(item, _service_info(self._match("text", item.description)))
+        if isinstance(item, SpendLineItem):
+            self.spend_ingested[item.currency] += item.amount
+            if item.kind is SpendKind.EXPENSE and item.description:
+                return Entry(item, _service_info(self._match("text", item.description)))
         return Entry(item)
 
     def ingest(self, items: Sequence[Item]) -> None:

@@ -43,7 +43,7 @@ PARTS = (
     "not spend (yet)",
     "waiting for their header",
 )
-TOP_UNRECOGNISED = 5
+TOP_TEXTS = 5
 
 
 @dataclass
@@ -54,9 +54,9 @@ class SpendFigures:
         default_factory=lambda: defaultdict(lambda: defaultdict(Decimal))
     )
     lines: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    # (currency, text) -> (amount, lines) of unattributed lines recognition knows nothing about
-    unrecognised: dict[tuple[str, str], list[Decimal]] = field(
-        default_factory=lambda: defaultdict(lambda: [Decimal(0), Decimal(0)])
+    # part -> (currency, text) -> (amount, lines) of unattributed lines, for the top lists
+    texts: dict[str, dict[tuple[str, str], list[Decimal]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(lambda: [Decimal(0), Decimal(0)]))
     )
 
     def total(self, currency: str) -> Decimal:
@@ -73,10 +73,9 @@ def spend_figures(
             part = PARTS[0]
         elif group.spend_class is SpendClass.UNATTRIBUTED:
             part = NOT_SOFTWARE if not_software(group) else NOT_RECOGNISED
-            if part == NOT_RECOGNISED:
-                top = figures.unrecognised[(group.currency, group.text or "(no text)")]
-                top[0] += group.amount
-                top[1] += group.lines
+            top = figures.texts[part][(group.currency, group.text or "(no text)")]
+            top[0] += group.amount
+            top[1] += group.lines
         elif group.spend_class is SpendClass.NOT_SPEND:
             part = PARTS[3]
         else:
@@ -191,18 +190,15 @@ def summary_lines(
         f"LeanIX synchronization runs: {len(runs)} ({published.items_sent:,} items)"
         + (f": {', '.join(runs)}" if runs else "")
     )
-    for currency in sorted(everything.amounts):
-        top = sorted(
-            (
-                (text, amount, count)
-                for (c, text), (amount, count) in this_run.unrecognised.items()
-                if c == currency
-            ),
-            key=lambda entry: (-entry[1], entry[0]),
-        )[:TOP_UNRECOGNISED]
-        if top:
+    for part in (NOT_RECOGNISED, NOT_SOFTWARE):
+        texts = this_run.texts.get(part, {})
+        for currency in sorted({c for c, _text in texts}):
+            top = sorted(
+                ((text, a, n) for (c, text), (a, n) in texts.items() if c == currency),
+                key=lambda entry: (-entry[1], entry[0]),
+            )[:TOP_TEXTS]
             lines.append(
-                f"not recognised this run, top {len(top)} in {currency}: "
+                f"{part} this run, top {len(top)} in {currency}: "
                 + "; ".join(f"{money(a)} {text!r} ({int(n):,} lines)" for text, a, n in top)
             )
     return lines, warnings
