@@ -315,6 +315,13 @@ def _cost_description(snapshot: ServiceSnapshot) -> str:
         f"Spend from Sage Intacct card transactions and reimbursed expenses, "
         f"{window.start_month}..{window.end_month}, in {snapshot.cost_currency}"
     )
+    if snapshot.converted:
+        # The parts converted from other currencies, so the total reconciles with its lines.
+        parts = ", ".join(
+            f"{format(v, 'f')} from {c} ({source})"
+            for (c, source), v in sorted(snapshot.converted.items())
+        )
+        text += f"; converted per line and rounded to the cent: {parts}"
     if snapshot.unconvertible:
         left_out = ", ".join(
             f"{format(v, 'f')} {c}" for c, v in sorted(snapshot.unconvertible.items())

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import Any
 
+from target_leanix.currency import MAX_RATE_DIGITS, bounded_rate
 from target_leanix.recognition.normalize import name_slug
 
 DELETED_AT = "_sdc_deleted_at"
@@ -84,6 +85,7 @@ class SpendLineItem:
     base_currency: str
     month: str  # YYYY-MM of ENTRY_DATE
     deleted: bool
+    date: str = ""  # ISO ENTRY_DATE: the date whose exchange rate converts the line
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,29 @@ class VendorAccountItem:
     recordno: str
     vendor_id: str | None
     accountno: str | None
+    deleted: bool
+
+
+@dataclass(frozen=True)
+class RateTableItem:
+    """EXCHANGERATE: a table of rates of one rate type from one currency to another."""
+
+    recordno: str
+    type_name: str
+    from_currency: str
+    to_currency: str
+    deleted: bool
+
+
+@dataclass(frozen=True)
+class RateEntryItem:
+    """EXCHANGERATEENTRY: its table's rate from EFFECTIVE_START_DATE on, and the reciprocal."""
+
+    recordno: str
+    table_recordno: str
+    effective_date: str  # ISO date
+    rate: Decimal | None
+    reciprocal: Decimal | None
     deleted: bool
 
 
@@ -135,6 +160,8 @@ Item = (
     | ReimbursementItem
     | InvoiceItem
     | VendorAccountItem
+    | RateTableItem
+    | RateEntryItem
 )
 
 # Streams the target reads; every other stream of the tap is accepted and ignored (see README).
@@ -149,6 +176,8 @@ BILL_STREAM = "ap_bill"
 PAYMENT_STREAM = "ap_payment"
 PURCHASE_ORDER_STREAM = "po_document"
 BILL_LINE_STREAM = "ap_bill_item"
+RATE_TABLE_STREAM = "exchange_rate"
+RATE_ENTRY_STREAM = "exchange_rate_entry"
 
 USED_STREAMS = frozenset(
     {
@@ -163,6 +192,8 @@ USED_STREAMS = frozenset(
         PAYMENT_STREAM,
         PURCHASE_ORDER_STREAM,
         BILL_LINE_STREAM,
+        RATE_TABLE_STREAM,
+        RATE_ENTRY_STREAM,
     }
 )
 # The order the target writes a drained batch of each stream in: what others refer to first.
@@ -170,6 +201,8 @@ DRAIN_ORDER = {
     stream: index
     for index, stream in enumerate(
         (
+            RATE_TABLE_STREAM,
+            RATE_ENTRY_STREAM,
             VENDOR_STREAM,
             DEPARTMENT_STREAM,
             BILL_LINE_STREAM,
@@ -231,6 +264,14 @@ USED_FIELDS = frozenset(
         "DOCNUMBER",
         "DOCID",
         "DOCNO",
+        "TYPENAME",
+        "FROM_CURRENCY",
+        "TO_CURRENCY",
+        "EXCHANGERATEKEY",
+        "EFFECTIVE_START_DATE",
+        "EXCHANGE_RATE",
+        "RATE",
+        "RECIPROCAL_RATE",
     }
 )
 
@@ -344,6 +385,19 @@ class _Reader:
                 )
             return rounded
         return amount
+
+    def rate(self, field: str) -> Decimal | None:
+        """An exchange rate: positive, with at most `currency.MAX_RATE_DIGITS` digits each side."""
+        value = self.record.get(field)
+        if value is None or value == "":
+            return None
+        rate = bounded_rate(value)
+        if rate is None:
+            raise self.fail(
+                f"rate {field} must be a positive number of at most {MAX_RATE_DIGITS} digits "
+                f"each side: {clipped(repr(value))}"
+            )
+        return rate
 
     def currency(self, field: str, *, fallback: str = "") -> str:
         code = self.text(field).upper() or fallback.upper()
@@ -475,6 +529,7 @@ def _spend_line(kind: SpendKind) -> Any:  # noqa: ANN401 - a mapper closure
             base_currency=base_currency,
             month=f"{entry_date.year:04d}-{entry_date.month:02d}",
             deleted=False,
+            date=entry_date.isoformat(),
         )
 
     return mapper
@@ -568,6 +623,42 @@ def _invoice(obj: InvoiceObject) -> Any:  # noqa: ANN401 - a mapper closure
     return mapper
 
 
+def _rate_table(stream: str, record: Mapping[str, Any]) -> RateTableItem:
+    r = _Reader(stream, record, "RECORDNO")
+    recordno = r.key_text("RECORDNO")
+    if r.deleted:
+        return RateTableItem(recordno, "", "", "", deleted=True)
+    return RateTableItem(
+        recordno=recordno,
+        type_name=r.text("TYPENAME"),
+        from_currency=r.currency("FROM_CURRENCY"),
+        to_currency=r.currency("TO_CURRENCY"),
+        deleted=False,
+    )
+
+
+def _rate_entry(stream: str, record: Mapping[str, Any]) -> RateEntryItem:
+    r = _Reader(stream, record, "RECORDNO")
+    recordno = r.key_text("RECORDNO")
+    if r.deleted:
+        return RateEntryItem(recordno, "", "", None, None, deleted=True)
+    # Intacct calls the rate EXCHANGE_RATE in EXCHANGERATEENTRY; RATE is accepted as well.
+    rate_field = "EXCHANGE_RATE" if record.get("EXCHANGE_RATE") not in (None, "") else "RATE"
+    rate, reciprocal = r.rate(rate_field), r.rate("RECIPROCAL_RATE")
+    if rate is None and reciprocal is None:
+        raise r.fail("field EXCHANGE_RATE (or RECIPROCAL_RATE) is missing")
+    effective = r.date("EFFECTIVE_START_DATE")
+    assert effective is not None  # noqa: S101 - required=True above
+    return RateEntryItem(
+        recordno=recordno,
+        table_recordno=r.key_text("EXCHANGERATEKEY"),
+        effective_date=effective.isoformat(),
+        rate=rate,
+        reciprocal=reciprocal,
+        deleted=False,
+    )
+
+
 _MAPPERS: dict[str, Any] = {
     VENDOR_STREAM: _vendor,
     DEPARTMENT_STREAM: _department,
@@ -580,6 +671,8 @@ _MAPPERS: dict[str, Any] = {
     PAYMENT_STREAM: _invoice(InvoiceObject.PAYMENT),
     PURCHASE_ORDER_STREAM: _invoice(InvoiceObject.PURCHASE_ORDER),
     BILL_LINE_STREAM: _vendor_account,
+    RATE_TABLE_STREAM: _rate_table,
+    RATE_ENTRY_STREAM: _rate_entry,
 }
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from target_leanix.currency import FallbackRates, RatesSettingError
 from target_leanix.ldif import DEFAULT_RECORD_URL_TEMPLATE
 from target_leanix.leanix import LeanIXClient, RetryPolicy, base_url_problem
 from target_leanix.ledger import (
@@ -68,6 +69,8 @@ class Settings:
     ledger_rebuild: bool
     reporting_currency: str
     window: CostWindow
+    fallback_rates: FallbackRates
+    exchange_rate_type: str | None
     record_url_template: str
     recognition: Mapping[str, Any] | None
     max_items_per_run: int
@@ -133,6 +136,8 @@ class Settings:
             ledger_rebuild=bool(config["ledger_rebuild"]),
             reporting_currency=currency,
             window=_window(config),
+            fallback_rates=_fallback_rates(config),
+            exchange_rate_type=str(config.get("exchange_rate_type") or "").strip() or None,
             record_url_template=template,
             recognition=recognition if isinstance(recognition, Mapping) else None,
             max_items_per_run=int(_number(config, "max_items_per_run", 1, 100_000, integer=True)),
@@ -143,6 +148,13 @@ class Settings:
             max_attempts=int(_number(config, "max_attempts", 1, MAX_ATTEMPTS, integer=True)),
             backoff_seconds=_number(config, "backoff_seconds", 0, 30),
         )
+
+
+def _fallback_rates(config: Mapping[str, Any]) -> FallbackRates:
+    try:
+        return FallbackRates.from_setting(config.get("rates"))
+    except RatesSettingError as error:
+        raise SettingsError(str(error)) from None
 
 
 def _number(
@@ -258,6 +270,8 @@ class Pipeline:
                 record_url_template=settings.record_url_template,
                 max_items_per_run=settings.max_items_per_run,
                 ledger_rebuild=settings.ledger_rebuild,
+                fallback_rates=settings.fallback_rates,
+                exchange_rate_type=settings.exchange_rate_type,
             ),
         )
         self._match_cache: dict[tuple[str, str], Match] = {}
@@ -395,9 +409,29 @@ class Pipeline:
         if self._window_checked:
             return
         window = self.settings.window
-        current = f"{window.start_month}..{window.end_month}:{self.settings.reporting_currency}"
+        # The fallback rates and rate type change every converted costTotalAnnual as well.
+        rates = json.dumps(
+            [
+                {
+                    c: [[m, str(r)] for m, r in v]
+                    for c, v in self.settings.fallback_rates.rates.items()
+                },
+                self.settings.exchange_rate_type,
+            ],
+            sort_keys=True,
+        )
+        current = (
+            f"{window.start_month}..{window.end_month}:{self.settings.reporting_currency}"
+            f":{hashlib.sha256(rates.encode()).hexdigest()[:16]}"
+        )
         if self.ledger.get_meta("cost_window") not in (None, current):
-            self.logger.info("cost window is now %s: recomputing every service", current)
+            self.logger.info(
+                "cost window (%s..%s), reporting currency %s or fallback rates changed: "
+                "recomputing every service",
+                window.start_month,
+                window.end_month,
+                self.settings.reporting_currency,
+            )
             self.ledger.mark_all_services_dirty()
         self.ledger.set_meta("cost_window", current)
         self._window_checked = True

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from target_leanix import ldif
+from target_leanix.currency import Converter, FallbackRates, RateEntry, rate_book
 from target_leanix.leanix import LeanIXClient, LeanIXRunFailedError, dumps
 from target_leanix.ledger import (
     UNCONFIRMED,
@@ -152,6 +153,8 @@ class PublishSettings:
     record_url_template: str
     max_items_per_run: int = DEFAULT_MAX_ITEMS_PER_RUN
     ledger_rebuild: bool = False
+    fallback_rates: FallbackRates = field(default_factory=FallbackRates)
+    exchange_rate_type: str | None = None
 
 
 class Publisher:
@@ -183,7 +186,21 @@ class Publisher:
         self.ids = ldif.ExternalIds(settings.company)
         self.summary = Summary()
         self._batches = 0
+        self._converter: Converter | None = None
+        self._converter_entries: list[RateEntry] = []
         self.ledger.upgrade(self._previous_items)
+
+    def converter(self) -> Converter:
+        """Intacct's rates as the ledger holds them now, the `rates` setting as fallback."""
+        entries = self.ledger.live_rates()
+        if self._converter is None or self._converter_entries != entries:
+            self._converter_entries = entries
+            self._converter = Converter(
+                self.settings.reporting_currency,
+                rate_book(entries, self.settings.exchange_rate_type),
+                self.settings.fallback_rates,
+            )
+        return self._converter
 
     def _previous_items(self, owner: str) -> list[dict[str, Any]]:
         """What ledger schema 1 published for an owner (`Ledger.upgrade`)."""
@@ -199,7 +216,7 @@ class Publisher:
                 return []
             return [ldif.department_item(ids, key, known[0])]
         snapshot = self.ledger.service_snapshot(
-            key, self.settings.window, self.settings.reporting_currency
+            key, self.settings.window, self.settings.reporting_currency, self.converter()
         )
         if snapshot is None:
             return []

@@ -31,6 +31,8 @@ RECORD_LABELS = {
     "ReimbursementItem": "reimbursements",
     "InvoiceItem": "bills, AP payments and purchase orders",
     "VendorAccountItem": "bill lines",
+    "RateTableItem": "exchange-rate tables",
+    "RateEntryItem": "exchange rates",
 }
 
 NOT_SOFTWARE = "unattributed, not software"

@@ -18,7 +18,8 @@ SQLAlchemy Core only, so the same code runs on SQLite (default) and PostgreSQL (
 
 `Ledger` is assembled here from one part per concern (see the module map in the README): `tables`,
 `cache` (the write-behind session), `base` (shared state), `attribution`, `records` and `writes`,
-`reads`, `breakdown` (spend lines by class, for the run summary), `publication` and `upgrade`; `model` holds the types callers pass in and get back.
+`reads`, `breakdown` (spend lines by class, for the run summary), `rates` (Intacct's
+exchange-rate tables), `publication` and `upgrade`; `model` holds the types callers pass in and get back.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from target_leanix.ledger.model import (
     record_name,
 )
 from target_leanix.ledger.publication import PublicationMixin
+from target_leanix.ledger.rates import RatesMixin
 from target_leanix.ledger.reads import ReadsMixin
 from target_leanix.ledger.tables import RECOGNITION_KEYS_CHANGED, SCHEMA_VERSION
 from target_leanix.ledger.upgrade import UpgradeMixin
@@ -71,5 +73,5 @@ __all__ = [
 ]
 
 
-class Ledger(WritesMixin, ReadsMixin, PublicationMixin, UpgradeMixin, BreakdownMixin):
+class Ledger(WritesMixin, ReadsMixin, PublicationMixin, UpgradeMixin, BreakdownMixin, RatesMixin):
     """The durable ledger of one company: writes, attribution, reads, publication state, upgrades."""

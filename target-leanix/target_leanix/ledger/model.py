@@ -18,12 +18,16 @@ from target_leanix.mapping import (
     DEPARTMENT_STREAM,
     EXPENSE_HEADER_STREAM,
     EXPENSE_LINE_STREAM,
+    RATE_ENTRY_STREAM,
+    RATE_TABLE_STREAM,
     REIMBURSEMENT_STREAM,
     VENDOR_STREAM,
     DepartmentItem,
     InvoiceItem,
     InvoiceObject,
     Item,
+    RateEntryItem,
+    RateTableItem,
     ReimbursementItem,
     SpendHeaderItem,
     SpendKind,
@@ -128,6 +132,8 @@ class ServiceSnapshot:
         str, Decimal
     ]  # currency -> window spend that has no rate to the reporting one
     invoices: list[InvoiceRow]
+    # (currency, rate source) -> window spend converted from that currency, in the reporting one
+    converted: dict[tuple[str, str], Decimal] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -172,6 +178,8 @@ _STREAMS: dict[tuple[type[Any], str], str] = {
     (SpendLineItem, SpendKind.EXPENSE.value): EXPENSE_LINE_STREAM,
     (ReimbursementItem, ""): REIMBURSEMENT_STREAM,
     (VendorAccountItem, ""): BILL_LINE_STREAM,
+    (RateTableItem, ""): RATE_TABLE_STREAM,
+    (RateEntryItem, ""): RATE_ENTRY_STREAM,
 }
 
 

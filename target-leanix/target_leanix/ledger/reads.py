@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from target_leanix.currency import Converter, FallbackRates, RateBook
 from target_leanix.ledger.base import LedgerBase
 from target_leanix.ledger.model import (
     NON_PAYING_REIMBURSEMENT_STATES,
@@ -47,8 +48,17 @@ class ReadsMixin(LedgerBase):
         return None if row is None else (row.title, bool(row.deleted))
 
     def service_snapshot(
-        self, service_key: str, window: CostWindow, reporting_currency: str
+        self,
+        service_key: str,
+        window: CostWindow,
+        reporting_currency: str,
+        converter: Converter | None = None,
     ) -> ServiceSnapshot | None:
+        """Everything LeanIX should show of a service. costTotalAnnual adds, per line of the window:
+        its TRX_AMOUNT when that is in the reporting currency; else its AMOUNT when its base
+        currency is; else its AMOUNT converted by `converter` (`currency.py`); a line no rate
+        converts is left out and named in `unconvertible`."""
+        converter = converter or Converter(reporting_currency, RateBook(), FallbackRates())
         with self.engine.connect() as conn:
             row = conn.execute(
                 sa.select(self.services).where(self.services.c.service_key == service_key)
@@ -69,8 +79,9 @@ class ReadsMixin(LedgerBase):
             spend: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
             cost_total = Decimal(0)
             unconvertible: dict[str, Decimal] = defaultdict(Decimal)
+            converted: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
             start, end = window.start_month, window.end_month
-            for group in self._counting_groups(conn, service_key):
+            for group in self._counting_groups(conn, service_key, reporting_currency):
                 amount = exact_sum(group.amounts)
                 spend[(group.department_id or "", group.month, group.currency)] += amount
                 if not start <= group.month <= end:
@@ -80,7 +91,16 @@ class ReadsMixin(LedgerBase):
                 elif group.base_currency == reporting_currency:
                     cost_total += exact_sum(group.base_amounts)
                 else:
-                    unconvertible[group.currency] += amount
+                    result = converter.convert(
+                        group.base_currency,
+                        (Decimal(text) for text in group.base_amounts.split(",")),
+                        group.rate_date,
+                    )
+                    if result is None:
+                        unconvertible[group.currency] += amount
+                    else:
+                        cost_total += result[0]
+                        converted[(group.base_currency, result[1])] += result[0]
             known = set(
                 conn.execute(
                     sa.select(self.departments.c.department_id).where(
@@ -124,6 +144,7 @@ class ReadsMixin(LedgerBase):
             window=window,
             unconvertible=dict(unconvertible),
             invoices=invoices,
+            converted=dict(converted),
         )
 
     @property
@@ -134,7 +155,9 @@ class ReadsMixin(LedgerBase):
             self.headers.c.recordno == self.lines.c.header_recordno,
         )
 
-    def _counting_groups(self, conn: Connection, service_key: str) -> list[sa.Row[Any]]:
+    def _counting_groups(
+        self, conn: Connection, service_key: str, reporting_currency: str = ""
+    ) -> list[sa.Row[Any]]:
         """Spend of the service per (department, month, currency, base currency): lines that are
         alive, under a live header that made them spend.
 
@@ -142,7 +165,9 @@ class ReadsMixin(LedgerBase):
         `base_amounts`, comma-separated); Python adds them as Decimal (`exact_sum`). Neither
         SQLite nor SQLAlchemy's SUM over text is exact, and Python then handles a row per group
         instead of one per line. Expense lines keep their report in the group key, because a
-        report counts only once reimbursed."""
+        report counts only once reimbursed. Lines neither in nor based in `reporting_currency` are
+        grouped by date too (`rate_date`), as each date may have its own exchange rate; an older
+        line without its date takes its month's first day."""
         lines, headers = self.lines, self.headers
         report = sa.case(
             (lines.c.kind == SpendKind.EXPENSE.value, lines.c.header_recordno), else_=""
@@ -153,6 +178,16 @@ class ReadsMixin(LedgerBase):
         else:
             amounts = sa.func.group_concat(lines.c.amount, ",")
             base_amounts = sa.func.group_concat(lines.c.base_amount, ",")
+        rate_date = sa.case(
+            (
+                sa.or_(
+                    lines.c.currency == reporting_currency,
+                    lines.c.base_currency == reporting_currency,
+                ),
+                "",
+            ),
+            else_=sa.func.coalesce(lines.c.entry_date, lines.c.month + "-01"),
+        ).label("rate_date")
         keys = [
             lines.c.kind,
             report,
@@ -161,6 +196,7 @@ class ReadsMixin(LedgerBase):
             lines.c.month,
             lines.c.currency,
             lines.c.base_currency,
+            rate_date,
         ]
         rows = conn.execute(
             sa.select(*keys, amounts.label("amounts"), base_amounts.label("base_amounts"))

@@ -16,6 +16,8 @@ from target_leanix.ledger.model import (
 from target_leanix.mapping import (
     DepartmentItem,
     InvoiceItem,
+    RateEntryItem,
+    RateTableItem,
     ReimbursementItem,
     SpendHeaderItem,
     SpendKind,
@@ -259,11 +261,43 @@ class RecordWritesMixin(AttributionMixin):
             "base_amount": money(item.base_amount),
             "base_currency": item.base_currency,
             "month": item.month,
+            "entry_date": item.date or None,
             "deleted": False,
             "own_service_key": own,
             "service_key": resolved,
             "seen_run": self.run_marker,
         }
+
+    def _write_rate(self, conn: WriteSession, item: RateTableItem | RateEntryItem) -> bool:
+        """Store a rate table or entry; True when it changed what the ledger held (then every
+        service's costTotalAnnual may change)."""
+        if isinstance(item, RateTableItem):
+            table = self.rate_tables
+            values: dict[str, Any] = {
+                "type_name": item.type_name,
+                "from_currency": item.from_currency,
+                "to_currency": item.to_currency,
+            }
+        else:
+            table = self.rate_entries
+            values = {
+                "table_recordno": item.table_recordno,
+                "effective_date": item.effective_date,
+                "rate": money(item.rate),
+                "reciprocal": money(item.reciprocal),
+            }
+        keys = {"recordno": item.recordno}
+        previous = self._row(conn, table, keys)
+        if item.deleted:
+            if previous is None or previous.deleted:
+                return False
+            self._update(conn, table, keys, {"deleted": True})
+            return True
+        values["deleted"] = False
+        if previous is not None and all(previous[k] == v for k, v in values.items()):
+            return False
+        self._upsert(conn, table, keys, values)
+        return True
 
     def _write_reimbursement(
         self, conn: WriteSession, item: ReimbursementItem, dirty: set[str | None]

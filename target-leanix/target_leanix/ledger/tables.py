@@ -96,6 +96,9 @@ class Tables:
             # The run that last wrote the line: the run summary's unattributed lines are the ones
             # this run received, found without keeping a key per line in memory.
             sa.Column("seen_run", sa.String(32), index=True),
+            # ISO ENTRY_DATE, whose exchange rate converts the line (lines an older version wrote
+            # lack it and are converted at the rate of their month's first day).
+            sa.Column("entry_date", sa.String(10)),
         )
         self.reimbursements = sa.Table(
             f"{p}reimbursements",
@@ -118,6 +121,26 @@ class Tables:
             sa.Column("amount", sa.String(64)),
             sa.Column("currency", sa.String(3), nullable=False),
             sa.Column("status", sa.String(64), nullable=False),
+            sa.Column("deleted", sa.Boolean, nullable=False),
+        )
+        # Intacct's exchange-rate tables (EXCHANGERATE) and their entries (EXCHANGERATEENTRY).
+        self.rate_tables = sa.Table(
+            f"{p}rate_tables",
+            md,
+            sa.Column("recordno", sa.String(64), primary_key=True),
+            sa.Column("type_name", sa.Text, nullable=False),
+            sa.Column("from_currency", sa.String(3), nullable=False),
+            sa.Column("to_currency", sa.String(3), nullable=False),
+            sa.Column("deleted", sa.Boolean, nullable=False),
+        )
+        self.rate_entries = sa.Table(
+            f"{p}rate_entries",
+            md,
+            sa.Column("recordno", sa.String(64), primary_key=True),
+            sa.Column("table_recordno", sa.String(64), nullable=False, index=True),
+            sa.Column("effective_date", sa.String(10), nullable=False),
+            sa.Column("rate", sa.String(64)),
+            sa.Column("reciprocal", sa.String(64)),
             sa.Column("deleted", sa.Boolean, nullable=False),
         )
         self.published_items = sa.Table(

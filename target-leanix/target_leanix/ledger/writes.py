@@ -23,6 +23,8 @@ from target_leanix.mapping import (
     DepartmentItem,
     InvoiceItem,
     Item,
+    RateEntryItem,
+    RateTableItem,
     ReimbursementItem,
     SpendHeaderItem,
     SpendKind,
@@ -76,33 +78,21 @@ class WritesMixin(RecordWritesMixin):
         with self._tx() as conn:
             dirty_services: set[str | None] = set()
             dirty_departments: set[str | None] = set()
+            rates_changed = False
             fresh = self._write_fresh_lines(
                 conn, entries, stats, dirty_services
             ) or self._write_fresh_headers(conn, entries, stats)
             if not fresh:
                 self._prefetch_batch(conn, entries)
             for entry in () if fresh else entries:
-                item = entry.item
-                if entry.service is not None:
-                    self._save_service(conn, entry.service)
-                name = type(item).__name__
-                (stats.deleted if item.deleted else stats.written)[name] += 1
-                if item.deleted and not self._holds(conn, item):
-                    stats.deleted_unknown[name] += 1
-                if isinstance(item, VendorItem):
-                    self._write_vendor(conn, item, entry.service, dirty_services)
-                elif isinstance(item, DepartmentItem):
-                    self._write_department(conn, item, dirty_services, dirty_departments)
-                elif isinstance(item, SpendHeaderItem):
-                    self._write_header(conn, item, entry.service, dirty_services)
-                elif isinstance(item, SpendLineItem):
-                    self._write_line(conn, item, entry.service, dirty_services)
-                elif isinstance(item, ReimbursementItem):
-                    self._write_reimbursement(conn, item, dirty_services)
-                elif isinstance(item, VendorAccountItem):
-                    self._write_vendor_account(conn, item, stats.vendors_to_recognize)
-                else:
-                    self._write_invoice(conn, item, dirty_services)
+                changed = self._write_entry(conn, entry, stats, dirty_services, dirty_departments)
+                rates_changed = changed or rates_changed
+            if rates_changed:
+                # Any service may have spend the changed rates convert.
+                self._rate_entries_read = None
+                dirty_services.update(
+                    conn.execute(sa.select(self.services.c.service_key)).scalars()
+                )
             dirty_services.update(self._revisit_headers(conn))
             self._mark_paid_reports(conn, dirty_services)
             self._mark(conn, "service", dirty_services)
@@ -111,6 +101,40 @@ class WritesMixin(RecordWritesMixin):
                 conn.flush()
                 raise TrialDone
         return stats
+
+    def _write_entry(
+        self,
+        conn: WriteSession,
+        entry: Entry,
+        stats: WriteStats,
+        dirty_services: set[str | None],
+        dirty_departments: set[str | None],
+    ) -> bool:
+        """Write one record on the general path; True when it changed an exchange rate."""
+        item = entry.item
+        if entry.service is not None:
+            self._save_service(conn, entry.service)
+        name = type(item).__name__
+        (stats.deleted if item.deleted else stats.written)[name] += 1
+        if item.deleted and not self._holds(conn, item):
+            stats.deleted_unknown[name] += 1
+        if isinstance(item, VendorItem):
+            self._write_vendor(conn, item, entry.service, dirty_services)
+        elif isinstance(item, DepartmentItem):
+            self._write_department(conn, item, dirty_services, dirty_departments)
+        elif isinstance(item, SpendHeaderItem):
+            self._write_header(conn, item, entry.service, dirty_services)
+        elif isinstance(item, SpendLineItem):
+            self._write_line(conn, item, entry.service, dirty_services)
+        elif isinstance(item, ReimbursementItem):
+            self._write_reimbursement(conn, item, dirty_services)
+        elif isinstance(item, VendorAccountItem):
+            self._write_vendor_account(conn, item, stats.vendors_to_recognize)
+        elif isinstance(item, RateTableItem | RateEntryItem):
+            return self._write_rate(conn, item)
+        else:
+            self._write_invoice(conn, item, dirty_services)
+        return False
 
     def _holds(self, conn: WriteSession, item: Item) -> bool:
         """True when the ledger holds `item`'s record alive (read before a delete is written)."""
@@ -139,6 +163,9 @@ class WritesMixin(RecordWritesMixin):
             table, keys = self.vendor_accounts_table, {"recordno": item.recordno}
         elif isinstance(item, InvoiceItem):
             table, keys = self.invoices, {"object": item.object.value, "recordno": item.recordno}
+        elif isinstance(item, RateTableItem | RateEntryItem):
+            table = self.rate_tables if isinstance(item, RateTableItem) else self.rate_entries
+            keys = {"recordno": item.recordno}
         else:
             return True  # a kind this check does not know: never called unknown
         row = self._row(conn, table, keys)
