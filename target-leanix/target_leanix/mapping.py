@@ -150,6 +150,25 @@ class InvoiceItem:
     currency: str
     status: str
     deleted: bool
+    doc_type: str = ""  # PODOCUMENT's DOCPARID, the transaction definition ("Purchase Order")
+
+
+@dataclass(frozen=True)
+class RecurringBillItem:
+    """APRECURBILL: a schedule that creates a vendor's bill every interval (a commitment)."""
+
+    recordno: str
+    vendor_id: str | None
+    description: str
+    start_date: str | None  # ISO dates
+    end_date: str | None
+    next_date: str | None
+    repeat_by: str  # Days, Weeks, Months, Years
+    repeat_interval: int
+    amount: Decimal | None  # of one bill
+    currency: str
+    status: str
+    deleted: bool
 
 
 Item = (
@@ -162,6 +181,7 @@ Item = (
     | VendorAccountItem
     | RateTableItem
     | RateEntryItem
+    | RecurringBillItem
 )
 
 # Streams the target reads; every other stream of the tap is accepted and ignored (see README).
@@ -176,6 +196,7 @@ BILL_STREAM = "ap_bill"
 PAYMENT_STREAM = "ap_payment"
 PURCHASE_ORDER_STREAM = "po_document"
 BILL_LINE_STREAM = "ap_bill_item"
+RECURRING_BILL_STREAM = "ap_recurring_bill"
 RATE_TABLE_STREAM = "exchange_rate"
 RATE_ENTRY_STREAM = "exchange_rate_entry"
 
@@ -194,6 +215,7 @@ USED_STREAMS = frozenset(
         BILL_LINE_STREAM,
         RATE_TABLE_STREAM,
         RATE_ENTRY_STREAM,
+        RECURRING_BILL_STREAM,
     }
 )
 # The order the target writes a drained batch of each stream in: what others refer to first.
@@ -214,6 +236,7 @@ DRAIN_ORDER = {
             BILL_STREAM,
             PAYMENT_STREAM,
             PURCHASE_ORDER_STREAM,
+            RECURRING_BILL_STREAM,
         )
     )
 }
@@ -224,7 +247,6 @@ IGNORED_TAP_STREAMS = frozenset(
         "gl_account",
         "ap_payment_detail",
         "po_document_entry",
-        "ap_recurring_bill",
         "audit_history",
     }
 )
@@ -272,6 +294,12 @@ USED_FIELDS = frozenset(
         "EXCHANGE_RATE",
         "RATE",
         "RECIPROCAL_RATE",
+        "DOCPARID",
+        "STARTDATE",
+        "ENDDATE",
+        "NEXTEXECDATE",
+        "REPEATBY",
+        "REPEATINTERVAL",
     }
 )
 
@@ -618,9 +646,46 @@ def _invoice(obj: InvoiceObject) -> Any:  # noqa: ANN401 - a mapper closure
             currency=currency,
             status=r.text("STATE") or r.text("RAWSTATE"),
             deleted=False,
+            doc_type=r.text("DOCPARID") if obj is InvoiceObject.PURCHASE_ORDER else "",
         )
 
     return mapper
+
+
+def _recurring_bill(stream: str, record: Mapping[str, Any]) -> RecurringBillItem:
+    r = _Reader(stream, record, "RECORDNO")
+    recordno = r.key_text("RECORDNO")
+    if r.deleted:
+        return RecurringBillItem(
+            recordno, None, "", None, None, None, "", 0, None, "", "", deleted=True
+        )
+    amount = r.money("TRX_TOTALENTERED", required=False)
+    currency = r.currency("CURRENCY", fallback=r.text("BASECURR"))
+    if amount is None:
+        amount = r.money("TOTALENTERED", required=False)
+        currency = r.currency("BASECURR", fallback=currency)
+    interval = r.key_text("REPEATINTERVAL", required=False) or "1"
+    if not interval.isdigit() or not 0 < int(interval) <= 1000:
+        raise r.fail(f"field REPEATINTERVAL is not a whole number from 1 to 1000: {interval!r}")
+
+    def iso(field: str) -> str | None:
+        when = r.date(field, required=False)
+        return when.isoformat() if when else None
+
+    return RecurringBillItem(
+        recordno=recordno,
+        vendor_id=r.text("VENDORID") or None,
+        description=r.text("DESCRIPTION"),
+        start_date=iso("STARTDATE"),
+        end_date=iso("ENDDATE"),
+        next_date=iso("NEXTEXECDATE"),
+        repeat_by=r.text("REPEATBY"),
+        repeat_interval=int(interval),
+        amount=amount,
+        currency=currency,
+        status=r.text("STATUS").lower(),
+        deleted=False,
+    )
 
 
 def _rate_table(stream: str, record: Mapping[str, Any]) -> RateTableItem:
@@ -673,6 +738,7 @@ _MAPPERS: dict[str, Any] = {
     BILL_LINE_STREAM: _vendor_account,
     RATE_TABLE_STREAM: _rate_table,
     RATE_ENTRY_STREAM: _rate_entry,
+    RECURRING_BILL_STREAM: _recurring_bill,
 }
 
 

@@ -137,6 +137,10 @@ class Summary:
     invoices_removed: int = 0
     department_links_written: int = 0
     department_links_removed: int = 0
+    recurring_bills_written: int = 0
+    recurring_bills_removed: int = 0
+    commitment_points_written: int = 0
+    commitment_points_removed: int = 0
     run_ids: list[str] = field(default_factory=list)
     items_sent: int = 0
 
@@ -378,18 +382,23 @@ class Publisher:
                     s.services_updated.add(item["id"])
             elif kind == ldif.DEPARTMENT:
                 s.departments_written.add(item["id"])
-            elif kind == ldif.SERVICE_SPEND:
-                s.spend_points_written += 1
-            elif kind == ldif.SERVICE_SPEND_REMOVED:
-                s.spend_points_removed += 1
-            elif kind == ldif.INVOICE:
-                s.invoices_written += 1
-            elif kind == ldif.INVOICE_REMOVED:
-                s.invoices_removed += 1
-            elif kind == ldif.SERVICE_DEPARTMENT:
-                s.department_links_written += 1
-            elif kind == ldif.SERVICE_DEPARTMENT_REMOVED:
-                s.department_links_removed += 1
+            elif kind in _COUNTED:
+                setattr(s, _COUNTED[kind], getattr(s, _COUNTED[kind]) + 1)
+
+
+#: The summary counter each kind of item sent adds one to.
+_COUNTED = {
+    ldif.SERVICE_SPEND: "spend_points_written",
+    ldif.SERVICE_SPEND_REMOVED: "spend_points_removed",
+    ldif.INVOICE: "invoices_written",
+    ldif.INVOICE_REMOVED: "invoices_removed",
+    ldif.SERVICE_DEPARTMENT: "department_links_written",
+    ldif.SERVICE_DEPARTMENT_REMOVED: "department_links_removed",
+    ldif.RECURRING_BILL: "recurring_bills_written",
+    ldif.RECURRING_BILL_REMOVED: "recurring_bills_removed",
+    ldif.COMMITMENT: "commitment_points_written",
+    ldif.COMMITMENT_REMOVED: "commitment_points_removed",
+}
 
 
 def _plain(item: dict[str, Any]) -> dict[str, Any]:

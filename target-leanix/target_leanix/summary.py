@@ -33,6 +33,7 @@ RECORD_LABELS = {
     "VendorAccountItem": "bill lines",
     "RateTableItem": "exchange-rate tables",
     "RateEntryItem": "exchange rates",
+    "RecurringBillItem": "recurring bills",
 }
 
 NOT_SOFTWARE = "unattributed, not software"
@@ -180,12 +181,27 @@ def summary_lines(
                 f"LeanIX holds {money(in_leanix)}"
             )
     lines += _cost_lines(ledger, published, window, reporting_currency)
+    committed = ledger.published_totals(ldif.COMMITMENT, "value")
+    recurring = sum(n for _a, n in ledger.published_totals(ldif.RECURRING_BILL, "").values())
+    lines.append(
+        "committed spend in LeanIX (intacctCommitted points: recurring bills ahead, open purchase "
+        "orders; never part of spend or costTotalAnnual): "
+        + (
+            ", ".join(f"{money(a)} {c} in {n:,} points" for c, (a, n) in committed.items())
+            or "none"
+        )
+        + f"; recurring bills shown as documents: {recurring:,}"
+    )
     lines.append(
         f"LeanIX items sent this run: spend points {published.spend_points_written:,} written, "
         f"{published.spend_points_removed:,} withdrawn; department links "
         f"{published.department_links_written:,} written, "
         f"{published.department_links_removed:,} removed; invoices "
-        f"{published.invoices_written:,} written, {published.invoices_removed:,} removed"
+        f"{published.invoices_written:,} written, {published.invoices_removed:,} removed; "
+        f"recurring bills {published.recurring_bills_written:,} written, "
+        f"{published.recurring_bills_removed:,} removed; committed points "
+        f"{published.commitment_points_written:,} written, "
+        f"{published.commitment_points_removed:,} withdrawn"
     )
     runs = published.run_ids
     lines.append(

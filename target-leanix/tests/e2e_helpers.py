@@ -248,6 +248,8 @@ class Workspace:
     def spend(self) -> dict[tuple[str, str, str, str], Decimal]:
         out = {}
         for point in self.metrics:
+            if point["measurement"] != "intacctSpend":
+                continue  # committed spend is a measurement of its own, never spend
             tags = {t["key"]: t["value"] for t in point["tags"]}
             key = (
                 self.service_key(tags["service"]),
@@ -268,6 +270,8 @@ class Workspace:
     def invoices(self) -> dict[str, dict[str, Decimal]]:
         out: dict[str, dict[str, Decimal]] = defaultdict(dict)
         for document in self.documents:
+            if document["name"].startswith("Intacct APRECURBILL "):
+                continue  # a recurring bill is a commitment, not an invoice
             metadata = json.loads(document["metadata"])
             service = self.service_key(document["factSheet"]["externalId"])
             out[service][document["name"]] = Decimal(metadata["amount"])

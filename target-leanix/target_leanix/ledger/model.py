@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from target_leanix.commitments import RecurringRow
 from target_leanix.mapping import (
     BILL_LINE_STREAM,
     CARD_HEADER_STREAM,
@@ -20,6 +21,7 @@ from target_leanix.mapping import (
     EXPENSE_LINE_STREAM,
     RATE_ENTRY_STREAM,
     RATE_TABLE_STREAM,
+    RECURRING_BILL_STREAM,
     REIMBURSEMENT_STREAM,
     VENDOR_STREAM,
     DepartmentItem,
@@ -28,6 +30,7 @@ from target_leanix.mapping import (
     Item,
     RateEntryItem,
     RateTableItem,
+    RecurringBillItem,
     ReimbursementItem,
     SpendHeaderItem,
     SpendKind,
@@ -134,6 +137,9 @@ class ServiceSnapshot:
     invoices: list[InvoiceRow]
     # (currency, rate source) -> window spend converted from that currency, in the reporting one
     converted: dict[tuple[str, str], Decimal] = field(default_factory=dict)
+    recurring: list[RecurringRow] = field(default_factory=list)  # the vendors' recurring bills
+    # (month, currency, source) -> committed amount (`commitments.py`), never part of spend
+    committed: dict[tuple[str, str, str], Decimal] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -180,6 +186,7 @@ _STREAMS: dict[tuple[type[Any], str], str] = {
     (VendorAccountItem, ""): BILL_LINE_STREAM,
     (RateTableItem, ""): RATE_TABLE_STREAM,
     (RateEntryItem, ""): RATE_ENTRY_STREAM,
+    (RecurringBillItem, ""): RECURRING_BILL_STREAM,
 }
 
 

@@ -10,6 +10,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from target_leanix.commitments import (
+    PURCHASE_ORDER,
+    RecurringRow,
+    is_open_purchase_order,
+    recurring_committed,
+)
 from target_leanix.currency import Converter, FallbackRates, RateBook
 from target_leanix.ledger.base import LedgerBase
 from target_leanix.ledger.model import (
@@ -134,6 +140,7 @@ class ReadsMixin(LedgerBase):
                     .order_by(self.invoices.c.object, self.invoices.c.recordno)
                 )
             ]
+            recurring, committed = self._commitments(conn, vendor_ids)
         return ServiceSnapshot(
             service=service,
             vendor_ids=vendor_ids,
@@ -145,7 +152,55 @@ class ReadsMixin(LedgerBase):
             unconvertible=dict(unconvertible),
             invoices=invoices,
             converted=dict(converted),
+            recurring=recurring,
+            committed=committed,
         )
+
+    def _commitments(
+        self, conn: Connection, vendor_ids: list[str]
+    ) -> tuple[list[RecurringRow], dict[tuple[str, str, str], Decimal]]:
+        """The vendors' live recurring bills, and what they and the open purchase orders commit."""
+        table = self.recurring_bills
+        recurring = [
+            RecurringRow(
+                row.recordno,
+                row.vendor_id or "",
+                row.description,
+                row.start_date,
+                row.end_date,
+                row.next_date,
+                row.repeat_by,
+                int(row.repeat_interval),
+                Decimal(row.amount) if row.amount is not None else None,
+                row.currency,
+                row.status,
+            )
+            for row in conn.execute(
+                sa.select(table)
+                .where(table.c.deleted.is_(False), table.c.vendor_id.in_(vendor_ids))
+                .order_by(table.c.recordno)
+            )
+        ]
+        committed: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
+        for key, amount in recurring_committed(recurring).items():
+            committed[key] += amount
+        invoices = self.invoices
+        for row in conn.execute(
+            sa.select(
+                invoices.c.date,
+                invoices.c.amount,
+                invoices.c.currency,
+                invoices.c.status,
+                invoices.c.doc_type,
+            ).where(
+                invoices.c.object == "PODOCUMENT",
+                invoices.c.deleted.is_(False),
+                invoices.c.vendor_id.in_(vendor_ids),
+            )
+        ):
+            if row.date and row.amount and is_open_purchase_order(row.doc_type, row.status):
+                committed[(row.date[:7], row.currency, PURCHASE_ORDER)] += Decimal(row.amount)
+        return recurring, dict(committed)
 
     @property
     def _line_under_header(self) -> sa.ColumnElement[bool]:

@@ -18,6 +18,7 @@ from target_leanix.mapping import (
     InvoiceItem,
     RateEntryItem,
     RateTableItem,
+    RecurringBillItem,
     ReimbursementItem,
     SpendHeaderItem,
     SpendKind,
@@ -362,9 +363,48 @@ class RecordWritesMixin(AttributionMixin):
                     "currency": item.currency,
                     "status": item.status,
                     "deleted": False,
+                    "doc_type": item.doc_type or None,
                 },
             )
             vendors.add(item.vendor_id)
+        self._mark_vendor_services(conn, vendors, dirty)
+
+    def _write_recurring_bill(
+        self, conn: WriteSession, item: RecurringBillItem, dirty: set[str | None]
+    ) -> None:
+        table = self.recurring_bills
+        keys = {"recordno": item.recordno}
+        previous = self._row(conn, table, keys)
+        vendors = {previous.vendor_id if previous is not None else None}
+        if item.deleted:
+            if previous is not None:
+                self._update(conn, table, keys, {"deleted": True})
+        else:
+            self._upsert(
+                conn,
+                table,
+                keys,
+                {
+                    "vendor_id": item.vendor_id,
+                    "description": item.description,
+                    "start_date": item.start_date,
+                    "end_date": item.end_date,
+                    "next_date": item.next_date,
+                    "repeat_by": item.repeat_by,
+                    "repeat_interval": item.repeat_interval,
+                    "amount": money(item.amount),
+                    "currency": item.currency,
+                    "status": item.status,
+                    "deleted": False,
+                },
+            )
+            vendors.add(item.vendor_id)
+        self._mark_vendor_services(conn, vendors, dirty)
+
+    def _mark_vendor_services(
+        self, conn: WriteSession, vendors: set[str | None], dirty: set[str | None]
+    ) -> None:
+        """The services of these vendors show the record that changed: mark them."""
         for vendor_id in vendors:
             if vendor_id:
                 vendor = self._row(conn, self.vendors, {"vendor_id": vendor_id})

@@ -122,6 +122,24 @@ class Tables:
             sa.Column("currency", sa.String(3), nullable=False),
             sa.Column("status", sa.String(64), nullable=False),
             sa.Column("deleted", sa.Boolean, nullable=False),
+            # PODOCUMENT's DOCPARID: only a "Purchase Order" can be an open commitment.
+            sa.Column("doc_type", sa.String(64)),
+        )
+        self.recurring_bills = sa.Table(
+            f"{p}recurring_bills",
+            md,
+            sa.Column("recordno", sa.String(64), primary_key=True),
+            sa.Column("vendor_id", sa.String(200), index=True),
+            sa.Column("description", sa.Text, nullable=False),
+            sa.Column("start_date", sa.String(10)),
+            sa.Column("end_date", sa.String(10)),
+            sa.Column("next_date", sa.String(10)),
+            sa.Column("repeat_by", sa.String(32), nullable=False),
+            sa.Column("repeat_interval", sa.Integer, nullable=False),
+            sa.Column("amount", sa.String(64)),
+            sa.Column("currency", sa.String(3), nullable=False),
+            sa.Column("status", sa.String(32), nullable=False),
+            sa.Column("deleted", sa.Boolean, nullable=False),
         )
         # Intacct's exchange-rate tables (EXCHANGERATE) and their entries (EXCHANGERATEENTRY).
         self.rate_tables = sa.Table(

@@ -25,6 +25,7 @@ from target_leanix.mapping import (
     Item,
     RateEntryItem,
     RateTableItem,
+    RecurringBillItem,
     ReimbursementItem,
     SpendHeaderItem,
     SpendKind,
@@ -132,6 +133,8 @@ class WritesMixin(RecordWritesMixin):
             self._write_vendor_account(conn, item, stats.vendors_to_recognize)
         elif isinstance(item, RateTableItem | RateEntryItem):
             return self._write_rate(conn, item)
+        elif isinstance(item, RecurringBillItem):
+            self._write_recurring_bill(conn, item, dirty_services)
         else:
             self._write_invoice(conn, item, dirty_services)
         return False
@@ -166,6 +169,8 @@ class WritesMixin(RecordWritesMixin):
         elif isinstance(item, RateTableItem | RateEntryItem):
             table = self.rate_tables if isinstance(item, RateTableItem) else self.rate_entries
             keys = {"recordno": item.recordno}
+        elif isinstance(item, RecurringBillItem):
+            table, keys = self.recurring_bills, {"recordno": item.recordno}
         else:
             return True  # a kind this check does not know: never called unknown
         row = self._row(conn, table, keys)

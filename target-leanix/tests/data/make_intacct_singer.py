@@ -152,6 +152,20 @@ SCHEMAS = {
         "TOTAL": NUM,
         "TRX_TOTAL": NUM,
     },
+    "ap_recurring_bill": {
+        "VENDORID": TEXT,
+        "VENDORNAME": TEXT,
+        "DESCRIPTION": TEXT,
+        "STARTDATE": DATE,
+        "ENDDATE": DATE,
+        "REPEATBY": TEXT,
+        "REPEATINTERVAL": INT,
+        "NEXTEXECDATE": DATE,
+        "CURRENCY": TEXT,
+        "TOTALENTERED": NUM,
+        "TRX_TOTALENTERED": NUM,
+        "STATUS": TEXT,
+    },
     # Intacct's exchange-rate tables (https://developer.intacct.com/api/company-console/exchange-rates/).
     "exchange_rate": {"TYPENAME": TEXT, "FROM_CURRENCY": TEXT, "TO_CURRENCY": TEXT},
     "exchange_rate_entry": {
