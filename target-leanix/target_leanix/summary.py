@@ -254,8 +254,8 @@ def _cost_lines(ledger: Ledger, published: Summary, window: str, currency: str) 
             left_out[code] += amount
     if left_out:
         lines.append(
-            f"left out of costTotalAnnual (no exchange rate to {currency} at all), on "
-            f"{len(published.left_out):,} services: "
+            f"left out of costTotalAnnual (no exchange rate to {currency} at all), in the "
+            f"{len(published.left_out):,} services this run recomputed: "
             + ", ".join(f"{money(a)} {c}" for c, a in sorted(left_out.items()))
         )
     return lines
