@@ -126,6 +126,20 @@ def test_summary_adds_up_and_matches_leanix(leanix, tmp_path):
         "held before and changed by this run: 0)"
     )
     assert any(line.startswith(expected) for line in lines), lines
+    # Unattributed spend is split: Uber is known not to be software.
+    not_software = [line for line in lines if line.startswith("unattributed, not software this")]
+    assert any("UBER" in line for line in not_software), lines
+    assert not any("UBER" in line for line in lines if "not recognised this run" in line)
+    # The sandbox's spend report sums the same points per service and month.
+    report = leanix.admin("GET", "/admin/spend-report")
+    from_report: dict[str, Decimal] = defaultdict(Decimal)
+    for service, months in report["services"].items():
+        if service.startswith(f"intacct:{company}:"):
+            for entry in months.values():
+                for by_currency in entry["actual"].values():
+                    for currency, value in by_currency.items():
+                        from_report[currency] += Decimal(value)
+    assert dict(from_report) == leanix_spend(export, company)
     assert len(re.findall(r"published checkpoint \d+", first.stderr)) > 1
     assert "batch_processing_time" not in first.stderr
     assert "left out of costTotalAnnual" not in first.stderr.replace(
