@@ -7,7 +7,9 @@ Intacct's exchange-rate tables give on the line's date (EXCHANGERATE and EXCHANG
 https://developer.intacct.com/api/company-console/exchange-rates/): the entry with the latest
 `EFFECTIVE_START_DATE` on or before that date, of the table from the base currency to the reporting
 one; when only the opposite table exists, its entry's `RECIPROCAL_RATE`. The `rates` setting is a
-fallback for currency pairs those tables do not cover at all on that date.
+fallback for currency pairs those tables do not cover at all on that date. When the base currency has
+no rate, the transaction amount is converted from the transaction currency instead (tables first,
+then the setting), so a line is left out only when no rate exists at all.
 
 Every converted line is rounded to the cent (half up, as Intacct rounds AMOUNT) before it is added,
 so a costTotalAnnual is exactly the sum of its lines' converted amounts. Nothing passes through float.
@@ -186,16 +188,29 @@ class Converter:
     ) -> tuple[Decimal, str] | None:
         """The sum of `amounts` (in `currency`, dated `date`) in the reporting currency, each
         rounded to the cent, and where the rate came from; None when no rate exists at all."""
-        rate = self.book.rate(currency, self.reporting_currency, date)
-        source = FROM_TABLES
-        if rate is None:
+        found = self.convert_lines([(currency, list(amounts))], date)
+        return None if found is None else (found[0], found[1])
+
+    def convert_lines(
+        self, candidates: list[tuple[str, list[Decimal]]], date: str
+    ) -> tuple[Decimal, str, str] | None:
+        """Lines given in several currencies, best first (base amounts, then transaction amounts):
+        (converted sum, rate source, the currency converted from) by the first with a rate in
+        Intacct's tables, else the first with a `rates` setting; None when none has a rate."""
+        for currency, amounts in candidates:
+            rate = self.book.rate(currency, self.reporting_currency, date)
+            if rate is not None:
+                return self._apply(amounts, rate), FROM_TABLES, currency
+        for currency, amounts in candidates:
             rate = self.fallback.rate(currency, date[:7])
-            source = FROM_SETTING
-        if rate is None:
-            return None
+            if rate is not None:
+                return self._apply(amounts, rate), FROM_SETTING, currency
+        return None
+
+    @staticmethod
+    def _apply(amounts: Iterable[Decimal], rate: Decimal) -> Decimal:
         # An amount (24 digits at most) times a rate (24 at most) is exact within 60 digits; the
         # default context's 28 would round before the cent does.
         with localcontext() as context:
             context.prec = 60
-            total = sum((to_cent(amount * rate) for amount in amounts), Decimal(0))
-        return total, source
+            return sum((to_cent(amount * rate) for amount in amounts), Decimal(0))

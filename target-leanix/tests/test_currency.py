@@ -107,6 +107,19 @@ def test_each_line_rounds_to_the_cent_half_up_and_exactly():
     assert total == Decimal("1234567000000000000.00") + Decimal("0.01") + Decimal("12.35")
     assert to_cent(Decimal("0.005")) == Decimal("0.01")
     assert converter.convert("JPY", amounts, "2025-01-10") is None
+    # Base amounts first; transaction amounts when the base currency has no rate at all.
+    assert converter.convert_lines(
+        [("SEK", [Decimal("140")]), ("EUR", [Decimal("10")])], "2025-01-10"
+    ) == (Decimal("12.35"), FROM_TABLES, "EUR")
+    with_setting = Converter("USD", converter.book, FallbackRates.from_setting({"SEK": "0.1"}))
+    assert with_setting.convert_lines(
+        [("SEK", [Decimal("140")]), ("EUR", [Decimal("10")])], "2025-01-10"
+    ) == (Decimal("12.35"), FROM_TABLES, "EUR")  # Intacct's tables before the setting
+    assert with_setting.convert_lines([("SEK", [Decimal("140")])], "2025-01-10") == (
+        Decimal("14.00"),
+        FROM_SETTING,
+        "SEK",
+    )
 
 
 WINDOW_END = "2025-12-31"
@@ -149,12 +162,25 @@ def _messages() -> list[dict[str, object]]:
                 base=currency,
             )
         )
+    # EUR paid by an entity whose books are in SEK, which no rate converts: the EUR amount is
+    # converted instead (1.0833 -> 13.367922 -> 13.37).
+    out.append(singer.card(108, "FIGMA MONTHLY SAN FRANCISCO", currency="EUR", base="SEK"))
+    out.append(
+        singer.card_line(
+            1108, 108, "ENG", 12.34, "2025-06-01", currency="EUR", base="SEK", amount=140.0
+        )
+    )
     out.append({"type": "STATE", "value": {"bookmarks": {"done": True}}})
     return out
 
 
 EXPECTED_COST = (
-    Decimal("100.00") + Decimal("10.42") + Decimal("36.11") + Decimal("63.29") + Decimal("22.00")
+    Decimal("100.00")
+    + Decimal("10.42")
+    + Decimal("36.11")
+    + Decimal("63.29")
+    + Decimal("22.00")
+    + Decimal("13.37")
 )
 
 
@@ -181,7 +207,7 @@ def test_cost_total_uses_intacct_rates_and_names_what_is_left_out_once(tmp_path:
     fields = costs[0]["fields"]
     assert Decimal(str(fields["costTotalAnnual"])) == EXPECTED_COST
     description = fields["description"]
-    assert f"46.53 from EUR ({FROM_TABLES})" in description
+    assert f"59.90 from EUR ({FROM_TABLES})" in description
     assert f"63.29 from GBP ({FROM_TABLES})" in description
     assert f"22.00 from CHF ({FROM_SETTING})" in description
     assert "not included (no rate to USD): 5000" in description

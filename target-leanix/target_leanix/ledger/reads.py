@@ -97,16 +97,15 @@ class ReadsMixin(LedgerBase):
                 elif group.base_currency == reporting_currency:
                     cost_total += exact_sum(group.base_amounts)
                 else:
-                    result = converter.convert(
-                        group.base_currency,
-                        (Decimal(text) for text in group.base_amounts.split(",")),
-                        group.rate_date,
-                    )
+                    base = [Decimal(text) for text in group.base_amounts.split(",")]
+                    trx = [Decimal(text) for text in group.amounts.split(",")]
+                    candidates = [(group.base_currency, base), (group.currency, trx)]
+                    result = converter.convert_lines(candidates, group.rate_date)
                     if result is None:
                         unconvertible[group.currency] += amount
                     else:
                         cost_total += result[0]
-                        converted[(group.base_currency, result[1])] += result[0]
+                        converted[(result[2], result[1])] += result[0]
             known = set(
                 conn.execute(
                     sa.select(self.departments.c.department_id).where(
