@@ -277,6 +277,7 @@ class Pipeline:
         self._match_cache: dict[tuple[str, str], Match] = {}
         self._vendor_matches: dict[str, tuple[str, Match]] = {}
         self._vendor_not_software: dict[str, bool] = {}
+        self._text_not_software: dict[tuple[str, str], bool] = {}
         # The exact amounts of the spend lines ingested, per currency (as received, repeats included).
         self.spend_ingested: dict[str, Decimal] = defaultdict(Decimal)
         self.records_written: dict[str, int] = defaultdict(int)
@@ -464,7 +465,13 @@ class Pipeline:
         if not group.text:
             return False
         how = "descriptor" if group.kind == SpendKind.CARD.value else "text"
-        return _known_non_service(self._match(how, group.text))
+        # The summary asks for the run's lines and then the ledger's, which repeat the run's texts:
+        # remember verdicts for the summary's length (the match cache keeps only a few thousand).
+        key = (how, group.text)
+        known = self._text_not_software.get(key)
+        if known is None:
+            known = self._text_not_software[key] = _known_non_service(self._match(how, group.text))
+        return known
 
     def summary(self) -> tuple[list[str], list[str], list[str]]:
         """(summary lines, warnings, recognition details): the first two at INFO and WARNING, the
@@ -498,6 +505,7 @@ class Pipeline:
             )
         if self.unknown_streams:
             lines.append(f"skipped unknown streams: {', '.join(sorted(self.unknown_streams))}")
+        self._text_not_software.clear()
         details = [f"recognition: {line}" for line in self.report.lines(top=10)]
         if details:
             lines.append(details[0] + " (per-vendor reasons at DEBUG, or target-leanix-recognize)")
