@@ -131,18 +131,15 @@ class Summary:
     # Service key -> window spend without any rate to the reporting currency, per currency, as last
     # computed (so a service published at several checkpoints is counted once).
     left_out: dict[str, dict[str, Decimal]] = field(default_factory=dict)
-    spend_points_written: int = 0
-    spend_points_removed: int = 0
-    invoices_written: int = 0
-    invoices_removed: int = 0
-    department_links_written: int = 0
-    department_links_removed: int = 0
-    recurring_bills_written: int = 0
-    recurring_bills_removed: int = 0
-    commitment_points_written: int = 0
-    commitment_points_removed: int = 0
+    # (kind, external ID) -> whether the last item this run sent for it wrote it (or removed it):
+    # an item sent at several checkpoints of one run counts once, as what LeanIX holds after it.
+    last_sent: dict[tuple[str, str], bool] = field(default_factory=dict)
     run_ids: list[str] = field(default_factory=list)
     items_sent: int = 0
+
+    def sent(self, kind: str, *, written: bool) -> int:
+        """Items of `kind` (`SENT_KINDS`) this run left written (or removed) in LeanIX."""
+        return sum(1 for (k, _id), w in self.last_sent.items() if k == kind and w == written)
 
 
 #: Default of the setting max_items_per_run (the target's settings schema uses it).
@@ -382,22 +379,23 @@ class Publisher:
                     s.services_updated.add(item["id"])
             elif kind == ldif.DEPARTMENT:
                 s.departments_written.add(item["id"])
-            elif kind in _COUNTED:
-                setattr(s, _COUNTED[kind], getattr(s, _COUNTED[kind]) + 1)
+            elif kind in SENT_KINDS:
+                written_kind, written = SENT_KINDS[kind]
+                s.last_sent[(written_kind, item["id"])] = written
 
 
-#: The summary counter each kind of item sent adds one to.
-_COUNTED = {
-    ldif.SERVICE_SPEND: "spend_points_written",
-    ldif.SERVICE_SPEND_REMOVED: "spend_points_removed",
-    ldif.INVOICE: "invoices_written",
-    ldif.INVOICE_REMOVED: "invoices_removed",
-    ldif.SERVICE_DEPARTMENT: "department_links_written",
-    ldif.SERVICE_DEPARTMENT_REMOVED: "department_links_removed",
-    ldif.RECURRING_BILL: "recurring_bills_written",
-    ldif.RECURRING_BILL_REMOVED: "recurring_bills_removed",
-    ldif.COMMITMENT: "commitment_points_written",
-    ldif.COMMITMENT_REMOVED: "commitment_points_removed",
+#: Item type -> (the kind the summary counts it under, True when it writes, False when it removes).
+SENT_KINDS = {
+    ldif.SERVICE_SPEND: (ldif.SERVICE_SPEND, True),
+    ldif.SERVICE_SPEND_REMOVED: (ldif.SERVICE_SPEND, False),
+    ldif.INVOICE: (ldif.INVOICE, True),
+    ldif.INVOICE_REMOVED: (ldif.INVOICE, False),
+    ldif.SERVICE_DEPARTMENT: (ldif.SERVICE_DEPARTMENT, True),
+    ldif.SERVICE_DEPARTMENT_REMOVED: (ldif.SERVICE_DEPARTMENT, False),
+    ldif.RECURRING_BILL: (ldif.RECURRING_BILL, True),
+    ldif.RECURRING_BILL_REMOVED: (ldif.RECURRING_BILL, False),
+    ldif.COMMITMENT: (ldif.COMMITMENT, True),
+    ldif.COMMITMENT_REMOVED: (ldif.COMMITMENT, False),
 }
 
 

@@ -192,16 +192,20 @@ def summary_lines(
         )
         + f"; recurring bills shown as documents: {recurring:,}"
     )
+    sent = [
+        f"{label} {published.sent(kind, written=True):,} written, "
+        f"{published.sent(kind, written=False):,} {removed}"
+        for label, kind, removed in (
+            ("spend points", ldif.SERVICE_SPEND, "withdrawn"),
+            ("department links", ldif.SERVICE_DEPARTMENT, "removed"),
+            ("invoices", ldif.INVOICE, "removed"),
+            ("recurring bills", ldif.RECURRING_BILL, "removed"),
+            ("committed points", ldif.COMMITMENT, "withdrawn"),
+        )
+    ]
     lines.append(
-        f"LeanIX items sent this run: spend points {published.spend_points_written:,} written, "
-        f"{published.spend_points_removed:,} withdrawn; department links "
-        f"{published.department_links_written:,} written, "
-        f"{published.department_links_removed:,} removed; invoices "
-        f"{published.invoices_written:,} written, {published.invoices_removed:,} removed; "
-        f"recurring bills {published.recurring_bills_written:,} written, "
-        f"{published.recurring_bills_removed:,} removed; committed points "
-        f"{published.commitment_points_written:,} written, "
-        f"{published.commitment_points_removed:,} withdrawn"
+        "LeanIX items this run changed (each counted once, as LeanIX holds it after the run): "
+        + "; ".join(sent)
     )
     runs = published.run_ids
     lines.append(

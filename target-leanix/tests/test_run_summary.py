@@ -126,6 +126,21 @@ def test_summary_adds_up_and_matches_leanix(leanix, tmp_path):
         "held before and changed by this run: 0)"
     )
     assert any(line.startswith(expected) for line in lines), lines
+    # On an empty workspace, what this run left written is what LeanIX holds.
+    changed = next(line for line in lines if line.startswith("LeanIX items this run changed"))
+    points = [
+        p
+        for p in export["metrics"]
+        if p["measurement"] == "intacctSpend"
+        and any(t["value"].startswith(f"intacct:{company}:") for t in p["tags"])
+    ]
+    documents = [
+        d
+        for d in export["documents"]
+        if d["factSheet"]["externalId"].startswith(f"intacct:{company}:")
+    ]
+    assert f"spend points {len(points):,} written" in changed, changed
+    assert f"invoices {len(documents):,} written, 0 removed" in changed, changed
     # Unattributed spend is split: Uber is known not to be software.
     not_software = [line for line in lines if line.startswith("unattributed, not software this")]
     assert any("UBER" in line for line in not_software), lines
