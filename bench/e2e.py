@@ -24,7 +24,7 @@ from bench.machine import run_child
 from sandboxes.common.meltano import private_sys_dir
 from sandboxes.common.process import SandboxProcess
 
-RUNS = re.compile(r"summary: LeanIX runs \((\d+), (\d+) items\)")
+RUNS = re.compile(r"summary: LeanIX synchronization runs: (\d+) \(([\d,]+) items\)")
 
 
 def run(scales: list[float]) -> BenchResult:

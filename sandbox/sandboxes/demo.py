@@ -26,6 +26,7 @@ WORKDIR = REPO / ".demo"
 REPORT = WORKDIR / "target-leanix-report.html"  # the review report, rewritten by every run
 GATEWAY_PATH = "/ia/xml/xmlgw.phtml"
 SPEND_MEASUREMENT = "intacctSpend"
+COMMITTED_MEASUREMENT = "intacctCommitted"
 CHANGES = {"op": "random", "count": 25, "seed": 11}
 RECORD_COUNT = re.compile(r"Stream '(\w+)' wrote (\d+) records")
 
@@ -77,16 +78,26 @@ def workspace_summary(export: dict[str, Any]) -> list[str]:
 
     spend_by_department: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     spend_by_service: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    spend: dict[str, Decimal] = defaultdict(Decimal)
+    committed: dict[str, Decimal] = defaultdict(Decimal)
     for point in export.get("metrics", []):
-        if point.get("measurement") != SPEND_MEASUREMENT:
-            continue
         tags = {tag["key"]: tag["value"] for tag in point.get("tags", [])}
         amount = sum((Decimal(v) for v in point.get("fields", {}).values()), Decimal(0))
+        if point.get("measurement") == COMMITTED_MEASUREMENT:
+            committed[tags.get("currency", "?")] += amount
+        if point.get("measurement") != SPEND_MEASUREMENT:
+            continue
+        spend[tags.get("currency", "?")] += amount
         department = department_names.get(tags.get("department", ""), "(no department)")
         spend_by_department[department][tags.get("currency", "?")] += amount
         service = service_names.get(tags.get("service"), tags.get("service", "?"))
         spend_by_service[service][tags.get("currency", "?")] += amount
 
+    costs = [
+        Decimal(str(relation["fields"]["costTotalAnnual"]))
+        for relation in export.get("relations", [])
+        if "costTotalAnnual" in relation.get("fields", {})
+    ]
     invoices: dict[str, int] = defaultdict(int)
     for document in export.get("documents", []):
         # Documents are named "Intacct <OBJECT> <RECORDNO>" by target-leanix.
@@ -99,6 +110,9 @@ def workspace_summary(export: dict[str, Any]) -> list[str]:
         f"{len(by_type['Provider'])}, SaaS IT components: {len(by_type['ITComponent'])}",
         f"departments (Organizations): {len(by_type['UserGroup'])}",
         f"relations: {len(export.get('relations', []))}",
+        f"spend (intacctSpend points): {_money(spend) or 'none'}",
+        f"costTotalAnnual: {sum(costs, Decimal(0)):,.2f} over {len(costs)} services",
+        f"committed (intacctCommitted points): {_money(committed) or 'none'}",
         "spend per department:",
         *(
             f"  {name:<28} {_money(amounts)}"
@@ -156,9 +170,19 @@ def run_demo() -> None:
         print("-> meltano run tap-sage-intacct target-leanix (second run: incremental)")
         output = meltano(env, "run", "tap-sage-intacct", "target-leanix")
         second = records_per_stream(output)
+        full = sorted(s for s, n in second.items() if n and n == first.get(s))
         print_block(
             "records read from Intacct",
-            [f"{sum(second.values())} (first run: {sum(first.values())})"]
+            [
+                f"{sum(second.values())} (first run: {sum(first.values())}): records modified since "
+                "the last run's bookmark (WHENMODIFIED), a changed header's lines, deletes from "
+                "the audit trail"
+                + (
+                    f", and every record of {', '.join(full)} (read in full each run)"
+                    if full
+                    else ""
+                )
+            ]
             + [f"{stream}: {count}" for stream, count in sorted(second.items()) if count],
         )
         print_block("target-leanix summary", target_summary(output))

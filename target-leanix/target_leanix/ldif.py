@@ -15,6 +15,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from target_leanix.commitments import (
+    COMMITTED_MEASUREMENT,
+    RecurringRow,
+    cadence,
+    occurrences,
+)
 from target_leanix.ledger import InvoiceRow, ServiceSnapshot
 from target_leanix.mapping import slug
 
@@ -22,6 +28,7 @@ CONNECTOR_TYPE = "sage-intacct-saas-discovery"
 CONNECTOR_VERSION = "1.0.0"
 LX_VERSION = "1.0.0"
 SPEND_MEASUREMENT = "intacctSpend"
+COMMITMENT_TAGS = ("service", "currency", "source")
 
 # Content item types (our own vocabulary; the processors filter on them with exactType).
 SERVICE = "Service"
@@ -40,6 +47,10 @@ SERVICE_PROVIDER_REMOVED = "ServiceProviderRemoved"
 # A service's or department's fact sheets under an external ID it no longer has (`removal_item`).
 SERVICE_RETIRED = "ServiceRetired"
 DEPARTMENT_RETIRED = "DepartmentRetired"
+RECURRING_BILL = "RecurringBill"
+RECURRING_BILL_REMOVED = "RecurringBillRemoved"
+COMMITMENT = "ServiceCommitment"
+COMMITMENT_REMOVED = "ServiceCommitmentRemoved"
 
 # Items that create fact sheets go first: a relation whose endpoint does not exist yet only warns.
 FACT_SHEET_TYPES = frozenset({SERVICE, DEPARTMENT})
@@ -51,6 +62,8 @@ REMOVAL_TYPES = frozenset(
         SERVICE_SPEND_UNSOURCED_REMOVED,
         INVOICE_REMOVED,
         SERVICE_PROVIDER_REMOVED,
+        RECURRING_BILL_REMOVED,
+        COMMITMENT_REMOVED,
     }
 )
 RETIRED_TYPES = frozenset({SERVICE_RETIRED, DEPARTMENT_RETIRED})
@@ -344,7 +357,71 @@ def service_items(
         invoice_item(ids, service.key, invoice, record_url_template=record_url_template)
         for invoice in snapshot.invoices
     )
+    items.extend(
+        recurring_bill_item(ids, service.key, bill, record_url_template=record_url_template)
+        for bill in snapshot.recurring
+    )
+    items.extend(
+        content_item(
+            COMMITMENT,
+            f"{ids.service(service.key)}:committed:{source}:{month}:{id_part(currency)}",
+            {
+                "measurement": COMMITTED_MEASUREMENT,
+                "time": month_start(month),
+                "value": amount,
+                "service": ids.service(service.key),
+                "currency": currency,
+                "source": source,
+            },
+        )
+        for (month, currency, source), amount in sorted(snapshot.committed.items())
+    )
     return items
+
+
+def recurring_bill_item(
+    ids: ExternalIds, service_key: str, bill: RecurringRow, *, record_url_template: str
+) -> dict[str, Any]:
+    """A recurring bill as a document on its service: cadence, amount, next and end date."""
+    amount = "n/a" if bill.amount is None else format(bill.amount, "f")
+    nexts = occurrences(bill)
+    state = bill.status or "active"
+    description = (
+        f"Recurring bill{': ' + bill.description if bill.description else ''} - "
+        f"{amount} {bill.currency} {cadence(bill)}, "
+        f"next on {nexts[0].isoformat() if nexts else bill.next_date or 'n/a'}, "
+        f"{'ends ' + bill.end_date if bill.end_date else 'no end date'} ({state}; "
+        f"started {bill.start_date or 'n/a'})"
+    )
+    metadata = {
+        "object": "APRECURBILL",
+        "recordNo": bill.recordno,
+        "vendorId": bill.vendor_id,
+        "amount": amount,
+        "currency": bill.currency,
+        "repeatBy": bill.repeat_by,
+        "repeatInterval": bill.repeat_interval,
+        "startDate": bill.start_date,
+        "nextDate": bill.next_date,
+        "endDate": bill.end_date,
+        "status": bill.status,
+    }
+    return content_item(
+        RECURRING_BILL,
+        ids.invoice("APRECURBILL", bill.recordno),
+        {
+            "serviceId": ids.service(service_key),
+            "name": f"Intacct APRECURBILL {bill.recordno}",
+            "url": record_url_template.format(
+                recordno=bill.recordno,
+                object="APRECURBILL",
+                object_lower="aprecurbill",
+                company=ids.company,
+            ),
+            "description": description,
+            "metadata": json.dumps(metadata, sort_keys=True),
+        },
+    )
 
 
 def _cost_description(snapshot: ServiceSnapshot) -> str:
@@ -353,6 +430,13 @@ def _cost_description(snapshot: ServiceSnapshot) -> str:
         f"Spend from Sage Intacct {', '.join(snapshot.sources)}, "
         f"{window.start_month}..{window.end_month}, in {snapshot.cost_currency}"
     )
+    if snapshot.converted:
+        # The parts converted from other currencies, so the total reconciles with its lines.
+        parts = ", ".join(
+            f"{format(v, 'f')} from {c} ({source})"
+            for (c, source), v in sorted(snapshot.converted.items())
+        )
+        text += f"; converted per line and rounded to the cent: {parts}"
     if snapshot.unconvertible:
         left_out = ", ".join(
             f"{format(v, 'f')} {c}" for c, v in sorted(snapshot.unconvertible.items())
@@ -460,6 +544,10 @@ def removal_item(published_payload: dict[str, Any], *, replaced: bool) -> dict[s
         sourced = "source" in data
         removal = SERVICE_SPEND_REMOVED if sourced else SERVICE_SPEND_UNSOURCED_REMOVED
         return content_item(removal, published_payload["id"], data)
+    if item_type == RECURRING_BILL:
+        return content_item(RECURRING_BILL_REMOVED, published_payload["id"], data)
+    if item_type == COMMITMENT:
+        return content_item(COMMITMENT_REMOVED, published_payload["id"], data)
     return None
 
 
@@ -598,20 +686,21 @@ def _document(name: str, filter_type: str, *, delete: bool = False) -> dict[str,
 
 
 def _metrics(
-    name: str, filter_type: str, *, delete: bool = False, sourced: bool = True
+    name: str,
+    filter_type: str,
+    *,
+    delete: bool = False,
+    tags: tuple[str, ...] = ("service", "department", "currency", "source"),
 ) -> dict[str, Any]:
     def tag(key: str) -> dict[str, Any]:
         return {
             "map": [{"key": "key", "value": key}, {"key": "value", "value": f"${{data.{key}}}"}]
         }
 
-    tags = [tag("service"), tag("department"), tag("currency")]
-    if sourced:
-        tags.append(tag("source"))
     updates: list[dict[str, Any]] = [
         _update("measurement", "${data.measurement}"),
         _update("time", "${data.time}"),
-        {"key": _expr("tags"), "values": tags},
+        {"key": _expr("tags"), "values": [tag(key) for key in tags]},
     ]
     if not delete:
         updates += [_update("fieldKey", "amount"), _update("fieldValueNumber", "${data.value}")]
@@ -742,10 +831,20 @@ def processor_configuration(company: str) -> dict[str, Any]:
             "Monthly spend point without a source withdrawn",
             SERVICE_SPEND_UNSOURCED_REMOVED,
             delete=True,
-            sourced=False,
+            tags=("service", "department", "currency"),
         ),
         _document("Invoice on its service", INVOICE),
         _document("Invoice removed from its service", INVOICE_REMOVED, delete=True),
+        _document("Recurring bill on its service", RECURRING_BILL),
+        _document("Recurring bill removed from its service", RECURRING_BILL_REMOVED, delete=True),
+        _metrics(
+            "Committed spend per service, month, currency and source",
+            COMMITMENT,
+            tags=COMMITMENT_TAGS,
+        ),
+        _metrics(
+            "Committed spend point withdrawn", COMMITMENT_REMOVED, delete=True, tags=COMMITMENT_TAGS
+        ),
     ]
     return {
         **binding(company),

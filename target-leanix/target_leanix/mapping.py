@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import Any
 
+from target_leanix.currency import MAX_RATE_DIGITS, bounded_rate
 from target_leanix.recognition.normalize import name_slug
 
 DELETED_AT = "_sdc_deleted_at"
@@ -108,6 +109,7 @@ class SpendLineItem:
     period_end: str | None = None
     paid_header: str | None = None  # payment lines: the bill they pay (RECORDKEY)
     paid_line: str | None = None  # payment lines: the bill line they pay (ENTRYKEY)
+    date: str = ""  # ISO ENTRY_DATE: the date whose exchange rate converts the line
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,29 @@ class VendorAccountItem:
     recordno: str
     vendor_id: str | None
     accountno: str | None
+    deleted: bool
+
+
+@dataclass(frozen=True)
+class RateTableItem:
+    """EXCHANGERATE: a table of rates of one rate type from one currency to another."""
+
+    recordno: str
+    type_name: str
+    from_currency: str
+    to_currency: str
+    deleted: bool
+
+
+@dataclass(frozen=True)
+class RateEntryItem:
+    """EXCHANGERATEENTRY: its table's rate from EFFECTIVE_START_DATE on, and the reciprocal."""
+
+    recordno: str
+    table_recordno: str
+    effective_date: str  # ISO date
+    rate: Decimal | None
+    reciprocal: Decimal | None
     deleted: bool
 
 
@@ -159,6 +184,25 @@ class InvoiceItem:
     method: str | None = None
     paid_date: str | None = None
     base_currency: str | None = None
+    doc_type: str = ""  # PODOCUMENT's DOCPARID, the transaction definition ("Purchase Order")
+
+
+@dataclass(frozen=True)
+class RecurringBillItem:
+    """APRECURBILL: a schedule that creates a vendor's bill every interval (a commitment)."""
+
+    recordno: str
+    vendor_id: str | None
+    description: str
+    start_date: str | None  # ISO dates
+    end_date: str | None
+    next_date: str | None
+    repeat_by: str  # Days, Weeks, Months, Years
+    repeat_interval: int
+    amount: Decimal | None  # of one bill
+    currency: str
+    status: str
+    deleted: bool
 
 
 Item = (
@@ -169,6 +213,9 @@ Item = (
     | ReimbursementItem
     | InvoiceItem
     | VendorAccountItem
+    | RateTableItem
+    | RateEntryItem
+    | RecurringBillItem
 )
 
 # Streams the target reads; every other stream of the tap is accepted and ignored (see README).
@@ -186,6 +233,9 @@ BILL_LINE_STREAM = "ap_bill_item"
 PAYMENT_LINE_STREAM = "ap_payment_detail"
 JOURNAL_HEADER_STREAM = "gl_batch"
 JOURNAL_LINE_STREAM = "gl_entry"
+RECURRING_BILL_STREAM = "ap_recurring_bill"
+RATE_TABLE_STREAM = "exchange_rate"
+RATE_ENTRY_STREAM = "exchange_rate_entry"
 
 USED_STREAMS = frozenset(
     {
@@ -203,6 +253,9 @@ USED_STREAMS = frozenset(
         PAYMENT_LINE_STREAM,
         JOURNAL_HEADER_STREAM,
         JOURNAL_LINE_STREAM,
+        RATE_TABLE_STREAM,
+        RATE_ENTRY_STREAM,
+        RECURRING_BILL_STREAM,
     }
 )
 # The order the target writes a drained batch of each stream in: what others refer to first.
@@ -210,6 +263,8 @@ DRAIN_ORDER = {
     stream: index
     for index, stream in enumerate(
         (
+            RATE_TABLE_STREAM,
+            RATE_ENTRY_STREAM,
             VENDOR_STREAM,
             DEPARTMENT_STREAM,
             BILL_LINE_STREAM,
@@ -224,6 +279,7 @@ DRAIN_ORDER = {
             PAYMENT_STREAM,
             PAYMENT_LINE_STREAM,
             PURCHASE_ORDER_STREAM,
+            RECURRING_BILL_STREAM,
         )
     )
 }
@@ -233,7 +289,6 @@ IGNORED_TAP_STREAMS = frozenset(
         "location",
         "gl_account",
         "po_document_entry",
-        "ap_recurring_bill",
         "audit_history",
     }
 )
@@ -287,6 +342,20 @@ USED_FIELDS = frozenset(
         "TR_TYPE",
         "DEPARTMENT",
         *SERVICE_PERIOD_FIELDS,
+        "TYPENAME",
+        "FROM_CURRENCY",
+        "TO_CURRENCY",
+        "EXCHANGERATEKEY",
+        "EFFECTIVE_START_DATE",
+        "EXCHANGE_RATE",
+        "RATE",
+        "RECIPROCAL_RATE",
+        "DOCPARID",
+        "STARTDATE",
+        "ENDDATE",
+        "NEXTEXECDATE",
+        "REPEATBY",
+        "REPEATINTERVAL",
     }
 )
 
@@ -400,6 +469,19 @@ class _Reader:
                 )
             return rounded
         return amount
+
+    def rate(self, field: str) -> Decimal | None:
+        """An exchange rate: positive, with at most `currency.MAX_RATE_DIGITS` digits each side."""
+        value = self.record.get(field)
+        if value is None or value == "":
+            return None
+        rate = bounded_rate(value)
+        if rate is None:
+            raise self.fail(
+                f"rate {field} must be a positive number of at most {MAX_RATE_DIGITS} digits "
+                f"each side: {clipped(repr(value))}"
+            )
+        return rate
 
     def currency(self, field: str, *, fallback: str = "") -> str:
         code = self.text(field).upper() or fallback.upper()
@@ -541,6 +623,7 @@ def _spend_line(kind: SpendKind) -> Any:  # noqa: ANN401 - a mapper closure
             base_currency=base_currency,
             month=f"{entry_date.year:04d}-{entry_date.month:02d}",
             deleted=False,
+            date=entry_date.isoformat(),
         )
 
     return mapper
@@ -764,9 +847,82 @@ def _invoice(obj: InvoiceObject) -> Any:  # noqa: ANN401 - a mapper closure
             method=r.text("PAYMENTMETHOD") or None,
             paid_date=paid.isoformat() if paid else None,
             base_currency=r.currency("BASECURR") if r.text("BASECURR") else None,
+            doc_type=r.text("DOCPARID") if obj is InvoiceObject.PURCHASE_ORDER else "",
         )
 
     return mapper
+
+
+def _recurring_bill(stream: str, record: Mapping[str, Any]) -> RecurringBillItem:
+    r = _Reader(stream, record, "RECORDNO")
+    recordno = r.key_text("RECORDNO")
+    if r.deleted:
+        return RecurringBillItem(
+            recordno, None, "", None, None, None, "", 0, None, "", "", deleted=True
+        )
+    amount = r.money("TRX_TOTALENTERED", required=False)
+    currency = r.currency("CURRENCY", fallback=r.text("BASECURR"))
+    if amount is None:
+        amount = r.money("TOTALENTERED", required=False)
+        currency = r.currency("BASECURR", fallback=currency)
+    interval = r.key_text("REPEATINTERVAL", required=False) or "1"
+    if not interval.isdigit() or not 0 < int(interval) <= 1000:
+        raise r.fail(f"field REPEATINTERVAL is not a whole number from 1 to 1000: {interval!r}")
+
+    def iso(field: str) -> str | None:
+        when = r.date(field, required=False)
+        return when.isoformat() if when else None
+
+    return RecurringBillItem(
+        recordno=recordno,
+        vendor_id=r.text("VENDORID") or None,
+        description=r.text("DESCRIPTION"),
+        start_date=iso("STARTDATE"),
+        end_date=iso("ENDDATE"),
+        next_date=iso("NEXTEXECDATE"),
+        repeat_by=r.text("REPEATBY"),
+        repeat_interval=int(interval),
+        amount=amount,
+        currency=currency,
+        status=r.text("STATUS").lower(),
+        deleted=False,
+    )
+
+
+def _rate_table(stream: str, record: Mapping[str, Any]) -> RateTableItem:
+    r = _Reader(stream, record, "RECORDNO")
+    recordno = r.key_text("RECORDNO")
+    if r.deleted:
+        return RateTableItem(recordno, "", "", "", deleted=True)
+    return RateTableItem(
+        recordno=recordno,
+        type_name=r.text("TYPENAME"),
+        from_currency=r.currency("FROM_CURRENCY"),
+        to_currency=r.currency("TO_CURRENCY"),
+        deleted=False,
+    )
+
+
+def _rate_entry(stream: str, record: Mapping[str, Any]) -> RateEntryItem:
+    r = _Reader(stream, record, "RECORDNO")
+    recordno = r.key_text("RECORDNO")
+    if r.deleted:
+        return RateEntryItem(recordno, "", "", None, None, deleted=True)
+    # Intacct calls the rate EXCHANGE_RATE in EXCHANGERATEENTRY; RATE is accepted as well.
+    rate_field = "EXCHANGE_RATE" if record.get("EXCHANGE_RATE") not in (None, "") else "RATE"
+    rate, reciprocal = r.rate(rate_field), r.rate("RECIPROCAL_RATE")
+    if rate is None and reciprocal is None:
+        raise r.fail("field EXCHANGE_RATE (or RECIPROCAL_RATE) is missing")
+    effective = r.date("EFFECTIVE_START_DATE")
+    assert effective is not None  # noqa: S101 - required=True above
+    return RateEntryItem(
+        recordno=recordno,
+        table_recordno=r.key_text("EXCHANGERATEKEY"),
+        effective_date=effective.isoformat(),
+        rate=rate,
+        reciprocal=reciprocal,
+        deleted=False,
+    )
 
 
 _MAPPERS: dict[str, Any] = {
@@ -784,6 +940,9 @@ _MAPPERS: dict[str, Any] = {
     PAYMENT_LINE_STREAM: _payment_line,
     JOURNAL_HEADER_STREAM: _journal_batch,
     JOURNAL_LINE_STREAM: _journal_line,
+    RATE_TABLE_STREAM: _rate_table,
+    RATE_ENTRY_STREAM: _rate_entry,
+    RECURRING_BILL_STREAM: _recurring_bill,
 }
 
 

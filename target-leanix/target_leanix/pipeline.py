@@ -21,6 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from target_leanix.currency import FallbackRates, RatesSettingError
 from target_leanix.ldif import DEFAULT_RECORD_URL_TEMPLATE
 from target_leanix.leanix import LeanIXClient, RetryPolicy, base_url_problem
 from target_leanix.ledger import (
@@ -28,6 +29,7 @@ from target_leanix.ledger import (
     RECOGNITION_KEYS_CHANGED,
     SPEND_BASES,
     BooksPolicy,
+    ClassifiedSpend,
     CostWindow,
     Entry,
     Ledger,
@@ -48,6 +50,7 @@ from target_leanix.recognition.normalize import clip
 from target_leanix.report.build import build_report, write_report
 from target_leanix.report.plan import plan_lines
 from target_leanix.settings import with_setting_defaults
+from target_leanix.summary import summary_lines
 
 DEFAULT_LEDGER_PATH = "target-leanix-ledger.sqlite"
 MATCH_CACHE_LIMIT = 4_000  # recognition verdicts kept per run
@@ -78,6 +81,8 @@ class Settings:
     ledger_rebuild: bool
     reporting_currency: str
     window: CostWindow
+    fallback_rates: FallbackRates
+    exchange_rate_type: str | None
     record_url_template: str
     recognition: Mapping[str, Any] | None
     books: BooksPolicy
@@ -146,6 +151,8 @@ class Settings:
             ledger_rebuild=bool(config["ledger_rebuild"]),
             reporting_currency=currency,
             window=_window(config),
+            fallback_rates=_fallback_rates(config),
+            exchange_rate_type=str(config.get("exchange_rate_type") or "").strip() or None,
             record_url_template=template,
             recognition=recognition if isinstance(recognition, Mapping) else None,
             books=_books(config),
@@ -158,6 +165,13 @@ class Settings:
             backoff_seconds=_number(config, "backoff_seconds", 0, 30),
             report_path=Path(report_path).expanduser() if report_path else None,
         )
+
+
+def _fallback_rates(config: Mapping[str, Any]) -> FallbackRates:
+    try:
+        return FallbackRates.from_setting(config.get("rates"))
+    except RatesSettingError as error:
+        raise SettingsError(str(error)) from None
 
 
 def _number(
@@ -318,6 +332,8 @@ class Pipeline:
                 max_items_per_run=settings.max_items_per_run,
                 ledger_rebuild=settings.ledger_rebuild,
                 books=settings.books,
+                fallback_rates=settings.fallback_rates,
+                exchange_rate_type=settings.exchange_rate_type,
             ),
         )
         self._other_basis_kind = (
@@ -325,9 +341,15 @@ class Pipeline:
         )
         self._match_cache: dict[tuple[str, str], Match] = {}
         self._vendor_matches: dict[str, tuple[str, Match]] = {}
+        self._vendor_not_software: dict[str, bool] = {}
+        self._text_not_software: dict[tuple[str, str], bool] = {}
+        # The exact amounts of the spend lines ingested, per currency (as received, repeats included).
         self.spend_ingested: dict[str, Decimal] = defaultdict(Decimal)
         self.records_written: dict[str, int] = defaultdict(int)
         self.records_deleted: dict[str, int] = defaultdict(int)
+        self.deletes_unknown: dict[str, int] = defaultdict(int)
+        self.records_ingested = 0
+        self.checkpoints = 0
         self.skipped: list[str] = []
         self.unknown_streams: set[str] = set()
         self._window_checked = False
@@ -407,6 +429,9 @@ class Pipeline:
         off_accounts = sum(1 for item, given in zip(kept, items, strict=True) if item is not given)
         if off_accounts:
             self.records_deleted[SpendLineItem.__name__] -= off_accounts
+        for name, count in stats.deleted_unknown.items():
+            self.deletes_unknown[name] += count
+        self.records_ingested += len(items)
         # New GL accounts on a vendor's bills can make it a (candidate) service, or stop it being one.
         for vendor_id in sorted(stats.vendors_to_recognize):
             vendor = self.ledger.vendor_for_recognition(vendor_id)
@@ -415,8 +440,16 @@ class Pipeline:
                 self.ledger.set_vendor_service(vendor_id, _service_info(match))
 
     def publish(self) -> None:
-        """Recompute what is dirty in the ledger and send LeanIX what changed."""
-        self.publisher.publish()
+        """Send what the ledger's dirty marks say changed; one progress line when anything was."""
+        sent = self.publisher.publish()
+        if sent:
+            self.checkpoints += 1
+            self.logger.info(
+                "published checkpoint %d: %s records so far, %s items sent to LeanIX",
+                self.checkpoints,
+                f"{self.records_ingested:,}",
+                f"{sent:,}",
+            )
 
     def _check_recognition(self) -> None:
         """New rules or a new catalog may change which service a vendor, descriptor or memo is:
@@ -457,13 +490,31 @@ class Pipeline:
         if self._window_checked:
             return
         window = self.settings.window
-        # Spend basis, service terms and GL spend accounts change spend as the window does.
+        # The fallback rates and rate type change every converted costTotalAnnual as well, and the
+        # spend basis, service terms and GL spend accounts change spend as the window does.
+        rates = json.dumps(
+            [
+                {
+                    c: [[m, str(r)] for m, r in v]
+                    for c, v in self.settings.fallback_rates.rates.items()
+                },
+                self.settings.exchange_rate_type,
+            ],
+            sort_keys=True,
+        )
         current = (
             f"{window.start_month}..{window.end_month}:{self.settings.reporting_currency}"
+            f":{hashlib.sha256(rates.encode()).hexdigest()[:16]}"
             f":{self.settings.books.fingerprint()}"
         )
         if self.ledger.get_meta("cost_window") not in (None, current):
-            self.logger.info("cost window is now %s: recomputing every service", current)
+            self.logger.info(
+                "cost window (%s..%s), reporting currency %s or fallback rates changed: "
+                "recomputing every service",
+                window.start_month,
+                window.end_month,
+                self.settings.reporting_currency,
+            )
             self.ledger.mark_all_services_dirty()
         self.ledger.set_meta("cost_window", current)
         self._window_checked = True
@@ -473,7 +524,7 @@ class Pipeline:
         self.publisher.check_fresh_ledger()
         self._check_window()
         self._check_recognition()
-        self.publisher.publish()
+        self.publish()
 
     def log_plan(self) -> None:
         """In a dry run, log what the run's publications would have changed in LeanIX."""
@@ -515,9 +566,33 @@ class Pipeline:
             self.client.close()
         self.ledger.close()
 
-    def summary_lines(self) -> list[str]:
-        """The `summary:` lines logged at the end of a run: counts, spend, run IDs, recognition."""
-        s = self.publisher.summary
+    def not_software(self, group: ClassifiedSpend) -> bool:
+        """True when recognition knows unattributed spend is no software: its line's vendor, card
+        descriptor or expense memo is a known non-service (rent, audit and law firms, travel...)."""
+        if group.vendor_id:
+            known = self._vendor_not_software.get(group.vendor_id)
+            if known is None:
+                vendor = self.ledger.vendor_for_recognition(group.vendor_id)
+                known = vendor is not None and _known_non_service(
+                    self.recognizer.match_vendor(group.vendor_id, vendor[0], website=vendor[1])
+                )
+                self._vendor_not_software[group.vendor_id] = known
+            if known:
+                return True
+        if not group.text:
+            return False
+        how = "descriptor" if group.kind == SpendKind.CARD.value else "text"
+        # The summary asks for the run's lines and then the ledger's, which repeat the run's texts:
+        # remember verdicts for the summary's length (the match cache keeps only a few thousand).
+        key = (how, group.text)
+        known = self._text_not_software.get(key)
+        if known is None:
+            known = self._text_not_software[key] = _known_non_service(self._match(how, group.text))
+        return known
+
+    def summary(self) -> tuple[list[str], list[str], list[str]]:
+        """(summary lines, warnings, recognition details): the first two at INFO and WARNING, the
+        recognition report's per-vendor lines at DEBUG."""
         for vendor_id, (name, match) in sorted(self._vendor_matches.items()):
             if match.service is not None:
                 self.report.add_service(vendor_id, name, match)
@@ -525,43 +600,36 @@ class Pipeline:
                 self.report.add_ignored(vendor_id, name, match)
         for descriptor, amount, currency in self.ledger.unattributed_this_run():
             self.report.add_unattributed(descriptor, amount, currency)
+        window = self.settings.window
+        lines, warnings = summary_lines(
+            ledger=self.ledger,
+            published=self.publisher.summary,
+            window=f"{window.start_month}..{window.end_month}",
+            reporting_currency=self.settings.reporting_currency,
+            written=self.records_written,
+            deleted=self.records_deleted,
+            deleted_unknown=self.deletes_unknown,
+            not_software=self.not_software,
+            books=self.settings.books,
+        )
         pending = self.ledger.pending_summary()
-        lines = [
-            f"records written: {_counts(self.records_written)}; deleted: {_counts(self.records_deleted)}",
-            f"services created: {len(s.services_created)}, updated: {len(s.services_updated)}; "
-            f"departments written: {len(s.departments_written)}",
-            "spend received this run by currency: " + _money(self.spend_ingested),
-            f"costTotalAnnual written ({self.settings.window.start_month}.."
-            f"{self.settings.window.end_month}): " + _money(s.cost_totals),
-            f"spend points written: {s.spend_points_written} "
-            f"({_counts(s.spend_points_by_source)} by source), withdrawn: {s.spend_points_removed}; "
-            f"department links written: {s.department_links_written}, "
-            f"removed: {s.department_links_removed}",
-            f"invoices written: {s.invoices_written}, removed: {s.invoices_removed}; "
-            f"{pending['invoices_without_service']} invoices in the ledger belong to vendors that "
-            "are no service (or not received yet) and are not in LeanIX",
-            f"ledger: {pending['lines_waiting_for_header']} lines wait for their header; "
-            f"{pending['unattributed_lines']} unattributed lines in total "
-            f"({_texts(pending['unattributed_by_currency'])})",
-            f"LeanIX runs ({len(s.run_ids)}, {s.items_sent} items): {', '.join(s.run_ids) or 'none'}",
-        ]
+        lines.append(
+            f"invoices not in LeanIX: {pending['invoices_without_service']:,} in the ledger belong "
+            "to vendors that are no service (or were not received yet)"
+        )
         if self.skipped:
             lines.append(
                 f"skipped bad records ({len(self.skipped)}): " + "; ".join(self.skipped[:10])
             )
         if self.unknown_streams:
             lines.append(f"skipped unknown streams: {', '.join(sorted(self.unknown_streams))}")
-        lines += [f"recognition: {line}" for line in self.report.lines(top=10)]
-        return lines
+        self._text_not_software.clear()
+        details = [f"recognition: {line}" for line in self.report.lines(top=10)]
+        if details:
+            lines.append(details[0] + " (per-vendor reasons at DEBUG, or target-leanix-recognize)")
+        return lines, warnings, details[1:]
 
 
-def _counts(counts: Mapping[str, int]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "none"
-
-
-def _money(amounts: Mapping[str, Decimal]) -> str:
-    return ", ".join(f"{format(v, 'f')} {c}" for c, v in sorted(amounts.items())) or "none"
-
-
-def _texts(amounts: Mapping[str, str]) -> str:
-    return ", ".join(f"{v} {c}" for c, v in amounts.items()) or "none"
+def _known_non_service(match: Match) -> bool:
+    """A verdict that decided "no service" (a rule or a known non-service), not "nothing matched"."""
+    return match.service is None and match.confidence > 0

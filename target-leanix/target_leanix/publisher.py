@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import json
 import logging
-from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
 from target_leanix import ldif
+from target_leanix.currency import Converter, FallbackRates, RateEntry, rate_book
 from target_leanix.leanix import LeanIXClient, LeanIXRunFailedError, dumps
 from target_leanix.ledger import (
     SCHEMA_VERSION,
+    UNCONFIRMED,
     BooksPolicy,
     CostWindow,
     Ledger,
@@ -135,18 +136,25 @@ class Summary:
     """What this run did, for the final log lines."""
 
     services_created: set[str] = field(default_factory=set)
+    # Services LeanIX held before this run whose fact sheets changed (never one created this run).
     services_updated: set[str] = field(default_factory=set)
     departments_written: set[str] = field(default_factory=set)
-    cost_totals: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
-    spend_points_written: int = 0
-    spend_points_removed: int = 0
-    spend_points_by_source: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    invoices_written: int = 0
-    invoices_removed: int = 0
-    department_links_written: int = 0
-    department_links_removed: int = 0
+    # Application external ID -> (costTotalAnnual LeanIX held before this run or None, latest sent)
+    cost_changes: dict[str, tuple[Decimal | None, Decimal]] = field(default_factory=dict)
+    # Service key -> window spend without any rate to the reporting currency, per currency, as last
+    # computed (so a service published at several checkpoints is counted once).
+    left_out: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+    # (kind, external ID) -> whether the last item this run sent for it wrote it (or removed it):
+    # an item sent at several checkpoints of one run counts once, as what LeanIX holds after it.
+    last_sent: dict[tuple[str, str], bool] = field(default_factory=dict)
+    # Spend point external ID -> its source (invoice, payment, card, reimbursement, journal).
+    point_sources: dict[str, str] = field(default_factory=dict)
     run_ids: list[str] = field(default_factory=list)
     items_sent: int = 0
+
+    def sent(self, kind: str, *, written: bool) -> int:
+        """Items of `kind` (`SENT_KINDS`) this run left written (or removed) in LeanIX."""
+        return sum(1 for (k, _id), w in self.last_sent.items() if k == kind and w == written)
 
 
 @dataclass(frozen=True)
@@ -176,6 +184,8 @@ class PublishSettings:
     max_items_per_run: int = DEFAULT_MAX_ITEMS_PER_RUN
     ledger_rebuild: bool = False
     books: BooksPolicy = field(default_factory=BooksPolicy)
+    fallback_rates: FallbackRates = field(default_factory=FallbackRates)
+    exchange_rate_type: str | None = None
 
 
 class Publisher:
@@ -211,6 +221,8 @@ class Publisher:
         # Every change this run's publications sent (a dry run: would send), for the plan and report.
         self.changes: list[Change] = []
         self._batches = 0
+        self._converter: Converter | None = None
+        self._converter_entries: list[RateEntry] = []
         if self.ledger.upgrade(self._previous_items) is not None:
             # Ledgers before schema 4 kept of a bill line only its GL account, no AP payment
             # details, and no card account (FINANCIALENTITY, RECORDID) of a card transaction:
@@ -221,6 +233,18 @@ class Publisher:
                 "payments count as spend and card-paid bills count once",
                 SCHEMA_VERSION,
             )
+
+    def converter(self) -> Converter:
+        """Intacct's rates as the ledger holds them now, the `rates` setting as fallback."""
+        entries = self.ledger.live_rates()
+        if self._converter is None or self._converter_entries != entries:
+            self._converter_entries = entries
+            self._converter = Converter(
+                self.settings.reporting_currency,
+                rate_book(entries, self.settings.exchange_rate_type),
+                self.settings.fallback_rates,
+            )
+        return self._converter
 
     def _previous_items(self, owner: str) -> list[dict[str, Any]]:
         """What ledger schema 1 published for an owner (`Ledger.upgrade`)."""
@@ -238,27 +262,30 @@ class Publisher:
                 return []
             return [ldif.department_item(ids, key, known[0])]
         snapshot = self.ledger.service_snapshot(
-            key, self.settings.window, self.settings.reporting_currency, self.settings.books
+            key,
+            self.settings.window,
+            self.settings.reporting_currency,
+            self.converter(),
+            self.settings.books,
         )
         if snapshot is None:
             return []
-        if snapshot.unconvertible and ids is self.ids and not quiet:
-            LOGGER.warning(
-                "service %s: window spend without a rate to %s left out of costTotalAnnual: %s",
-                key,
-                self.settings.reporting_currency,
-                {c: format(v, "f") for c, v in snapshot.unconvertible.items()},
-            )
+        if ids is self.ids:
+            # Reported once per run, in the summary, instead of once per service and checkpoint.
+            if snapshot.unconvertible:
+                self.summary.left_out[key] = dict(snapshot.unconvertible)
+            else:
+                self.summary.left_out.pop(key, None)
         return ldif.service_items(
             snapshot, ids, record_url_template=self.settings.record_url_template
         )
 
-    def publish(self) -> None:
-        """Send the new and changed items of everything dirty plus removals, then confirm them."""
+    def publish(self) -> int:
+        """Send what the dirty marks say changed; the number of LDIF items sent (0: nothing)."""
         service_keys = self.ledger.dirty_keys("service")
         department_ids = self.ledger.dirty_keys("department")
         if not service_keys and not department_ids:
-            return
+            return 0
         to_send: list[PublishedItem] = []
         removed: list[tuple[str, str]] = []
         content: list[dict[str, Any]] = []
@@ -287,6 +314,7 @@ class Publisher:
             self._write(content)
         self.ledger.confirm(sent=to_send, removed=removed, cleared=cleared)
         self._tally(content, new_services)
+        return len(content)
 
     def pending_changes(self, owners: list[str]) -> list[Change]:
         """What a publication of these owners would change in LeanIX now: the ledger's items
@@ -344,6 +372,8 @@ class Publisher:
             current = published.get(key)
             if current is not None and current.digest == item_digest:
                 continue
+            if item["type"] == ldif.SERVICE_COST:
+                self._note_cost(item, current)
             unlink = None if current is None else ldif.provider_change_item(current.payload, item)
             if unlink is not None:
                 content.append(unlink)
@@ -371,6 +401,18 @@ class Publisher:
                 )
             removed.append((owner, key))
         return bool(published)
+
+    def _note_cost(self, item: dict[str, Any], current: PublishedItem | None) -> None:
+        """Remember a service's costTotalAnnual before this run (the first time the run changes it)
+        and the latest value sent, so the summary shows how the changed ones moved."""
+        service_id = str(item["data"]["serviceId"])
+        before: Decimal | None = None
+        if service_id in self.summary.cost_changes:
+            before = self.summary.cost_changes[service_id][0]
+        elif current is not None and current.digest != UNCONFIRMED:
+            before = Decimal(str(current.payload["data"]["costTotalAnnual"]))
+        after = Decimal(str(item["data"]["costTotalAnnual"]))
+        self.summary.cost_changes[service_id] = (before, after)
 
     def _write(self, content: list[dict[str, Any]]) -> None:
         # Runs of removals first, while the fact sheets they name are active; then runs that archive
@@ -401,30 +443,37 @@ class Publisher:
     def _tally(self, content: list[dict[str, Any]], new_services: set[str]) -> None:
         s = self.summary
         for item in content:
-            kind, data = item["type"], item["data"]
+            kind = item["type"]
             if kind == ldif.SERVICE:
-                (s.services_created if item["id"] in new_services else s.services_updated).add(
-                    item["id"]
-                )
-            elif kind == ldif.SERVICE_COST:
-                s.cost_totals[self.settings.reporting_currency] += Decimal(
-                    str(data["costTotalAnnual"])
-                )
+                # A service created at an earlier checkpoint of this run and changed at a later one
+                # is still one created by this run.
+                if item["id"] in new_services:
+                    s.services_created.add(item["id"])
+                elif item["id"] not in s.services_created:
+                    s.services_updated.add(item["id"])
             elif kind == ldif.DEPARTMENT:
                 s.departments_written.add(item["id"])
-            elif kind == ldif.SERVICE_SPEND:
-                s.spend_points_written += 1
-                s.spend_points_by_source[str(data.get("source", ""))] += 1
-            elif kind in (ldif.SERVICE_SPEND_REMOVED, ldif.SERVICE_SPEND_UNSOURCED_REMOVED):
-                s.spend_points_removed += 1
-            elif kind == ldif.INVOICE:
-                s.invoices_written += 1
-            elif kind == ldif.INVOICE_REMOVED:
-                s.invoices_removed += 1
-            elif kind == ldif.SERVICE_DEPARTMENT:
-                s.department_links_written += 1
-            elif kind == ldif.SERVICE_DEPARTMENT_REMOVED:
-                s.department_links_removed += 1
+            elif kind in SENT_KINDS:
+                written_kind, written = SENT_KINDS[kind]
+                s.last_sent[(written_kind, item["id"])] = written
+                if kind == ldif.SERVICE_SPEND:
+                    s.point_sources[item["id"]] = str(item["data"].get("source", ""))
+
+
+#: Item type -> (the kind the summary counts it under, True when it writes, False when it removes).
+SENT_KINDS = {
+    ldif.SERVICE_SPEND: (ldif.SERVICE_SPEND, True),
+    ldif.SERVICE_SPEND_REMOVED: (ldif.SERVICE_SPEND, False),
+    ldif.SERVICE_SPEND_UNSOURCED_REMOVED: (ldif.SERVICE_SPEND, False),
+    ldif.INVOICE: (ldif.INVOICE, True),
+    ldif.INVOICE_REMOVED: (ldif.INVOICE, False),
+    ldif.SERVICE_DEPARTMENT: (ldif.SERVICE_DEPARTMENT, True),
+    ldif.SERVICE_DEPARTMENT_REMOVED: (ldif.SERVICE_DEPARTMENT, False),
+    ldif.RECURRING_BILL: (ldif.RECURRING_BILL, True),
+    ldif.RECURRING_BILL_REMOVED: (ldif.RECURRING_BILL, False),
+    ldif.COMMITMENT: (ldif.COMMITMENT, True),
+    ldif.COMMITMENT_REMOVED: (ldif.COMMITMENT, False),
+}
 
 
 def _plain(item: dict[str, Any]) -> dict[str, Any]:

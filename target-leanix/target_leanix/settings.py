@@ -48,6 +48,22 @@ SETTINGS_SCHEMA: dict[str, Any] = th.PropertiesList(
         description="Currency of costTotalAnnual; lines are converted with their own rate.",
     ),
     th.Property(
+        "exchange_rate_type",
+        th.StringType,
+        description=(
+            "Intacct rate type (EXCHANGERATE TYPENAME) whose tables convert base amounts to the "
+            "reporting currency; default: every type (on one date, the name sorting first wins)."
+        ),
+    ),
+    th.Property(
+        "rates",
+        th.ObjectType(additional_properties=True),
+        description=(
+            'Fallback rates to the reporting currency, e.g. {"EUR": "1.08", "GBP": '
+            '{"2025-01": "1.27"}}: used only where Intacct\'s exchange-rate tables have none.'
+        ),
+    ),
+    th.Property(
         "cost_window_months",
         th.IntegerType,
         default=12,

@@ -287,8 +287,13 @@ class TargetLeanIX(Target):
         self._records_since_checkpoint = 0
         super().process_endofpipe()
         pipeline.unknown_streams.update(self._unknown_streams)
-        for line in pipeline.summary_lines():
+        lines, warnings, details = pipeline.summary()
+        for line in lines:
             self.logger.info("summary: %s", line)
+        for line in warnings:
+            self.logger.warning("summary: %s", line)
+        for line in details:
+            self.logger.debug("summary: %s", line)
         pipeline.log_plan()
         pipeline.write_report()
         pipeline.close()

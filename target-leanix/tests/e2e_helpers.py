@@ -282,6 +282,8 @@ class Workspace:
         """(service, department, month, currency, source) -> amount of each metrics point."""
         out = {}
         for point in self.metrics:
+            if point["measurement"] != "intacctSpend":
+                continue  # committed spend is a measurement of its own, never spend
             tags = {t["key"]: t["value"] for t in point["tags"]}
             key = (
                 self.service_key(tags["service"]),
@@ -304,6 +306,8 @@ class Workspace:
     def invoices(self) -> dict[str, dict[str, Decimal]]:
         out: dict[str, dict[str, Decimal]] = defaultdict(dict)
         for document in self.documents:
+            if document["name"].startswith("Intacct APRECURBILL "):
+                continue  # a recurring bill is a commitment, not an invoice
             metadata = json.loads(document["metadata"])
             service = self.service_key(document["factSheet"]["externalId"])
             out[service][document["name"]] = Decimal(metadata["amount"])

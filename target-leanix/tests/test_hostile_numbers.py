@@ -275,4 +275,4 @@ def test_cli_skips_every_hostile_record_and_reports_them(tmp_path: Path, *, fast
     assert summary, run.stderr[-2000:]
     assert f"skipped bad records ({len(bad_records)})" in summary[0]
     assert len(summary[0]) < 4000
-    assert "spend received this run by currency: 5 USD" in run.stderr
+    assert "spend received this run (all the ledger holds), USD: 5.00 over 1 lines" in run.stderr

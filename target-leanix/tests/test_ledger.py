@@ -287,3 +287,18 @@ def test_descriptor_and_memo_can_be_recognised_again(ledger):
     assert "user:acme" in ledger.dirty_keys("service")
     assert ledger.set_text_service("Acme SaaS seat", None) is True
     assert spend(ledger, "user:acme").cost_total == Decimal("12.00")
+
+
+def test_deletes_of_records_never_held_are_counted_apart(ledger):
+    first = ledger.write([bill("1", "V-01", "10"), bill("2", "V-01", "5", deleted=True)])
+    assert dict(first.deleted) == {"InvoiceItem": 1}
+    assert dict(first.deleted_unknown) == {"InvoiceItem": 1}  # bill 2 was never held
+    again = ledger.write(
+        [bill("1", "V-01", "10", deleted=True), bill("2", "V-01", "5", deleted=True)]
+    )
+    assert dict(again.deleted) == {"InvoiceItem": 2}
+    assert dict(again.deleted_unknown) == {"InvoiceItem": 1}  # bill 1 was held, bill 2 never
+    vendors = ledger.write(
+        [vendor("V-01", "Slack Technologies, LLC"), vendor("", "x", deleted=True)]
+    )
+    assert dict(vendors.deleted_unknown) == {"VendorItem": 1}

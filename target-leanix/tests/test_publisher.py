@@ -174,6 +174,10 @@ def test_processor_configuration_covers_every_item_type():
         ldif.SERVICE_RETIRED,
         ldif.DEPARTMENT_RETIRED,
         ldif.SERVICE_PROVIDER_REMOVED,
+        ldif.RECURRING_BILL,
+        ldif.RECURRING_BILL_REMOVED,
+        ldif.COMMITMENT,
+        ldif.COMMITMENT_REMOVED,
     }
     assert config["sequentialExecution"] is True
     assert all(

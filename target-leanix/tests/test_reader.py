@@ -86,7 +86,10 @@ def test_exact_sum_through_the_target(tmp_path):
     config = {"company_key": "EXACT", "dry_run": True, "dry_run_path": str(tmp_path / "o.jsonl")}
     run = run_target(config, path, tmp_path)
     assert run.returncode == 0, run.stderr[-2000:]
-    assert "spend received this run by currency: 12345678901234568.19 USD" in run.stderr
+    assert (
+        "spend received this run (all the ledger holds), USD: 12,345,678,901,234,568.19 over 3 lines"
+        in run.stderr
+    )
 
 
 def _dry_run(tmp_path, name: str, *, fast: bool) -> list[dict[str, object]]:

@@ -45,7 +45,8 @@ def test_without_config() -> None:
     ]
     assert rows[1][:3] == ["ATLASSIAN* JIRA SYDNEY AU", "atlassian", "0.97"]
     assert rows[1][3] == 'descriptor pattern "ATLASSIAN*"'
-    assert rows[2][:3] == ["SLACK JAW BBQ AUSTIN TX", "", "0.00"]
+    # "BBQ" makes it a meal: known not to be software, not merely unmatched.
+    assert rows[2][:3] == ["SLACK JAW BBQ AUSTIN TX", "", "0.90"]
     assert rows[3][1] == ""
     assert "retail" in rows[3][3]
     assert rows[4][:2] == ["Acme Analytics LLC", ""]  # no software GL accounts configured

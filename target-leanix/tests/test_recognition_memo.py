@@ -134,11 +134,16 @@ def test_card_lines_and_vendor_names_do_not_use_memo_reading(recognizer: Recogni
     assert _key(recognizer.match_text("SLACK PRO SEATS")) == "slack"
 
 
-def test_unmatched_memo_keeps_no_match_confidence(recognizer: Recognizer) -> None:
+def test_travel_and_meal_memos_are_known_non_services(recognizer: Recognizer) -> None:
+    # A memo about a meal is known not to be software (the run summary reports it as such), while
+    # a memo that names nothing at all keeps the "no match" confidence.
     match = recognizer.match_text("Team lunch Monday")
     assert match.service is None
-    assert match.confidence == 0.0
+    assert match.confidence > 0
     assert "meals" in match.reason
+    unknown = recognizer.match_text("Quarterly widgets")
+    assert unknown.service is None
+    assert unknown.confidence == 0.0
 
 
 def test_user_exclude_rules_still_win_over_memo_reading() -> None:

@@ -16,7 +16,7 @@ def _report() -> RecognitionReport:
     vendors = [
         ("V-1", "Slack Technologies, LLC", ()),
         ("V-2", "Slack Technologies Limited", ()),
-        ("V-3", "Brookfield Properties LLC", ()),
+        ("V-3", "Northwind Traders LLC", ()),
         ("V-4", "Amazon.com Services LLC", ()),
         ("V-5", "Acme Analytics LLC", ("6010",)),
     ]

@@ -1,13 +1,16 @@
 """Sandbox-only admin routes: the workspace as ground truth for tests and the demo.
 
 `GET /admin/export` returns the whole workspace as JSON with a stable order and decimals as strings;
-`POST /admin/reset` empties it (configurations and runs included); `GET /admin/runs/<id>` shows one run
+`GET /admin/spend-report` sums the metrics points it holds per service and month (actual spend by
+source, committed spend by source); `POST /admin/reset` empties it (configurations and runs included); `GET /admin/runs/<id>` shows one run
 with its status history; `POST /admin/rate-limit {"per_second": n}` sets the per-user limit (0 = off). The common routes (`/admin/health`, `/admin/faults`, ...) are served by
 `sandboxes.common.http` before these.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from decimal import Decimal
 from typing import Any, Protocol
 
 from sandboxes.common.http import Request, Response, SandboxState
@@ -29,6 +32,8 @@ def handle(app: AdminTarget, request: Request, path: str) -> Response:
     """Answer one sandbox-only admin route of the LeanIX app."""
     if path == "/admin/export" and request.method == "GET":
         return Response.json(export(app.workspace))
+    if path == "/admin/spend-report" and request.method == "GET":
+        return Response.json(spend_report(app.workspace))
     if path == "/admin/reset" and request.method == "POST":
         app.workspace.reset()
         return Response.json({"reset": True})
@@ -183,3 +188,53 @@ def data_model() -> dict[str, Any]:
         },
         "relations": relations,
     }
+
+
+#: The measurements of actual and committed spend that target-leanix writes.
+ACTUAL_MEASUREMENT = "intacctSpend"
+COMMITTED_MEASUREMENT = "intacctCommitted"
+#: The source of an actual-spend point that carries no `source` tag.
+UNTAGGED = "untagged"
+
+
+def spend_report(workspace: Workspace) -> dict[str, Any]:
+    """Per service and month, actual spend by source and committed spend by source, per currency,
+    summed exactly from the metrics points the workspace holds; and the same sums as points of
+    LeanIX's metrics shape (measurement, time, tags as key/value pairs, fields), for reconciling."""
+    sums: dict[tuple[str, str, str, str, str, str], Decimal] = defaultdict(Decimal)
+    with workspace.lock:
+        points = workspace.metric_points()
+    for point in points:
+        if point.measurement not in (ACTUAL_MEASUREMENT, COMMITTED_MEASUREMENT):
+            continue
+        tags = dict(point.tags)
+        kind = "actual" if point.measurement == ACTUAL_MEASUREMENT else "committed"
+        key = (
+            tags.get("service", ""),
+            point.time[:7],
+            kind,
+            tags.get("source", UNTAGGED),
+            tags.get("currency", ""),
+            point.measurement,
+        )
+        sums[key] += sum(point.fields.values(), Decimal(0))
+    services: dict[str, dict[str, dict[str, dict[str, dict[str, Decimal]]]]] = {}
+    aggregated = []
+    for (service, month, kind, source, currency, measurement), amount in sorted(sums.items()):
+        months = services.setdefault(service, {})
+        entry = months.setdefault(month, {"actual": {}, "committed": {}})
+        entry[kind].setdefault(source, {})[currency] = amount
+        aggregated.append(
+            {
+                "measurement": measurement,
+                "time": f"{month}-01T00:00:00.000000Z",
+                "tags": [
+                    {"key": "currency", "value": currency},
+                    {"key": "service", "value": service},
+                    {"key": "source", "value": source},
+                ],
+                "fields": {"amount": amount},
+            }
+        )
+    report: dict[str, Any] = to_plain({"services": services, "points": aggregated})
+    return report

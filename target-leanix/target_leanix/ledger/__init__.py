@@ -18,11 +18,14 @@ SQLAlchemy Core only, so the same code runs on SQLite (default) and PostgreSQL (
 
 `Ledger` is assembled here from one part per concern (see the module map in the README): `tables`,
 `cache` (the write-behind session), `base` (shared state), `attribution`, `records` and `writes`,
-`books` and `reads`, `publication` and `upgrade`; `spread` (service periods); `model` holds the types callers pass in and get back.
+`books` (bills, payments, journals) and `reads`, `spread` (service periods), `breakdown` (spend lines
+by class, for the run summary), `rates` (Intacct's exchange-rate tables), `publication` and `upgrade`;
+`model` holds the types callers pass in and get back.
 """
 
 from __future__ import annotations
 
+from target_leanix.ledger.breakdown import BreakdownMixin, ClassifiedSpend, SpendClass
 from target_leanix.ledger.model import (
     ACCRUAL,
     CASH,
@@ -46,6 +49,7 @@ from target_leanix.ledger.model import (
     record_name,
 )
 from target_leanix.ledger.publication import PublicationMixin
+from target_leanix.ledger.rates import RatesMixin
 from target_leanix.ledger.reads import ReadsMixin
 from target_leanix.ledger.tables import RECOGNITION_KEYS_CHANGED, SCHEMA_VERSION
 from target_leanix.ledger.upgrade import UpgradeMixin
@@ -62,6 +66,7 @@ __all__ = [
     "SPEND_BASES",
     "UNCONFIRMED",
     "BooksPolicy",
+    "ClassifiedSpend",
     "CostWindow",
     "Entry",
     "InvoiceRow",
@@ -71,6 +76,7 @@ __all__ = [
     "PublishedItem",
     "ServiceInfo",
     "ServiceSnapshot",
+    "SpendClass",
     "SpendGroup",
     "WriteStats",
     "digest",
@@ -78,5 +84,5 @@ __all__ = [
 ]
 
 
-class Ledger(WritesMixin, ReadsMixin, PublicationMixin, UpgradeMixin):
+class Ledger(WritesMixin, ReadsMixin, PublicationMixin, UpgradeMixin, BreakdownMixin, RatesMixin):
     """The durable ledger of one company: writes, attribution, reads, publication state, upgrades."""

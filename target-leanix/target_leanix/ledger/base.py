@@ -48,6 +48,11 @@ class LedgerBase:
         self.reimbursements = tables.reimbursements
         self.invoices = tables.invoices
         self.published_items = tables.published_items
+        self.rate_tables = tables.rate_tables
+        self.recurring_bills = tables.recurring_bills
+        self.rate_entries = tables.rate_entries
+        # Intacct's rate entries as the ledger last read them; None once a write changed them.
+        self._rate_entries_read: list[Any] | None = None
         self.dirty = tables.dirty
         # Statements are built once and reused with bound parameters: building and hashing a
         # SQLAlchemy construct per row cost more than running it.

@@ -51,6 +51,25 @@ def _state(value: object) -> str:
     return str(value or "").strip().lower()
 
 
+def books_line_counts(
+    kind: str, state: object, module: object, accountno: object, policy: BooksPolicy
+) -> bool:
+    """Whether a bill, payment or journal line counts as spend under `policy` (before spreading):
+    bills on accrual unless Draft/Reversed/Voided, payments on cash unless Voided/Draft, posted GL
+    journal lines on a spend account. The one home of these rules (slices and run summary)."""
+    if kind == SpendKind.BILL.value:
+        return policy.basis != CASH and _state(state) not in NON_SPEND_BILL_STATES
+    if kind == SpendKind.PAYMENT.value:
+        return policy.basis == CASH and _state(state) not in NON_PAYING_PAYMENT_STATES
+    if kind == SpendKind.JOURNAL.value:
+        return (
+            str(module or "").strip() == GL_MODULE
+            and _state(state) == POSTED_BATCH_STATE
+            and accountno in policy.gl_spend_accounts
+        )
+    return False
+
+
 def _month(date: object) -> str:
     return str(date or "")[:7]
 
@@ -62,11 +81,28 @@ class BooksMixin(LedgerBase):
         self, conn: Connection, service_key: str, policy: BooksPolicy
     ) -> Iterator[Slice]:
         if policy.basis == CASH:
-            yield from self._payment_slices(conn, service_key)
+            yield from self._payment_slices(conn, service_key, policy)
         else:
             yield from self._invoice_slices(conn, service_key, policy)
         if policy.gl_spend_accounts:
-            yield from self._journal_slices(conn, service_key, policy.gl_spend_accounts)
+            yield from self._journal_slices(conn, service_key, policy)
+
+    def _settled_by_card_payment(self) -> sa.ColumnElement[bool]:
+        """True for a card transaction that an AP payment by credit card settles: that payment, not
+        card spend (README "Policies"). Intacct records the payment as a card transaction whose
+        (FINANCIALENTITY, RECORDID) is the payment's (FINANCIALENTITY, DOCNUMBER)."""
+        headers = self.headers
+        settling = headers.alias("settling")
+        return (
+            sa.exists()
+            .where(
+                settling.c.kind == SpendKind.PAYMENT.value,
+                settling.c.deleted.is_(False),
+                settling.c.document == headers.c.document,
+                settling.c.entity.is_not_distinct_from(headers.c.entity),
+            )
+            .correlate(headers)
+        )
 
     def _lines_with_headers(
         self, conn: Connection, service_key: str, kind: SpendKind
@@ -105,7 +141,7 @@ class BooksMixin(LedgerBase):
     ) -> Iterator[Slice]:
         """Bill lines in the month of the bill date, or spread over their service period."""
         for line in self._lines_with_headers(conn, service_key, SpendKind.BILL):
-            if _state(line.header_state) in NON_SPEND_BILL_STATES:
+            if not books_line_counts(SpendKind.BILL.value, line.header_state, None, None, policy):
                 continue
             bill_month = _month(line.header_date) or line.month
             if not bill_month:
@@ -118,13 +154,15 @@ class BooksMixin(LedgerBase):
                 months = months_from(bill_month, term or 1)
             yield from _spread(SOURCE_INVOICE, line, months)
 
-    def _payment_slices(self, conn: Connection, service_key: str) -> Iterator[Slice]:
+    def _payment_slices(
+        self, conn: Connection, service_key: str, policy: BooksPolicy
+    ) -> Iterator[Slice]:
         """Payment details in the month paid, in the department of the bill line they pay (or
         pro rata over the bill's lines)."""
         payments = [
             line
             for line in self._lines_with_headers(conn, service_key, SpendKind.PAYMENT)
-            if _state(line.header_state) not in NON_PAYING_PAYMENT_STATES
+            if books_line_counts(SpendKind.PAYMENT.value, line.header_state, None, None, policy)
         ]
         by_recordno, by_bill = self._bill_lines(
             conn,
@@ -187,13 +225,12 @@ class BooksMixin(LedgerBase):
         return by_recordno, by_bill
 
     def _journal_slices(
-        self, conn: Connection, service_key: str, accounts: frozenset[str]
+        self, conn: Connection, service_key: str, policy: BooksPolicy
     ) -> Iterator[Slice]:
         """Posted General Ledger journal lines on a spend account (debits add, credits subtract)."""
         for line in self._lines_with_headers(conn, service_key, SpendKind.JOURNAL):
-            if (line.header_module or "").strip() != GL_MODULE:
-                continue
-            if _state(line.header_state) != POSTED_BATCH_STATE or line.accountno not in accounts:
+            kind, module = SpendKind.JOURNAL.value, line.header_module
+            if not books_line_counts(kind, line.header_state, module, line.accountno, policy):
                 continue
             month = line.month or _month(line.header_date)
             if month:

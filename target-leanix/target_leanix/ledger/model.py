@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from target_leanix.commitments import RecurringRow
 from target_leanix.mapping import (
     BILL_LINE_STREAM,
     CARD_HEADER_STREAM,
@@ -18,12 +19,18 @@ from target_leanix.mapping import (
     DEPARTMENT_STREAM,
     EXPENSE_HEADER_STREAM,
     EXPENSE_LINE_STREAM,
+    RATE_ENTRY_STREAM,
+    RATE_TABLE_STREAM,
+    RECURRING_BILL_STREAM,
     REIMBURSEMENT_STREAM,
     VENDOR_STREAM,
     DepartmentItem,
     InvoiceItem,
     InvoiceObject,
     Item,
+    RateEntryItem,
+    RateTableItem,
+    RecurringBillItem,
     ReimbursementItem,
     SpendHeaderItem,
     SpendKind,
@@ -188,6 +195,11 @@ class ServiceSnapshot:
     invoices: list[InvoiceRow]
     # What the spend counts, for the cost description (`BooksPolicy.counted`).
     sources: list[str] = field(default_factory=list)
+    # (currency, rate source) -> window spend converted from that currency, in the reporting one
+    converted: dict[tuple[str, str], Decimal] = field(default_factory=dict)
+    recurring: list[RecurringRow] = field(default_factory=list)  # the vendors' recurring bills
+    # (month, currency, source) -> committed amount (`commitments.py`), never part of spend
+    committed: dict[tuple[str, str, str], Decimal] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -202,6 +214,7 @@ class SpendGroup:
     lines: int
     text: str = ""
     vendor_id: str = ""
+    source: str = ""  # invoice, payment, card, reimbursement or journal
 
 
 @dataclass(frozen=True)
@@ -220,6 +233,9 @@ class WriteStats:
 
     written: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     deleted: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    # Of `deleted`: deletes of records the ledger never held (alive), e.g. deleted in Intacct before a
+    # first run read them; they change nothing.
+    deleted_unknown: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     # Vendors whose set of GL accounts changed: recognition should look at them again.
     vendors_to_recognize: set[str] = field(default_factory=set)
 
@@ -254,6 +270,9 @@ _STREAMS: dict[tuple[type[Any], str], str] = {
     (SpendLineItem, SpendKind.EXPENSE.value): EXPENSE_LINE_STREAM,
     (ReimbursementItem, ""): REIMBURSEMENT_STREAM,
     (VendorAccountItem, ""): BILL_LINE_STREAM,
+    (RateTableItem, ""): RATE_TABLE_STREAM,
+    (RateEntryItem, ""): RATE_ENTRY_STREAM,
+    (RecurringBillItem, ""): RECURRING_BILL_STREAM,
 }
 
 

@@ -10,7 +10,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from target_leanix.ledger.books import BooksMixin, Slice
+from target_leanix.commitments import (
+    PURCHASE_ORDER,
+    RecurringRow,
+    is_open_purchase_order,
+    recurring_committed,
+)
+from target_leanix.currency import Converter, FallbackRates, RateBook
+from target_leanix.ledger.books import BooksMixin
 from target_leanix.ledger.model import (
     NON_PAYING_REIMBURSEMENT_STATES,
     NON_SPEND_CARD_STATES,
@@ -62,9 +69,15 @@ class ReadsMixin(BooksMixin):
         service_key: str,
         window: CostWindow,
         reporting_currency: str,
+        converter: Converter | None = None,
         books: BooksPolicy | None = None,
     ) -> ServiceSnapshot | None:
-        """Spend per group, window cost, departments and invoices of a service (None if unknown)."""
+        """Everything LeanIX should show of a service. costTotalAnnual adds, per line of the window:
+        its TRX_AMOUNT when that is in the reporting currency; else its AMOUNT when its base
+        currency is; else its AMOUNT converted by `converter` (`currency.py`); a line no rate
+        converts is left out and named in `unconvertible`. `books` says how bills, payments and
+        journals count."""
+        converter = converter or Converter(reporting_currency, RateBook(), FallbackRates())
         policy = books if books is not None else BooksPolicy()
         with self.engine.connect() as conn:
             row = conn.execute(
@@ -86,31 +99,62 @@ class ReadsMixin(BooksMixin):
             spend: dict[tuple[str, str, str, str], Decimal] = defaultdict(Decimal)
             cost_total = Decimal(0)
             unconvertible: dict[str, Decimal] = defaultdict(Decimal)
+            converted: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
             start, end = window.start_month, window.end_month
-            slices = [
-                Slice(
+            # (source, department, month, currency, line amounts, base currency, their base
+            # amounts, the date whose rate converts them)
+            parts: list[tuple[str, str, str, str, list[Decimal], str, list[Decimal], str]] = [
+                (
                     SOURCE_CARD if group.kind == SpendKind.CARD.value else SOURCE_REIMBURSEMENT,
                     group.department_id or "",
                     group.month,
                     group.currency,
-                    exact_sum(group.amounts),
+                    [Decimal(text) for text in group.amounts.split(",")],
                     group.base_currency,
-                    exact_sum(group.base_amounts),
+                    [Decimal(text) for text in group.base_amounts.split(",")],
+                    group.rate_date,
                 )
-                for group in self._counting_groups(conn, service_key)
+                for group in self._counting_groups(conn, service_key, reporting_currency)
             ]
-            slices.extend(self._books_slices(conn, service_key, policy))
-            for part in slices:
-                amount = part.amount
-                spend[(part.department_id, part.month, part.currency, part.source)] += amount
-                if not start <= part.month <= end:
+            parts.extend(
+                (
+                    part.source,
+                    part.department_id,
+                    part.month,
+                    part.currency,
+                    [part.amount],
+                    part.base_currency,
+                    [part.base_amount],
+                    f"{part.month}-01",  # a spread line's month: its rate is the month's first
+                )
+                for part in self._books_slices(conn, service_key, policy)
+            )
+            for (
+                source,
+                department_id,
+                month,
+                currency,
+                trx,
+                base_currency,
+                base,
+                rate_date,
+            ) in parts:
+                amount = sum(trx, Decimal(0))
+                spend[(department_id, month, currency, source)] += amount
+                if not start <= month <= end:
                     continue
-                if part.currency == reporting_currency:
+                if currency == reporting_currency:
                     cost_total += amount
-                elif part.base_currency == reporting_currency:
-                    cost_total += part.base_amount
+                elif base_currency == reporting_currency:
+                    cost_total += sum(base, Decimal(0))
                 else:
-                    unconvertible[part.currency] += amount
+                    candidates = [(base_currency, base), (currency, trx)]
+                    result = converter.convert_lines(candidates, rate_date)
+                    if result is None:
+                        unconvertible[currency] += amount
+                    else:
+                        cost_total += result[0]
+                        converted[(result[2], result[1])] += result[0]
             known = set(
                 conn.execute(
                     sa.select(self.departments.c.department_id).where(
@@ -144,6 +188,7 @@ class ReadsMixin(BooksMixin):
                     .order_by(self.invoices.c.object, self.invoices.c.recordno)
                 )
             ]
+            recurring, committed = self._commitments(conn, vendor_ids)
         return ServiceSnapshot(
             service=service,
             vendor_ids=vendor_ids,
@@ -155,7 +200,56 @@ class ReadsMixin(BooksMixin):
             unconvertible=dict(unconvertible),
             invoices=invoices,
             sources=policy.counted(),
+            converted=dict(converted),
+            recurring=recurring,
+            committed=committed,
         )
+
+    def _commitments(
+        self, conn: Connection, vendor_ids: list[str]
+    ) -> tuple[list[RecurringRow], dict[tuple[str, str, str], Decimal]]:
+        """The vendors' live recurring bills, and what they and the open purchase orders commit."""
+        table = self.recurring_bills
+        recurring = [
+            RecurringRow(
+                row.recordno,
+                row.vendor_id or "",
+                row.description,
+                row.start_date,
+                row.end_date,
+                row.next_date,
+                row.repeat_by,
+                int(row.repeat_interval),
+                Decimal(row.amount) if row.amount is not None else None,
+                row.currency,
+                row.status,
+            )
+            for row in conn.execute(
+                sa.select(table)
+                .where(table.c.deleted.is_(False), table.c.vendor_id.in_(vendor_ids))
+                .order_by(table.c.recordno)
+            )
+        ]
+        committed: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
+        for key, amount in recurring_committed(recurring).items():
+            committed[key] += amount
+        invoices = self.invoices
+        for row in conn.execute(
+            sa.select(
+                invoices.c.date,
+                invoices.c.amount,
+                invoices.c.currency,
+                invoices.c.status,
+                invoices.c.doc_type,
+            ).where(
+                invoices.c.object == "PODOCUMENT",
+                invoices.c.deleted.is_(False),
+                invoices.c.vendor_id.in_(vendor_ids),
+            )
+        ):
+            if row.date and row.amount and is_open_purchase_order(row.doc_type, row.status):
+                committed[(row.date[:7], row.currency, PURCHASE_ORDER)] += Decimal(row.amount)
+        return recurring, dict(committed)
 
     @property
     def _line_under_header(self) -> sa.ColumnElement[bool]:
@@ -165,12 +259,20 @@ class ReadsMixin(BooksMixin):
             self.headers.c.recordno == self.lines.c.header_recordno,
         )
 
-    def spend_groups(self, service_key: str | None, *, by_text: bool = False) -> list[SpendGroup]:
-        """The counting spend of one service (None: of the lines no service claims) per kind,
-        department, month and currency; `by_text`: per kind, currency, vendor and card descriptor
-        or memo instead (department and month are then empty)."""
+    def spend_groups(
+        self, service_key: str | None, *, by_text: bool = False, books: BooksPolicy | None = None
+    ) -> list[SpendGroup]:
+        """The counting spend of one service (None: of the lines no service claims) per source,
+        department, month and currency, bills, payments and journals as `books` counts them;
+        `by_text`: card and expense lines per kind, currency, vendor and card descriptor or memo
+        instead (department and month are then empty)."""
         with self.engine.connect() as conn:
             rows = self._counting_groups(conn, service_key, by_text=by_text)
+            slices = (
+                []
+                if by_text or service_key is None
+                else list(self._books_slices(conn, service_key, books or BooksPolicy()))
+            )
         groups = []
         for row in rows:
             text = ""
@@ -186,12 +288,32 @@ class ReadsMixin(BooksMixin):
                     lines=int(row.lines),
                     text=text or "",
                     vendor_id=(row.vendor_id or "") if by_text else "",
+                    source=SOURCE_CARD
+                    if row.kind == SpendKind.CARD.value
+                    else SOURCE_REIMBURSEMENT,
                 )
             )
+        groups.extend(
+            SpendGroup(
+                kind=part.source,
+                department_id=part.department_id,
+                month=part.month,
+                currency=part.currency,
+                amount=part.amount,
+                lines=1,
+                source=part.source,
+            )
+            for part in slices
+        )
         return groups
 
     def _counting_groups(
-        self, conn: Connection, service_key: str | None, *, by_text: bool = False
+        self,
+        conn: Connection,
+        service_key: str | None,
+        reporting_currency: str = "",
+        *,
+        by_text: bool = False,
     ) -> list[sa.Row[Any]]:
         """Spend of the service (None: unattributed lines) per (department, month, currency, base
         currency; with `by_text` vendor, descriptor and memo instead of department and month): lines
@@ -201,7 +323,9 @@ class ReadsMixin(BooksMixin):
         `base_amounts`, comma-separated); Python adds them as Decimal (`exact_sum`). Neither
         SQLite nor SQLAlchemy's SUM over text is exact, and Python then handles a row per group
         instead of one per line. Expense lines keep their report in the group key, because a
-        report counts only once reimbursed."""
+        report counts only once reimbursed. Lines neither in nor based in `reporting_currency` are
+        grouped by date too (`rate_date`), as each date may have its own exchange rate; an older
+        line without its date takes its month's first day."""
         lines, headers = self.lines, self.headers
         report = sa.case(
             (lines.c.kind == SpendKind.EXPENSE.value, lines.c.header_recordno), else_=""
@@ -216,21 +340,18 @@ class ReadsMixin(BooksMixin):
         if by_text:
             keys += [lines.c.vendor_id, headers.c.descriptor, lines.c.description]
         else:
-            keys += [lines.c.department_id, lines.c.month]
-        # A card transaction that an AP payment by credit card settles is that payment, not card
-        # spend (README "Policies"): Intacct records the payment as a card transaction whose
-        # (FINANCIALENTITY, RECORDID) is the payment's (FINANCIALENTITY, DOCNUMBER).
-        settling = headers.alias("settling")
-        settled = (
-            sa.exists()
-            .where(
-                settling.c.kind == SpendKind.PAYMENT.value,
-                settling.c.deleted.is_(False),
-                settling.c.document == headers.c.document,
-                settling.c.entity.is_not_distinct_from(headers.c.entity),
-            )
-            .correlate(headers)
-        )
+            rate_date = sa.case(
+                (
+                    sa.or_(
+                        lines.c.currency == reporting_currency,
+                        lines.c.base_currency == reporting_currency,
+                    ),
+                    "",
+                ),
+                else_=sa.func.coalesce(lines.c.entry_date, lines.c.month + "-01"),
+            ).label("rate_date")
+            keys += [lines.c.department_id, lines.c.month, rate_date]
+        settled = self._settled_by_card_payment()
         rows = conn.execute(
             sa.select(
                 *keys,

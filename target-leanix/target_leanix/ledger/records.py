@@ -18,6 +18,9 @@ from target_leanix.mapping import (
     DepartmentItem,
     InvoiceItem,
     InvoiceObject,
+    RateEntryItem,
+    RateTableItem,
+    RecurringBillItem,
     ReimbursementItem,
     SpendHeaderItem,
     SpendKind,
@@ -313,6 +316,7 @@ class RecordWritesMixin(AttributionMixin):
             "base_amount": money(item.base_amount),
             "base_currency": item.base_currency,
             "month": item.month,
+            "entry_date": item.date or None,
             "deleted": False,
             "own_service_key": own,
             "service_key": resolved,
@@ -323,6 +327,37 @@ class RecordWritesMixin(AttributionMixin):
             "paid_header": item.paid_header,
             "paid_line": item.paid_line,
         }
+
+    def _write_rate(self, conn: WriteSession, item: RateTableItem | RateEntryItem) -> bool:
+        """Store a rate table or entry; True when it changed what the ledger held (then every
+        service's costTotalAnnual may change)."""
+        if isinstance(item, RateTableItem):
+            table = self.rate_tables
+            values: dict[str, Any] = {
+                "type_name": item.type_name,
+                "from_currency": item.from_currency,
+                "to_currency": item.to_currency,
+            }
+        else:
+            table = self.rate_entries
+            values = {
+                "table_recordno": item.table_recordno,
+                "effective_date": item.effective_date,
+                "rate": money(item.rate),
+                "reciprocal": money(item.reciprocal),
+            }
+        keys = {"recordno": item.recordno}
+        previous = self._row(conn, table, keys)
+        if item.deleted:
+            if previous is None or previous.deleted:
+                return False
+            self._update(conn, table, keys, {"deleted": True})
+            return True
+        values["deleted"] = False
+        if previous is not None and all(previous[k] == v for k, v in values.items()):
+            return False
+        self._upsert(conn, table, keys, values)
+        return True
 
     def _write_reimbursement(
         self, conn: WriteSession, item: ReimbursementItem, dirty: set[str | None]
@@ -387,17 +422,56 @@ class RecordWritesMixin(AttributionMixin):
                     "currency": item.currency,
                     "status": item.status,
                     "deleted": False,
+                    "doc_type": item.doc_type or None,
                 },
             )
             vendors.add(item.vendor_id)
+        self._mark_vendor_services(conn, vendors, dirty)
+        kind = _SPEND_KIND_OF_INVOICE.get(item.object)
+        if kind is not None:
+            self._write_invoice_header(conn, item, kind, dirty)
+
+    def _write_recurring_bill(
+        self, conn: WriteSession, item: RecurringBillItem, dirty: set[str | None]
+    ) -> None:
+        table = self.recurring_bills
+        keys = {"recordno": item.recordno}
+        previous = self._row(conn, table, keys)
+        vendors = {previous.vendor_id if previous is not None else None}
+        if item.deleted:
+            if previous is not None:
+                self._update(conn, table, keys, {"deleted": True})
+        else:
+            self._upsert(
+                conn,
+                table,
+                keys,
+                {
+                    "vendor_id": item.vendor_id,
+                    "description": item.description,
+                    "start_date": item.start_date,
+                    "end_date": item.end_date,
+                    "next_date": item.next_date,
+                    "repeat_by": item.repeat_by,
+                    "repeat_interval": item.repeat_interval,
+                    "amount": money(item.amount),
+                    "currency": item.currency,
+                    "status": item.status,
+                    "deleted": False,
+                },
+            )
+            vendors.add(item.vendor_id)
+        self._mark_vendor_services(conn, vendors, dirty)
+
+    def _mark_vendor_services(
+        self, conn: WriteSession, vendors: set[str | None], dirty: set[str | None]
+    ) -> None:
+        """The services of these vendors show the record that changed: mark them."""
         for vendor_id in vendors:
             if vendor_id:
                 vendor = self._row(conn, self.vendors, {"vendor_id": vendor_id})
                 if vendor is not None:
                     dirty.add(vendor.service_key)
-        kind = _SPEND_KIND_OF_INVOICE.get(item.object)
-        if kind is not None:
-            self._write_invoice_header(conn, item, kind, dirty)
 
     def _write_invoice_header(
         self, conn: WriteSession, item: InvoiceItem, kind: SpendKind, dirty: set[str | None]

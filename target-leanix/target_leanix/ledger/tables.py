@@ -115,6 +115,9 @@ class Tables:
             sa.Column("period_end", sa.String(10)),
             sa.Column("paid_header", sa.String(64), index=True),  # payment lines: the bill paid
             sa.Column("paid_line", sa.String(64)),  # payment lines: the bill line paid
+            # ISO ENTRY_DATE, whose exchange rate converts the line (lines an older version wrote
+            # lack it and are converted at the rate of their month's first day).
+            sa.Column("entry_date", sa.String(10)),
         )
         self.reimbursements = sa.Table(
             f"{p}reimbursements",
@@ -137,6 +140,44 @@ class Tables:
             sa.Column("amount", sa.String(64)),
             sa.Column("currency", sa.String(3), nullable=False),
             sa.Column("status", sa.String(64), nullable=False),
+            sa.Column("deleted", sa.Boolean, nullable=False),
+            # PODOCUMENT's DOCPARID: only a "Purchase Order" can be an open commitment.
+            sa.Column("doc_type", sa.String(64)),
+        )
+        self.recurring_bills = sa.Table(
+            f"{p}recurring_bills",
+            md,
+            sa.Column("recordno", sa.String(64), primary_key=True),
+            sa.Column("vendor_id", sa.String(200), index=True),
+            sa.Column("description", sa.Text, nullable=False),
+            sa.Column("start_date", sa.String(10)),
+            sa.Column("end_date", sa.String(10)),
+            sa.Column("next_date", sa.String(10)),
+            sa.Column("repeat_by", sa.String(32), nullable=False),
+            sa.Column("repeat_interval", sa.Integer, nullable=False),
+            sa.Column("amount", sa.String(64)),
+            sa.Column("currency", sa.String(3), nullable=False),
+            sa.Column("status", sa.String(32), nullable=False),
+            sa.Column("deleted", sa.Boolean, nullable=False),
+        )
+        # Intacct's exchange-rate tables (EXCHANGERATE) and their entries (EXCHANGERATEENTRY).
+        self.rate_tables = sa.Table(
+            f"{p}rate_tables",
+            md,
+            sa.Column("recordno", sa.String(64), primary_key=True),
+            sa.Column("type_name", sa.Text, nullable=False),
+            sa.Column("from_currency", sa.String(3), nullable=False),
+            sa.Column("to_currency", sa.String(3), nullable=False),
+            sa.Column("deleted", sa.Boolean, nullable=False),
+        )
+        self.rate_entries = sa.Table(
+            f"{p}rate_entries",
+            md,
+            sa.Column("recordno", sa.String(64), primary_key=True),
+            sa.Column("table_recordno", sa.String(64), nullable=False, index=True),
+            sa.Column("effective_date", sa.String(10), nullable=False),
+            sa.Column("rate", sa.String(64)),
+            sa.Column("reciprocal", sa.String(64)),
             sa.Column("deleted", sa.Boolean, nullable=False),
         )
         self.published_items = sa.Table(

@@ -23,6 +23,9 @@ from target_leanix.mapping import (
     DepartmentItem,
     InvoiceItem,
     Item,
+    RateEntryItem,
+    RateTableItem,
+    RecurringBillItem,
     ReimbursementItem,
     SpendHeaderItem,
     SpendKind,
@@ -79,32 +82,22 @@ class WritesMixin(RecordWritesMixin):
         with self._tx() as conn:
             dirty_services: set[str | None] = set()
             dirty_departments: set[str | None] = set()
+            rates_changed = False
             fresh = self._write_fresh_lines(
                 conn, entries, stats, dirty_services
             ) or self._write_fresh_headers(conn, entries, stats)
             if not fresh:
                 self._prefetch_batch(conn, entries)
             for entry in () if fresh else entries:
-                item = entry.item
-                if entry.service is not None:
-                    self._save_service(conn, entry.service)
-                name = type(item).__name__
-                (stats.deleted if item.deleted else stats.written)[name] += 1
-                if isinstance(item, VendorItem):
-                    self._write_vendor(conn, item, entry.service, dirty_services)
-                elif isinstance(item, DepartmentItem):
-                    self._write_department(conn, item, dirty_services, dirty_departments)
-                elif isinstance(item, SpendHeaderItem):
-                    self._write_header(conn, item, entry.service, dirty_services)
-                elif isinstance(item, SpendLineItem):
-                    self._write_line(conn, item, entry.service, dirty_services)
-                elif isinstance(item, ReimbursementItem):
-                    self._write_reimbursement(conn, item, dirty_services)
-                elif isinstance(item, VendorAccountItem):
-                    self._write_vendor_account(conn, item, stats.vendors_to_recognize)
-                else:
-                    self._write_invoice(conn, item, dirty_services)
+                changed = self._write_entry(conn, entry, stats, dirty_services, dirty_departments)
+                rates_changed = changed or rates_changed
             stats.vendors_to_recognize.update(conn.vendors_to_recognize)
+            if rates_changed:
+                # Any service may have spend the changed rates convert.
+                self._rate_entries_read = None
+                dirty_services.update(
+                    conn.execute(sa.select(self.services.c.service_key)).scalars()
+                )
             dirty_services.update(self._revisit_headers(conn))
             self._mark_paid_reports(conn, dirty_services)
             self._mark(conn, "service", dirty_services)
@@ -113,6 +106,79 @@ class WritesMixin(RecordWritesMixin):
                 conn.flush()
                 raise TrialDone
         return stats
+
+    def _write_entry(
+        self,
+        conn: WriteSession,
+        entry: Entry,
+        stats: WriteStats,
+        dirty_services: set[str | None],
+        dirty_departments: set[str | None],
+    ) -> bool:
+        """Write one record on the general path; True when it changed an exchange rate."""
+        item = entry.item
+        if entry.service is not None:
+            self._save_service(conn, entry.service)
+        name = type(item).__name__
+        (stats.deleted if item.deleted else stats.written)[name] += 1
+        if item.deleted and not self._holds(conn, item):
+            stats.deleted_unknown[name] += 1
+        if isinstance(item, VendorItem):
+            self._write_vendor(conn, item, entry.service, dirty_services)
+        elif isinstance(item, DepartmentItem):
+            self._write_department(conn, item, dirty_services, dirty_departments)
+        elif isinstance(item, SpendHeaderItem):
+            self._write_header(conn, item, entry.service, dirty_services)
+        elif isinstance(item, SpendLineItem):
+            self._write_line(conn, item, entry.service, dirty_services)
+        elif isinstance(item, ReimbursementItem):
+            self._write_reimbursement(conn, item, dirty_services)
+        elif isinstance(item, VendorAccountItem):
+            self._write_vendor_account(conn, item, stats.vendors_to_recognize)
+        elif isinstance(item, RateTableItem | RateEntryItem):
+            return self._write_rate(conn, item)
+        elif isinstance(item, RecurringBillItem):
+            self._write_recurring_bill(conn, item, dirty_services)
+        else:
+            self._write_invoice(conn, item, dirty_services)
+        return False
+
+    def _holds(self, conn: WriteSession, item: Item) -> bool:
+        """True when the ledger holds `item`'s record alive (read before a delete is written)."""
+        table: sa.Table
+        if isinstance(item, VendorItem | DepartmentItem):
+            # A delete may name only RECORDNO (records.py looks the ID up the same way).
+            table = self.vendors if isinstance(item, VendorItem) else self.departments
+            named = (
+                table.c.vendor_id == item.vendor_id
+                if isinstance(item, VendorItem)
+                else table.c.department_id == item.department_id
+            )
+            found = conn.execute(
+                sa.select(sa.func.count())
+                .select_from(table)
+                .where(sa.or_(named, table.c.recordno == item.recordno), table.c.deleted.is_(False))
+            ).scalar_one()
+            return bool(found)
+        if isinstance(item, SpendHeaderItem):
+            table, keys = self.headers, {"kind": item.kind.value, "recordno": item.recordno}
+        elif isinstance(item, SpendLineItem):
+            table, keys = self.lines, {"kind": item.kind.value, "recordno": item.recordno}
+        elif isinstance(item, ReimbursementItem):
+            table, keys = self.reimbursements, {"recordno": item.recordno}
+        elif isinstance(item, VendorAccountItem):
+            table, keys = self.vendor_accounts_table, {"recordno": item.recordno}
+        elif isinstance(item, InvoiceItem):
+            table, keys = self.invoices, {"object": item.object.value, "recordno": item.recordno}
+        elif isinstance(item, RateTableItem | RateEntryItem):
+            table = self.rate_tables if isinstance(item, RateTableItem) else self.rate_entries
+            keys = {"recordno": item.recordno}
+        elif isinstance(item, RecurringBillItem):
+            table, keys = self.recurring_bills, {"recordno": item.recordno}
+        else:
+            return True  # a kind this check does not know: never called unknown
+        row = self._row(conn, table, keys)
+        return row is not None and not row.deleted
 
     def _write_fresh_lines(
         self,

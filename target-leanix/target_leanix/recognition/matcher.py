@@ -194,8 +194,10 @@ class Recognizer:
                 )
             return best
         if reading.hit is None:
-            # Nothing named a service: still "no match" (0.0), with what the memo reading saw.
-            return Match(None, 0.0, f"{best.reason}; {reading.reason}")
+            # A memo about meals, lodging or travel is known not to be software (the run summary
+            # reports it apart); otherwise nothing named a service: still "no match" (0.0).
+            known = CONFIDENCE_MEMO_VETO if reading.vetoed_by is not None else 0.0
+            return Match(None, known, f"{best.reason}; {reading.reason}")
         hit = reading.hit
         guarded = " " not in hit.normalised and hit.key in self.catalog.common_word
         return Match(

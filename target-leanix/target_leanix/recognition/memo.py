@@ -74,6 +74,7 @@ _NOISE_WORDS = frozenset(_NOISE_WORDS_TEXT.split())
 _TRAVEL_AND_MEALS_TEXT = """
 lunch dinner breakfast brunch meal meals food snack snacks coffee drinks drink catering bbq restaurant
 cafe bakery pastries pizza hotel hotels lodging airbnb night nights flight flights airfare airport
+economy airline airlines
 taxi cab uber lyft rideshare parking mileage toll tolls fuel gas rental offsite party gift
 conference summit ticket tickets swag merch laptop keyboard headset
 """

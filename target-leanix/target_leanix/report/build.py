@@ -38,6 +38,7 @@ def build_report(
         recognizer=recognizer,
         recognition=recognition,
         recognition_fingerprint=recognition_fingerprint,
+        books=publisher.settings.books,
     )
     pending = run_changes is None
     changes = publisher.pending_changes(reader.owners()) if run_changes is None else run_changes

@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from target_leanix.ledger import CostWindow, Ledger, SpendGroup
+from target_leanix.ledger import BooksPolicy, CostWindow, Ledger, SpendGroup
 from target_leanix.mapping import SpendKind
 from target_leanix.publisher import Change
 from target_leanix.recognition import Match, Recognizer
@@ -34,15 +34,12 @@ from target_leanix.report.rules import RuleAdvisor
 
 TOP_SERVICES = 40  # services with a section of their own; the others are totalled in the overview
 LOW_CONFIDENCE = 0.9  # matches below this are listed for review
-SOURCES = ("invoice", "card", "reimbursement", "journal")
+SOURCES = ("invoice", "payment", "card", "reimbursement", "journal")
 
 
 def spend_source(group: SpendGroup) -> str:
-    """Where a group of spend lines comes from: invoice, card, reimbursement or journal.
-
-    The one place that decides it: today the ledger holds card lines and reimbursed expense lines,
-    so the line kind tells; once the ledger stores a `source`, read it here instead."""
-    return "card" if group.kind == SpendKind.CARD.value else "reimbursement"
+    """Where a group of spend lines comes from: invoice, payment, card, reimbursement or journal."""
+    return group.source
 
 
 def _ranked_in(currency: str, rows: list[TextMatch]) -> Cut:
@@ -80,8 +77,10 @@ class ReportReader:
         recognizer: Recognizer,
         recognition: Mapping[str, Any] | None,
         recognition_fingerprint: str,
+        books: BooksPolicy,
     ) -> None:
         self.ledger = ledger
+        self.books = books
         self.company = company
         self.window = window
         self.currency = reporting_currency
@@ -173,7 +172,7 @@ class ReportReader:
                 if row.confidence < LOW_CONFIDENCE:
                     low.append(row)
         unattributed: Amounts = {}
-        for group in ledger.spend_groups(None):
+        for group in ledger.spend_groups(None, books=self.books):
             add(unattributed, group.currency, group.amount)
             add(spend, group.currency, group.amount)
             add(monthly[group.currency][group.month], spend_source(group), group.amount)
@@ -239,7 +238,7 @@ class ReportReader:
                     match.reason,
                 )
             )
-        groups = ledger.spend_groups(key)
+        groups = ledger.spend_groups(key, books=self.books)
         spend: Amounts = {}
         months: dict[str, Amounts] = defaultdict(dict)
         departments: dict[tuple[str, str], Decimal] = defaultdict(Decimal)

@@ -152,6 +152,28 @@ SCHEMAS = {
         "TOTAL": NUM,
         "TRX_TOTAL": NUM,
     },
+    "ap_recurring_bill": {
+        "VENDORID": TEXT,
+        "VENDORNAME": TEXT,
+        "DESCRIPTION": TEXT,
+        "STARTDATE": DATE,
+        "ENDDATE": DATE,
+        "REPEATBY": TEXT,
+        "REPEATINTERVAL": INT,
+        "NEXTEXECDATE": DATE,
+        "CURRENCY": TEXT,
+        "TOTALENTERED": NUM,
+        "TRX_TOTALENTERED": NUM,
+        "STATUS": TEXT,
+    },
+    # Intacct's exchange-rate tables (https://developer.intacct.com/api/company-console/exchange-rates/).
+    "exchange_rate": {"TYPENAME": TEXT, "FROM_CURRENCY": TEXT, "TO_CURRENCY": TEXT},
+    "exchange_rate_entry": {
+        "EXCHANGERATEKEY": INT,
+        "EFFECTIVE_START_DATE": DATE,
+        "EXCHANGE_RATE": NUM,
+        "RECIPROCAL_RATE": NUM,
+    },
 }
 STAMP_1 = "2025-06-01T08:00:00+00:00"
 STAMP_2 = "2025-06-02T08:00:00+00:00"
@@ -231,6 +253,31 @@ def card_line(
             "MEGAENTITYID": entity,
         },
         stamp,
+    )
+
+
+def rate_table(recordno, from_currency, to_currency, type_name="Month-End Rate"):
+    return record(
+        "exchange_rate",
+        {
+            "RECORDNO": recordno,
+            "TYPENAME": type_name,
+            "FROM_CURRENCY": from_currency,
+            "TO_CURRENCY": to_currency,
+        },
+    )
+
+
+def rate_entry(recordno, table, effective, rate, reciprocal=None):
+    return record(
+        "exchange_rate_entry",
+        {
+            "RECORDNO": recordno,
+            "EXCHANGERATEKEY": table,
+            "EFFECTIVE_START_DATE": effective,
+            "EXCHANGE_RATE": rate,
+            "RECIPROCAL_RATE": reciprocal,
+        },
     )
 
 
