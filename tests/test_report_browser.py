@@ -77,7 +77,7 @@ def ledger_figures(
             assert snapshot is not None
             costs[key] = snapshot.cost_total
             own = spend.setdefault(key, {})
-            for (_department, _month, currency), amount in snapshot.spend.items():
+            for (_department, _month, currency, _source), amount in snapshot.spend.items():
                 total[currency] = total.get(currency, Decimal(0)) + amount
                 own[currency] = own.get(currency, Decimal(0)) + amount
         return total, costs, {k: v for k, v in spend.items() if v}

@@ -265,8 +265,8 @@ class Publisher:
             key,
             self.settings.window,
             self.settings.reporting_currency,
-            self.converter(),
-            self.settings.books,
+            converter=self.converter(),
+            books=self.settings.books,
         )
         if snapshot is None:
             return []

@@ -53,7 +53,7 @@ def ledger(request, tmp_path):
 
 
 def spend(ledger, policy=ACCRUAL, key="slack"):
-    snapshot = ledger.service_snapshot(key, WINDOW, "USD", policy)
+    snapshot = ledger.service_snapshot(key, WINDOW, "USD", books=policy)
     assert snapshot is not None
     return snapshot
 

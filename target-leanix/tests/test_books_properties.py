@@ -300,7 +300,7 @@ def _cash_model(live: dict[str, dict[str, dict[str, Any]]], out: Spend) -> None:
 def _actual(ledger: Ledger, policy: BooksPolicy) -> Spend:
     out = {}
     for key in ("slack", "zoom"):
-        snapshot = ledger.service_snapshot(key, WINDOW, "USD", policy)
+        snapshot = ledger.service_snapshot(key, WINDOW, "USD", books=policy)
         if snapshot is None:
             continue
         total = Decimal(0)

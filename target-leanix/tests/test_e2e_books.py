@@ -63,7 +63,7 @@ def test_the_books_land_per_source_on_either_basis(tmp_path, basis, expected, co
         assert ws.costs() == {"slack": cost}
         # The card issuer is no service: nothing of its payoff bill reaches LeanIX.
         assert set(ws.invoices()) == {"slack"}
-        assert "spend points written" in run.stderr
+        assert "spend points this run wrote, by source: " in run.stderr
         again = run_target(config, BOOKS, tmp_path)
         assert again.returncode == 0, again.stderr[-3000:]
         assert Workspace(leanix.admin("GET", "/admin/export"), company).content() == ws.content()

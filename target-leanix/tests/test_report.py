@@ -114,7 +114,7 @@ def ledger_spend(path: Path) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
             snapshot = ledger.service_snapshot(key, CostWindow("2025-12", 12), "USD")
             assert snapshot is not None
             costs[key] = snapshot.cost_total
-            for (_d, _m, currency), amount in snapshot.spend.items():
+            for (_d, _m, currency, _s), amount in snapshot.spend.items():
                 total[currency] = total.get(currency, Decimal(0)) + amount
         return total, costs
     finally:

@@ -69,6 +69,7 @@ class ReadsMixin(BooksMixin):
         service_key: str,
         window: CostWindow,
         reporting_currency: str,
+        *,
         converter: Converter | None = None,
         books: BooksPolicy | None = None,
     ) -> ServiceSnapshot | None:

@@ -39,6 +39,7 @@ def build_report(
         recognition=recognition,
         recognition_fingerprint=recognition_fingerprint,
         books=publisher.settings.books,
+        converter=publisher.converter(),
     )
     pending = run_changes is None
     changes = publisher.pending_changes(reader.owners()) if run_changes is None else run_changes

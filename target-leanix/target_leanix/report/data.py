@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from target_leanix.currency import Converter
 from target_leanix.ledger import BooksPolicy, CostWindow, Ledger, SpendGroup
 from target_leanix.mapping import SpendKind
 from target_leanix.publisher import Change
@@ -78,9 +79,11 @@ class ReportReader:
         recognition: Mapping[str, Any] | None,
         recognition_fingerprint: str,
         books: BooksPolicy,
+        converter: Converter,
     ) -> None:
         self.ledger = ledger
         self.books = books
+        self.converter = converter
         self.company = company
         self.window = window
         self.currency = reporting_currency
@@ -213,7 +216,9 @@ class ReportReader:
         monthly: dict[str, dict[str, Amounts]],
     ) -> tuple[ServiceView | None, list[TextMatch]]:
         ledger = self.ledger
-        snapshot = ledger.service_snapshot(key, self.window, self.currency)
+        snapshot = ledger.service_snapshot(
+            key, self.window, self.currency, converter=self.converter, books=self.books
+        )
         if snapshot is None:
             return None, []
         own = [row for row in vendors if row.service_key == key]
