@@ -145,31 +145,26 @@ class BooksGL:
     # ------------------------------------------------------------------ subledger batches
     def post_bill(self, bill: Bill) -> None:
         """The APJ batch of a bill as it stands (a deleted line is gone from it)."""
-        lines = [line for line in bill.lines if line is not bill.deleted]
-        net = sum(parse_money_cents(line["TRX_AMOUNT"]) for line in lines)
+        # Each line posts with its own AP offset, so every pair balances in base currency too.
         entries = []
-        for line in lines:
+        location = ENTITIES[bill.entity].location_id
+        for line in bill.lines:
+            if line is bill.deleted:
+                continue
             cents = parse_money_cents(line["TRX_AMOUNT"])
+            side = 1 if cents > 0 else -1
+            memo = line["ENTRYDESCRIPTION"]
             entries.append(
                 (
-                    1 if cents > 0 else -1,
+                    side,
                     abs(cents),
                     line["ACCOUNTNO"],
                     line["DEPARTMENTID"],
                     line["LOCATIONID"],
-                    line["ENTRYDESCRIPTION"],
+                    memo,
                 )
             )
-        entries.append(
-            (
-                -1 if net > 0 else 1,
-                abs(net),
-                "2000",
-                "",
-                ENTITIES[bill.entity].location_id,
-                "Accounts Payable",
-            )
-        )
+            entries.append((-side, abs(cents), "2000", "", location, f"Accounts Payable - {memo}"))
         self._subledger("APJ", bill, _ordinal(bill.row["WHENCREATED"]), entries)
 
     def post_payment(self, bill: Bill, payment: Payment) -> None:

@@ -314,7 +314,7 @@ def plan(ap: BooksAP) -> Stories:
         UK,
         d(2025, 5, 20),
         "Pending",
-        [("Atlassian Guard Standard - 250 users", 250, 4800, "IT")],
+        [("Atlassian Guard Enterprise - 500 users", 500, 24000, "IT")],
         "USD",
     )
     # Prepaid annual contracts coded to Prepaid Expenses, amortised by monthly journals (books_gl.py).
