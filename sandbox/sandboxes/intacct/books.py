@@ -9,15 +9,11 @@ deleted from a renewal, with its AUDITHISTORY row) is written by `mutations.seed
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from sandboxes.intacct.books_ap import BooksAP
 from sandboxes.intacct.books_gl import BooksGL
 from sandboxes.intacct.books_plan import plan
-from sandboxes.intacct.model import Row
-
-if TYPE_CHECKING:
-    from sandboxes.intacct.company import Company
+from sandboxes.intacct.model import CompanyView, Row
 
 #: Objects only the books fill: they have no bulk rows.
 BOOKS_ONLY = ("GLBATCH", "GLENTRY", "EXCHANGERATE", "EXCHANGERATEENTRY")
@@ -31,7 +27,7 @@ class Books:
     deleted_line: tuple[int, int]
 
 
-def build_books(company: Company) -> Books:
+def build_books(company: CompanyView) -> Books:
     """Every books row of `company` (deterministic: a function of the company's seed and sizes)."""
     ap = BooksAP(company)
     stories = plan(ap)

@@ -16,17 +16,13 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from sandboxes.intacct.books_ap import Bill, BooksAP, Payment, epoch
 from sandboxes.intacct.books_ap import ordinal_of as _ordinal
 from sandboxes.intacct.books_plan import Stories, d
 from sandboxes.intacct.formats import convert_cents, day, money, parse_money_cents
-from sandboxes.intacct.model import RATES, Row, add_months
+from sandboxes.intacct.model import RATES, CompanyView, Row, add_months
 from sandboxes.intacct.reference_data import ENTITIES
-
-if TYPE_CHECKING:
-    from sandboxes.intacct.company import Company
 
 RATE_TYPE = "Acme Month-End Rate"
 RATE_PLACES = Decimal("0.000001")
@@ -39,7 +35,7 @@ LAST_POSTED = d(2025, 5, 31)
 class BooksGL:
     """Builds GLBATCH, GLENTRY, EXCHANGERATE and EXCHANGERATEENTRY rows from the AP books."""
 
-    def __init__(self, company: Company, ap: BooksAP) -> None:
+    def __init__(self, company: CompanyView, ap: BooksAP) -> None:
         self.c = company
         self.ap = ap
         self.rows: dict[str, list[Row]] = defaultdict(list)

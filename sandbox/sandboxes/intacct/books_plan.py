@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sandboxes.intacct.books_ap import Bill, BooksAP, LineSpec, ordinal_of
+from sandboxes.intacct.books_docs import card_charges, card_payment, purchase_order, recurring
 from sandboxes.intacct.model import add_months
 
 US, DE, UK = 0, 1, 2
@@ -248,8 +249,8 @@ def plan(ap: BooksAP) -> Stories:
         ],
         "Figma Organization annual 2024-2025",
     )
-    ap.card_payment(figma, start + 4)
-    statement = ap.card_charges(US, d(2024, 9, 1), d(2024, 9, 30))
+    card_payment(ap, figma, start + 4)
+    statement = card_charges(ap, US, d(2024, 9, 1), d(2024, 9, 30))
     payoff = ap.bill(
         AMEX,
         US,
@@ -259,7 +260,8 @@ def plan(ap: BooksAP) -> Stories:
     )
     ap.pay(payoff, d(2024, 10, 12))
     # Recurring bills: one running, one ended, one yearly in EUR.
-    slack = ap.recurring(
+    slack = recurring(
+        ap,
         "Slack Technologies, LLC",
         US,
         d(2024, 1),
@@ -271,7 +273,8 @@ def plan(ap: BooksAP) -> Stories:
         ],
         BOOKS_END,
     )
-    google = ap.recurring(
+    google = recurring(
+        ap,
         "Google LLC",
         US,
         d(2024, 1),
@@ -280,7 +283,8 @@ def plan(ap: BooksAP) -> Stories:
         [LineSpec("Google Workspace Business Plus - 120 users", 264000, "6250", "IT", "US-SF")],
         BOOKS_END,
     )
-    zoom = ap.recurring(
+    zoom = recurring(
+        ap,
         "Zoom Video Communications Inc",
         DE,
         d(2024, 3),
@@ -292,7 +296,8 @@ def plan(ap: BooksAP) -> Stories:
     for bill in slack + google + zoom:
         ap.pay(bill, ordinal_of(bill.row["WHENCREATED"]) + 14)
     # Open purchase orders for service vendors.
-    ap.purchase_order(
+    purchase_order(
+        ap,
         "Snowflake Inc.",
         US,
         d(2025, 2, 3),
@@ -302,14 +307,16 @@ def plan(ap: BooksAP) -> Stories:
             ("Snowflake Business Critical support", 1, 4200000, "ENG-DATA"),
         ],
     )
-    ap.purchase_order(
+    purchase_order(
+        ap,
         "Datadog, Inc.",
         US,
         d(2025, 3, 10),
         "Pending",
         [("Datadog Infrastructure Enterprise - 400 hosts (renewal)", 400, 41400, "ENG-PLAT")],
     )
-    ap.purchase_order(
+    purchase_order(
+        ap,
         ATLASSIAN,
         UK,
         d(2025, 5, 20),

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 
 from sandboxes.intacct.books import BOOKS_ONLY, build_books
@@ -25,6 +24,7 @@ from sandboxes.intacct.model import (
     Fanout,
     Line,
     Row,
+    Source,
     cycle_entity,
     paid_report,
 )
@@ -89,35 +89,6 @@ RECORDNO_BASE = {
     "AUDITHISTORY": 0,
 }
 BILL_LINES = LINE_PATTERNS["APBILLITEM"]
-
-
-@dataclass
-class Source:
-    """One object's base rows. `entity(i)` is -1 for top-level rows; `ts(i)` None for empty WHENMODIFIED."""
-
-    name: str
-    count: int
-    base: int
-    row: Callable[[int], Row]
-    ts: Callable[[int], int | None]
-    entity: Callable[[int], int]
-    #: True when ts is non-decreasing in index and never None: the engine may binary-search.
-    monotonic: bool
-    #: entity(i) == entity_cycle[i % len] (used to count visible rows in O(1)).
-    entity_cycle: tuple[int, ...] = ()
-    #: When set, `values(i)` is row i as a tuple in `layout` order (and `row(i)` the same values as a
-    #: dict): pages of many wide rows render from it without building a dict per row (render.py).
-    layout: tuple[str, ...] = ()
-    values: Callable[[int], tuple[str, ...]] | None = None
-    #: The first `constant_prefix` values are the same in every row (rendered once per template).
-    constant_prefix: int = 0
-
-    def recordno(self, index: int) -> int:
-        return self.base + index + 1
-
-    def index_of(self, recordno: int) -> int | None:
-        index = recordno - self.base - 1
-        return index if 0 <= index < self.count else None
 
 
 def _hasher(seed: int, salt: int) -> Callable[[int], int]:
@@ -216,6 +187,7 @@ class Company:
             "APPYMT": "APBILL",
             "APPYMTDETAIL": "APBILL",
             "EPPAYMENT": "EEXPENSES",
+            "APRECURBILLENTRY": "APRECURBILL",
         }
         if name in parent_of:
             pattern = LINE_PATTERNS.get(name, (1,))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import NamedTuple, Protocol
@@ -115,6 +116,35 @@ class Line(NamedTuple):
     memo: str
 
 
+@dataclass
+class Source:
+    """One object's base rows. `entity(i)` is -1 for top-level rows; `ts(i)` None for empty WHENMODIFIED."""
+
+    name: str
+    count: int
+    base: int
+    row: Callable[[int], Row]
+    ts: Callable[[int], int | None]
+    entity: Callable[[int], int]
+    #: True when ts is non-decreasing in index and never None: the engine may binary-search.
+    monotonic: bool
+    #: entity(i) == entity_cycle[i % len] (used to count visible rows in O(1)).
+    entity_cycle: tuple[int, ...] = ()
+    #: When set, `values(i)` is row i as a tuple in `layout` order (and `row(i)` the same values as a
+    #: dict): pages of many wide rows render from it without building a dict per row (render.py).
+    layout: tuple[str, ...] = ()
+    values: Callable[[int], tuple[str, ...]] | None = None
+    #: The first `constant_prefix` values are the same in every row (rendered once per template).
+    constant_prefix: int = 0
+
+    def recordno(self, index: int) -> int:
+        return self.base + index + 1
+
+    def index_of(self, recordno: int) -> int | None:
+        index = recordno - self.base - 1
+        return index if 0 <= index < self.count else None
+
+
 class CompanyView(Protocol):
     """What the row builders read from the company: sizes, timelines, hashes and shared lines."""
 
@@ -131,6 +161,7 @@ class CompanyView(Protocol):
     rb_ts: Callable[[int], int]
     #: The instant the base data ends (schedules have run up to it).
     data_end: int
+    sources: dict[str, Source]
 
     def hasher(self, salt: int) -> Callable[[int], int]: ...
     def h(self, salt: int, i: int) -> int: ...
