@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 
 from sandboxes.common.process import SandboxProcess
+from sandboxes.intacct.client import GatewayClient
 
 Row = dict[str, str]
 CENT = Decimal("0.01")
@@ -24,12 +25,47 @@ BIG_SERVICE_CATEGORIES = {"CRM", "ERP", "Cloud Infrastructure", "Collaboration"}
 
 
 @pytest.fixture(scope="module")
-def company() -> Iterator[dict[str, list[Row]]]:
+def sandbox() -> Iterator[SandboxProcess]:
     with SandboxProcess("intacct-sandbox", ["--seed", "7", "--scale", "1"]) as process:
-        names = process.admin("GET", "/admin/objects")
-        rows = {name: process.admin("GET", f"/admin/objects/{name}")["rows"] for name in names}
-        rows["_DELETED_APBILLITEM"] = process.admin("GET", "/admin/deleted/APBILLITEM")["deleted"]
-        yield rows
+        yield process
+
+
+@pytest.fixture(scope="module")
+def company(sandbox: SandboxProcess) -> dict[str, list[Row]]:
+    names = sandbox.admin("GET", "/admin/objects")
+    rows = {name: sandbox.admin("GET", f"/admin/objects/{name}")["rows"] for name in names}
+    rows["_DELETED_APBILLITEM"] = sandbox.admin("GET", "/admin/deleted/APBILLITEM")["deleted"]
+    return rows
+
+
+def test_new_objects_speak_the_gateway_functions(
+    sandbox: SandboxProcess, company: dict[str, list[Row]]
+) -> None:
+    client = GatewayClient(sandbox.url)
+    client.login()
+    fields = {
+        f.findtext("ID"): f.findtext("DATATYPE")
+        for f in client.call("<lookup><object>GLENTRY</object></lookup>")
+        .data()
+        .findall("Type/Fields/Field")
+    }
+    assert fields["TR_TYPE"] == "INTEGER"
+    assert fields["AMOUNT"] == "CURRENCY"
+    table = company["EXCHANGERATE"][0]["RECORDNO"]
+    entries = client.call(
+        "<readByQuery><object>EXCHANGERATEENTRY</object><fields>RECORDNO,EXCHANGE_RATE</fields>"
+        f"<query>EXCHANGERATEKEY = {table}</query><pagesize>1000</pagesize></readByQuery>"
+    ).records()
+    want = {r["RECORDNO"] for r in company["EXCHANGERATEENTRY"] if r["EXCHANGERATEKEY"] == table}
+    assert {r["RECORDNO"] for r in entries} == want
+    batch = next(b for b in company["GLBATCH"] if b["JOURNAL"] == "GJ")
+    lines = client.call(
+        "<query><object>GLENTRY</object><select><field>RECORDNO</field><field>TR_TYPE</field>"
+        "</select><filter><equalto><field>BATCHNO</field>"
+        f"<value>{batch['RECORDNO']}</value></equalto></filter>"
+        "<options><showprivate>true</showprivate></options></query>"
+    ).records()
+    assert sorted(r["TR_TYPE"] for r in lines) == ["-1", "1"]
 
 
 def day(value: str) -> date:
