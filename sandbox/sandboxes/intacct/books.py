@@ -21,10 +21,11 @@ BOOKS_ONLY = ("GLBATCH", "GLENTRY", "EXCHANGERATE", "EXCHANGERATEENTRY")
 
 @dataclass(frozen=True)
 class Books:
-    """The books' rows by object, and the (APBILL, APBILLITEM) RECORDNOs of the deleted line."""
+    """The books' rows by object, and the (APBILL, APBILLITEM) RECORDNOs of the deleted line (None
+    without books)."""
 
     rows: dict[str, list[Row]]
-    deleted_line: tuple[int, int]
+    deleted_line: tuple[int, int] | None
 
 
 def build_books(company: CompanyView) -> Books:

@@ -14,7 +14,7 @@ import math
 from collections.abc import Callable
 from decimal import Decimal
 
-from sandboxes.intacct.books import BOOKS_ONLY, build_books
+from sandboxes.intacct.books import BOOKS_ONLY, Books, build_books
 from sandboxes.intacct.catalog import ObjectDef
 from sandboxes.intacct.formats import TimeFormat, convert_cents, day, money, timestamp_key
 from sandboxes.intacct.generators import Generators
@@ -122,6 +122,7 @@ class Company:
         rows: dict[str, int],
         catalog: dict[str, ObjectDef],
         timefmt: TimeFormat,
+        books: bool = True,
     ) -> None:
         self.seed = seed
         self._hashers: dict[int, Callable[[int], int]] = {}
@@ -170,7 +171,7 @@ class Company:
         self.sources = self._build_sources()
         # The books follow the bulk rows: rows of objects with bulk rows reach readers through the
         # store's overlay (Store.__init__), the books-only objects are static sources.
-        self.books = build_books(self)
+        self.books = build_books(self) if books else Books({}, None)
         for name in BOOKS_ONLY:
             self.sources[name] = _static_source(name, self.books.rows.get(name, []))
 

@@ -7,7 +7,7 @@ only the fields that really vary, and pages render from the tuples without a dic
 
 from __future__ import annotations
 
-from sandboxes.intacct.catalog import COST_CENTER_OWNERS
+from sandboxes.intacct.catalog import COST_CENTER_OWNERS, SERVICE_PERIOD_FIELDS
 from sandboxes.intacct.formats import day, money
 from sandboxes.intacct.model import (
     EPOCH_ORDINAL,
@@ -278,8 +278,7 @@ class Generators:
             "ENTRY_DATE": day(c.date_of(ts, c.h(15, parent) % 12)),
             # bulk lines carry no service period; the books' SaaS lines do (books_ap.py)
             "AMORTIZATIONTEMPLATEID": "",
-            "AMORTIZATIONSTARTDATE": "",
-            "AMORTIZATIONENDDATE": "",
+            **dict.fromkeys(SERVICE_PERIOD_FIELDS, ""),
             "WHENCREATED": c.stamp(ts - 3600 * (1 + parent % 5)),
             "WHENMODIFIED": c.stamp(ts),
             "CREATEDBY": "1",

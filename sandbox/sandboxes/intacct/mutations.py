@@ -392,6 +392,8 @@ def seed_history(state: IntacctState, epoch: float) -> None:
 def _delete_books_line(state: IntacctState, epoch: float) -> None:
     """The books' renewal lost a line entered twice: the line is deleted and the bill's totals drop
     by its amount, both at `epoch`."""
+    if state.company.books.deleted_line is None:
+        return
     bill_no, line_no = state.company.books.deleted_line
     if state.store.latest_row("APBILLITEM", line_no) is None:
         return
