@@ -193,13 +193,11 @@ IGNORED_TAP_STREAMS = frozenset(
         "po_document_entry",
         "ap_recurring_bill",
         "audit_history",
-        *(
-            "ap_recurring_bill_entry",
-            "gl_batch",
-            "gl_entry",
-            "exchange_rate",
-            "exchange_rate_entry",
-        ),
+        "ap_recurring_bill_entry",
+        "gl_batch",
+        "gl_entry",
+        "exchange_rate",
+        "exchange_rate_entry",
     }
 )
 
