@@ -38,6 +38,14 @@ LINES = {
         "TRX_TOTALENTERED",
     ),
     "PODOCUMENTENTRY": ("PODOCUMENT", "DOCHDRNO", "TOTAL", "TRX_TOTAL", "TOTAL", "TRX_TOTAL"),
+    "APRECURBILLENTRY": (
+        "APRECURBILL",
+        "RECORDKEY",
+        "AMOUNT",
+        "TRX_AMOUNT",
+        "TOTALENTERED",
+        "TRX_TOTALENTERED",
+    ),
     "APPYMTDETAIL": (
         "APPYMT",
         "PAYMENTKEY",

@@ -41,9 +41,9 @@ class SpendKind(Enum):
     JOURNAL = "journal"  # GLBATCH + GLENTRY: journal spend (opt-in, `gl_spend_accounts`)
 
 
-# The fields of a bill line's own service period. Intacct's AP bill line carries the revenue/expense
-# recognition dates of its line item; named once here so the field names live in one place.
-SERVICE_PERIOD_FIELDS = ("REVRECSTARTDATE", "REVRECENDDATE")
+# The fields of a bill line's own service period, named once here: an AP bill line's amortization
+# dates (APBILLITEM; AR invoice lines call theirs REVRECSTARTDATE/REVRECENDDATE).
+SERVICE_PERIOD_FIELDS = ("AMORTIZATIONSTARTDATE", "AMORTIZATIONENDDATE")
 # A longer service period is a bad record: each of its months becomes a spend point.
 MAX_SERVICE_PERIOD_MONTHS = 120
 
@@ -290,6 +290,7 @@ IGNORED_TAP_STREAMS = frozenset(
         "gl_account",
         "po_document_entry",
         "audit_history",
+        "ap_recurring_bill_entry",
     }
 )
 

@@ -431,8 +431,8 @@ def test_bill_payment_and_journal_records_map_to_their_lines():
             "AMOUNT": Decimal("1000.00"),
             "TRX_AMOUNT": Decimal("1000.00"),
             "CURRENCY": "USD",
-            "REVRECSTARTDATE": "2025-03-15",
-            "REVRECENDDATE": "2026-03-14",
+            "AMORTIZATIONSTARTDATE": "2025-03-15",
+            "AMORTIZATIONENDDATE": "2026-03-14",
         },
     )
     assert (line.kind, line.header_recordno) == (SpendKind.BILL, "401")
@@ -494,9 +494,9 @@ def test_bill_payment_and_journal_records_map_to_their_lines():
 @pytest.mark.parametrize(
     ("record", "problem"),
     [
-        ({"REVRECSTARTDATE": "2025-03-15"}, "date REVRECENDDATE is missing"),
-        ({"REVRECSTARTDATE": "2025-03-15", "REVRECENDDATE": "2025-03-01"}, "is before"),
-        ({"REVRECSTARTDATE": "2025-01-01", "REVRECENDDATE": "2999-01-01"}, "longer than 120"),
+        ({"AMORTIZATIONSTARTDATE": "2025-03-15"}, "date AMORTIZATIONENDDATE is missing"),
+        ({"AMORTIZATIONSTARTDATE": "2025-03-15", "AMORTIZATIONENDDATE": "2025-03-01"}, "is before"),
+        ({"AMORTIZATIONSTARTDATE": "2025-01-01", "AMORTIZATIONENDDATE": "2999-01-01"}, "longer than 120"),
     ],
     ids=["one-date", "end-first", "too-long"],
 )

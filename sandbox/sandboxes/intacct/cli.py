@@ -45,6 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--wide", action="store_true", help="add custom fields so APBILL has ~120 fields"
     )
+    p.add_argument(
+        "--no-books",
+        action="store_true",
+        help="bulk rows only: leave out the books (SaaS contracts, journals, rate tables, ...)",
+    )
     p.add_argument("--sender-id", default="sandbox")
     p.add_argument("--sender-password", default="sandbox")
     p.add_argument("--company-id", default="SANDBOX")
@@ -79,7 +84,12 @@ def build_state(args: argparse.Namespace) -> IntacctState:
     catalog = build_catalog(wide=args.wide)
     tf = TimeFormat(offset)
     company = Company(
-        seed=args.seed, scale=args.scale, rows=_rows(args.rows), catalog=catalog, timefmt=tf
+        seed=args.seed,
+        scale=args.scale,
+        rows=_rows(args.rows),
+        catalog=catalog,
+        timefmt=tf,
+        books=not args.no_books,
     )
     store = Store(company, catalog, tf)
     config = Config(

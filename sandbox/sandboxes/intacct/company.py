@@ -12,13 +12,22 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 
+from sandboxes.intacct.books import BOOKS_ONLY, Books, build_books
 from sandboxes.intacct.catalog import ObjectDef
 from sandboxes.intacct.formats import TimeFormat, convert_cents, day, money, timestamp_key
 from sandboxes.intacct.generators import Generators
-from sandboxes.intacct.model import EPOCH_ORDINAL, Fanout, Line, Row, cycle_entity, paid_report
+from sandboxes.intacct.model import (
+    EPOCH_ORDINAL,
+    RATES,
+    Fanout,
+    Line,
+    Row,
+    Source,
+    cycle_entity,
+    paid_report,
+)
 from sandboxes.intacct.reference_data import (
     ACCOUNT_TITLES,
     DEPARTMENTS,
@@ -52,6 +61,7 @@ LINE_PATTERNS = {
     "PODOCUMENTENTRY": (1, 2, 3),
     # APPYMT p pays APBILL 2p, which has 1 line when p is even and 3 when p is odd.
     "APPYMTDETAIL": (1, 3),
+    "APRECURBILLENTRY": (1, 2),
 }
 #: The bulk-import second: these header index ranges share one WHENMODIFIED, so paging by offset
 #: over a time filter would lose or repeat rows
@@ -75,40 +85,10 @@ RECORDNO_BASE = {
     "PODOCUMENT": 100,
     "PODOCUMENTENTRY": 800,
     "APRECURBILL": 10,
+    "APRECURBILLENTRY": 80,
     "AUDITHISTORY": 0,
 }
 BILL_LINES = LINE_PATTERNS["APBILLITEM"]
-
-
-@dataclass
-class Source:
-    """One object's base rows. `entity(i)` is -1 for top-level rows; `ts(i)` None for empty WHENMODIFIED."""
-
-    name: str
-    count: int
-    base: int
-    row: Callable[[int], Row]
-    ts: Callable[[int], int | None]
-    entity: Callable[[int], int]
-    #: True when ts is non-decreasing in index and never None: the engine may binary-search.
-    monotonic: bool
-    #: entity(i) == entity_cycle[i % len] (used to count visible rows in O(1)).
-    entity_cycle: tuple[int, ...] = ()
-    #: When set, `values(i)` is row i as a tuple in `layout` order (and `row(i)` the same values as a
-    #: dict): pages of many wide rows render from it without building a dict per row (render.py).
-    layout: tuple[str, ...] = ()
-    values: Callable[[int], tuple[str, ...]] | None = None
-    #: The first `constant_prefix` values are the same in every row (rendered once per template).
-    constant_prefix: int = 0
-
-    def recordno(self, index: int) -> int:
-        """The RECORDNO of row index (base + index + 1)."""
-        return self.base + index + 1
-
-    def index_of(self, recordno: int) -> int | None:
-        """The row index of a RECORDNO, or None when the object has no such row."""
-        index = recordno - self.base - 1
-        return index if 0 <= index < self.count else None
 
 
 def _hasher(seed: int, salt: int) -> Callable[[int], int]:
@@ -128,15 +108,6 @@ def _hasher(seed: int, salt: int) -> Callable[[int], int]:
 
 _CODE = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
 
-#: Transaction currency -> base currency -> rate (many decimals on purpose: floats would corrupt them).
-RATES = {
-    ("EUR", "USD"): Decimal("1.0834567891"),
-    ("GBP", "USD"): Decimal("1.2712345678"),
-    ("USD", "EUR"): Decimal("0.9229871234"),
-    ("GBP", "EUR"): Decimal("1.1734123456"),
-    ("USD", "GBP"): Decimal("0.7866543210"),
-    ("EUR", "GBP"): Decimal("0.8521987654"),
-}
 _FOREIGN = {"USD": ("EUR", "GBP"), "EUR": ("USD", "GBP"), "GBP": ("USD", "EUR")}
 _CURRENCY_SALT = {"APBILL": 12, "CCTRANSACTION": 22, "EEXPENSES": 32}
 ONE = Decimal(1)
@@ -153,6 +124,7 @@ class Company:
         rows: dict[str, int],
         catalog: dict[str, ObjectDef],
         timefmt: TimeFormat,
+        books: bool = True,
     ) -> None:
         self.seed = seed
         self._hashers: dict[int, Callable[[int], int]] = {}
@@ -193,8 +165,17 @@ class Company:
             "APPYMTDETAIL": Fanout(
                 LINE_PATTERNS["APPYMTDETAIL"], (self.headers["APBILL"] + 1) // 2
             ),
+            "APRECURBILLENTRY": Fanout(
+                LINE_PATTERNS["APRECURBILLENTRY"], self.headers["APRECURBILL"]
+            ),
         }
+        self.data_end = T1
         self.sources = self._build_sources()
+        # The books follow the bulk rows: rows of objects with bulk rows reach readers through the
+        # store's overlay (Store.__init__), the books-only objects are static sources.
+        self.books = build_books(self) if books else Books({}, None)
+        for name in BOOKS_ONLY:
+            self.sources[name] = _static_source(name, self.books.rows.get(name, []))
 
     # ------------------------------------------------------------------ sizing
     def _apply_override(self, name: str, count: int) -> None:
@@ -209,6 +190,7 @@ class Company:
             "APPYMT": "APBILL",
             "APPYMTDETAIL": "APBILL",
             "EPPAYMENT": "EEXPENSES",
+            "APRECURBILLENTRY": "APRECURBILL",
         }
         if name in parent_of:
             pattern = LINE_PATTERNS.get(name, (1,))
@@ -223,7 +205,8 @@ class Company:
         # SaaS vendors bill more often than the landlord; every vendor appears.
         pick: list[int] = []
         for index, vendor in enumerate(self.vendors):
-            pick += [index] * (4 if vendor.category else 2 if index < len(VENDORS) else 1)
+            weight = 4 if vendor.category else 2 if index < len(VENDORS) else 1
+            pick += [index] * (weight if vendor.bulk else 0)
         return pick
 
     # ------------------------------------------------------------------ helpers
@@ -420,6 +403,17 @@ class Company:
             pofan.period * 10,
         )
         add("APRECURBILL", n_rb, gen.aprecurbill, rb_ts, header_entity, 10)
+        rfan = self.fanouts["APRECURBILLENTRY"]
+        add(
+            "APRECURBILLENTRY",
+            rfan.total,
+            gen.aprecurbillentry,
+            lambda i: rb_ts(rfan.locate(i)[0]),
+            lambda i: cycle_entity(rfan.locate(i)[0]),
+            rfan.period * 10,
+        )
+        for name in BOOKS_ONLY:
+            sources[name] = _static_source(name, [])
         sources["AUDITHISTORY"] = _static_source("AUDITHISTORY", [])
         return sources
 

@@ -7,11 +7,24 @@ only the fields that really vary, and pages render from the tuples without a dic
 
 from __future__ import annotations
 
-from sandboxes.intacct.catalog import COST_CENTER_OWNERS
+from sandboxes.intacct.catalog import COST_CENTER_OWNERS, SERVICE_PERIOD_FIELDS
 from sandboxes.intacct.formats import day, money
-from sandboxes.intacct.model import EPOCH_ORDINAL, CompanyView, Row, paid_report
+from sandboxes.intacct.model import (
+    EPOCH_ORDINAL,
+    CompanyView,
+    Row,
+    occurrences,
+    paid_report,
+    schedule_key,
+)
 from sandboxes.intacct.model import cycle_entity as _cycle_entity
-from sandboxes.intacct.reference_data import ENTITIES, EXPENSE_LINES, VendorSpec
+from sandboxes.intacct.reference_data import (
+    ENTITIES,
+    ENTITY_LOCATIONS,
+    EXPENSE_LINES,
+    LINE_DEPARTMENTS,
+    VendorSpec,
+)
 
 _CODE = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
 _STATE_CODES = {"Posted": "A", "Paid": "P", "Draft": "D", "Submitted": "S", "Approved": "A"}
@@ -124,7 +137,7 @@ class Generators:
         self._stamp = company.tf.timestamp
         self._apbill_recordno = company.sources_base("APBILL") + 1
 
-    def _vendor_part(self, index: int) -> tuple[str, ...]:
+    def vendor_part(self, index: int) -> tuple[str, ...]:
         """The APBILL fields that depend only on the vendor (`_VENDOR_KEYS` order), once per vendor."""
         part = self._vendor_parts.get(index)
         if part is None:
@@ -191,7 +204,7 @@ class Generators:
         foreign = currency != base
         rate_s = str(rate)
         key_s, eid, ename = self._entity(_cycle_entity(i))
-        vendor_part = self._vendor_part(vi)
+        vendor_part = self.vendor_part(vi)
         long_prefix, short_prefix = self._vendor_prefix[vi]
         total_s, trx_s = money(total), money(trx)
         stamp = self._stamp
@@ -267,6 +280,9 @@ class Generators:
             "BASECURR": base,
             "EXCHANGE_RATE": str(rate),
             "ENTRY_DATE": day(c.date_of(ts, c.h(15, parent) % 12)),
+            # bulk lines carry no service period; the books' SaaS lines do (books_ap.py)
+            "AMORTIZATIONTEMPLATEID": "",
+            **dict.fromkeys(SERVICE_PERIOD_FIELDS, ""),
             "WHENCREATED": c.stamp(ts - 3600 * (1 + parent % 5)),
             "WHENMODIFIED": c.stamp(ts),
             "CREATEDBY": "1",
@@ -287,7 +303,9 @@ class Generators:
         ts = c.bill_ts(bill) + 20 * 86400
         vi = c.vendor_index(13, bill)
         created = c.date_of(c.bill_ts(bill), c.h(15, bill) % 12) + 25
-        method = ("ACH", "EFT", "Printed Check", "Credit Card", "ACH", "Wire")[c.h(71, p) % 6]
+        # No bulk payment is by card: a card payment comes with the card transaction Intacct
+        # creates for it, which only the books data models (books_ap.py).
+        method = ("ACH", "EFT", "Printed Check", "EFT", "ACH", "Wire")[c.h(71, p) % 6]
         key, eid, ename = self._entity(entity)
         return {
             "RECORDNO": str(c.sources_base("APPYMT") + p + 1),
@@ -626,29 +644,82 @@ class Generators:
             "MEGAENTITYNAME": ename,
         }
 
+    def _recurring(self, i: int) -> tuple[VendorSpec, str, int]:
+        """Recurring bill i's vendor, REPEATBY and total (entity currency cents)."""
+        vendor = self.c.vendors[self.c.vendor_index(53, i)]
+        repeat = ("Months", "Months", "Years", "Weeks")[i % 4]
+        return vendor, repeat, vendor.price_cents * (12 if repeat == "Years" else 1)
+
     def aprecurbill(self, i: int) -> Row:
         """APRECURBILL row i: a vendor's recurring bill, repeated by month, year or week."""
         c = self.c
 
         entity = _cycle_entity(i)
         vi = c.vendor_index(53, i)
-        vendor = c.vendors[vi]
+        vendor, repeat, total = self._recurring(i)
         ts = c.rb_ts(i)
         start = c.date_of(ts, 3)
+        end = start + 730 if i % 3 else None
+        active = i % 9 != 8
+        interval = 1 if repeat != "Weeks" else 2
+        runs = occurrences(start, repeat, interval, end, c.date_of(c.data_end))
+        following = occurrences(start, repeat, interval, end, 10**6, len(runs) + 1)
+        upcoming = following[len(runs)] if active and len(following) > len(runs) else None
         key, eid, ename = self._entity(entity)
-        repeat = ("Months", "Months", "Years", "Weeks")[i % 4]
+        recordno = c.sources_base("APRECURBILL") + i + 1
         return {
-            "RECORDNO": str(c.sources_base("APRECURBILL") + i + 1),
+            "RECORDNO": str(recordno),
             "VENDORID": c.vendor_id(vi),
             "VENDORNAME": vendor.name,
             "DESCRIPTION": f"Recurring: {vendor.memo}",
             "STARTDATE": day(start),
-            "ENDDATE": day(start + 730) if i % 3 else "",
+            "ENDDATE": "" if end is None else day(end),
             "REPEATBY": repeat,
-            "REPEATINTERVAL": "1" if repeat != "Weeks" else "2",
+            "REPEATINTERVAL": str(interval),
+            "NEXTEXECDATE": "" if upcoming is None else day(upcoming),
+            "LASTEXECDATE": day(runs[-1]) if runs else "",
+            "EXECCOUNT": str(len(runs)),
+            "SCHOPKEY": str(schedule_key(recordno)),
             "CURRENCY": ENTITIES[entity].currency,
-            "TOTALENTERED": money(vendor.price_cents * (12 if repeat == "Years" else 1)),
-            "STATUS": "inactive" if i % 9 == 8 else "active",
+            "TOTALENTERED": money(total),
+            "TRX_TOTALENTERED": money(total),
+            "STATUS": "active" if active else "inactive",
+            "WHENCREATED": c.stamp(ts - 86400),
+            "WHENMODIFIED": c.stamp(ts),
+            "CREATEDBY": "1",
+            "MODIFIEDBY": "1",
+            "MEGAENTITYKEY": key,
+            "MEGAENTITYID": eid,
+            "MEGAENTITYNAME": ename,
+        }
+
+    def aprecurbillentry(self, j: int) -> Row:
+        """Line j of the recurring bills' entries (APRECURBILLENTRY), under its schedule."""
+        c = self.c
+
+        fan = c.fanouts["APRECURBILLENTRY"]
+        parent, k = fan.locate(j)
+        vendor, _, total = self._recurring(parent)
+        # one line carries the total; of two, the add-on is a quarter of it
+        amounts = [total] if fan.lines(parent) == 1 else [total - total // 4, total // 4]
+        entity = _cycle_entity(parent)
+        currency = ENTITIES[entity].currency
+        hv = c.h(54, parent * 4 + k)
+        ts = c.rb_ts(parent)
+        key, eid, ename = self._entity(entity)
+        return {
+            "RECORDNO": str(c.sources_base("APRECURBILLENTRY") + j + 1),
+            "RECORDKEY": str(c.sources_base("APRECURBILL") + parent + 1),
+            "LINE_NO": str(k + 1),
+            "ACCOUNTNO": vendor.account,
+            "ACCOUNTTITLE": c.account_title(vendor.account),
+            "DEPARTMENTID": LINE_DEPARTMENTS[hv % len(LINE_DEPARTMENTS)],
+            "LOCATIONID": ENTITY_LOCATIONS[entity][(hv >> 8) % len(ENTITY_LOCATIONS[entity])],
+            "ENTRYDESCRIPTION": vendor.memo if k == 0 else f"{vendor.memo} - add-on",
+            "AMOUNT": money(amounts[k]),
+            "TRX_AMOUNT": money(amounts[k]),
+            "CURRENCY": currency,
+            "BASECURR": currency,
             "WHENCREATED": c.stamp(ts - 86400),
             "WHENMODIFIED": c.stamp(ts),
             "CREATEDBY": "1",

@@ -7,7 +7,10 @@ company a row builder reads (`company.Company` provides it).
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import NamedTuple, Protocol
 
@@ -17,6 +20,16 @@ from sandboxes.intacct.reference_data import VendorSpec
 Row = dict[str, str]
 
 EPOCH_ORDINAL = 719163  # date(1970, 1, 1).toordinal()
+
+#: Transaction currency -> base currency -> rate (many decimals on purpose: floats would corrupt them).
+RATES = {
+    ("EUR", "USD"): Decimal("1.0834567891"),
+    ("GBP", "USD"): Decimal("1.2712345678"),
+    ("USD", "EUR"): Decimal("0.9229871234"),
+    ("GBP", "EUR"): Decimal("1.1734123456"),
+    ("USD", "GBP"): Decimal("0.7866543210"),
+    ("EUR", "GBP"): Decimal("0.8521987654"),
+}
 
 #: Header index -> entity index (0 US01, 1 DE01, 2 UK01), repeating.
 ENTITY_PATTERN = (0, 0, 1, 0, 2, 0, 1, 0, 0, 1)
@@ -30,6 +43,40 @@ def cycle_entity(i: int) -> int:
 def paid_report(q: int) -> int:
     """The expense report that payment `q` pays."""
     return (q // 2) * 3 + q % 2
+
+
+def add_months(ordinal: int, months: int) -> int:
+    """The same day `months` later, clamped to the month's last day (Jan 31 + 1 month = Feb 28)."""
+    d = date.fromordinal(ordinal)
+    year, month = divmod(d.month - 1 + months, 12)
+    year += d.year
+    last = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(d.day, last)).toordinal()
+
+
+def occurrences(  # noqa: PLR0917 - the schedule's own fields, in Intacct's order
+    start: int, repeat_by: str, interval: int, end: int | None, until: int, limit: int = 10_000
+) -> list[int]:
+    """The run dates (ordinals) of a recurring schedule from STARTDATE, every REPEATINTERVAL
+    REPEATBY, up to ENDDATE and `until`, at most `limit` of them."""
+    out: list[int] = []
+    n = 0
+    while len(out) < limit:
+        if repeat_by in ("Months", "Years"):
+            when = add_months(start, n * interval * (12 if repeat_by == "Years" else 1))
+        else:
+            when = start + n * interval * (7 if repeat_by == "Weeks" else 1)
+        if when > until or (end is not None and when > end):
+            break
+        out.append(when)
+        n += 1
+    return out
+
+
+def schedule_key(recordno: int) -> int:
+    """The SCHOPKEY of recurring bill `recordno`: its scheduled operation, which the bills it
+    creates carry too."""
+    return 7000 + recordno
 
 
 class Fanout:
@@ -74,6 +121,37 @@ class Line(NamedTuple):
     memo: str
 
 
+@dataclass
+class Source:
+    """One object's base rows. `entity(i)` is -1 for top-level rows; `ts(i)` None for empty WHENMODIFIED."""
+
+    name: str
+    count: int
+    base: int
+    row: Callable[[int], Row]
+    ts: Callable[[int], int | None]
+    entity: Callable[[int], int]
+    #: True when ts is non-decreasing in index and never None: the engine may binary-search.
+    monotonic: bool
+    #: entity(i) == entity_cycle[i % len] (used to count visible rows in O(1)).
+    entity_cycle: tuple[int, ...] = ()
+    #: When set, `values(i)` is row i as a tuple in `layout` order (and `row(i)` the same values as a
+    #: dict): pages of many wide rows render from it without building a dict per row (render.py).
+    layout: tuple[str, ...] = ()
+    values: Callable[[int], tuple[str, ...]] | None = None
+    #: The first `constant_prefix` values are the same in every row (rendered once per template).
+    constant_prefix: int = 0
+
+    def recordno(self, index: int) -> int:
+        """The RECORDNO of row index (base + index + 1)."""
+        return self.base + index + 1
+
+    def index_of(self, recordno: int) -> int | None:
+        """The row index of a RECORDNO, or None when the object has no such row."""
+        index = recordno - self.base - 1
+        return index if 0 <= index < self.count else None
+
+
 class CompanyView(Protocol):
     """What the row builders read from the company: sizes, timelines, hashes and shared lines."""
 
@@ -88,6 +166,9 @@ class CompanyView(Protocol):
     ee_ts: Callable[[int], int]
     po_ts: Callable[[int], int]
     rb_ts: Callable[[int], int]
+    #: The instant the base data ends (schedules have run up to it).
+    data_end: int
+    sources: dict[str, Source]
 
     def hasher(self, salt: int) -> Callable[[int], int]:
         """i -> h(salt, i), for loops that hash with one salt."""

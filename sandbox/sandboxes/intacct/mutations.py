@@ -279,6 +279,13 @@ class Mutator:
                 row = self.store.latest_row(line_object, number)
                 if row is not None and row.get(key_field) == str(recordno):
                     found[number] = row
+        if not line_source.monotonic:  # a static line source (GLENTRY, ...): look at every row
+            for index in range(line_source.count):
+                row_now = self.store.latest_row(
+                    line_object, int(line_source.row(index)["RECORDNO"])
+                )
+                if row_now is not None and row_now.get(key_field) == str(recordno):
+                    found[int(row_now["RECORDNO"])] = row_now
         for number, versions in self.store.overlays[line_object].versions.items():
             row = versions[-1].row
             if row is not None and row.get(key_field) == str(recordno):
@@ -351,6 +358,8 @@ def _set_header_totals(name: str, header: Row, lines: list[Row]) -> None:
             total("TRX_PAYMENTAMOUNT"),
         )
         return
+    if "TOTALENTERED" not in header:
+        return  # GLBATCH, EXCHANGERATE: no totals on the header
     amount, trx = total("AMOUNT"), total("TRX_AMOUNT")
     header["TOTALENTERED"], header["TRX_TOTALENTERED"] = amount, trx
     paid = header.get("STATE") == "Paid"
@@ -386,3 +395,25 @@ def seed_history(state: IntacctState, epoch: float) -> None:
         source = state.store.source(name)
         last = int(source.row(source.count - 1)["RECORDNO"])
         Mutator(state, at=epoch + (10 + n) * 3600).delete(name, last, 0.0)
+    _delete_books_line(state, epoch + 20 * 3600)
+
+
+def _delete_books_line(state: IntacctState, epoch: float) -> None:
+    """The books' renewal lost a line entered twice: the line is deleted and the bill's totals drop
+    by its amount, both at `epoch`."""
+    if state.company.books.deleted_line is None:
+        return
+    bill_no, line_no = state.company.books.deleted_line
+    if state.store.latest_row("APBILLITEM", line_no) is None:
+        return
+    Mutator(state, at=epoch).delete("APBILLITEM", line_no, 0.0)
+    lines = [
+        row
+        for versions in state.store.overlays["APBILLITEM"].versions.values()
+        if (row := versions[-1].row) is not None and row["RECORDKEY"] == str(bill_no)
+    ]
+    amount = money(sum(parse_money_cents(line["AMOUNT"]) for line in lines))
+    trx = money(sum(parse_money_cents(line["TRX_AMOUNT"]) for line in lines))
+    fields = {"TOTALENTERED": amount, "TRX_TOTALENTERED": trx, "TOTALDUE": amount}
+    fields |= {"TRX_TOTALDUE": trx, "TRX_ENTITYDUE": trx}
+    Mutator(state, at=epoch).modify("APBILL", bill_no, fields, 0.0)

@@ -118,6 +118,8 @@ class VendorSpec:
     price_cents: int
     vendtype: str = "Software"
     payee: str = ""
+    #: False: the vendor bills only in the books data (books_ap.py), never in the bulk rows.
+    bulk: bool = True
 
 
 def _v(  # noqa: PLR0917 - a compact table row constructor
@@ -586,6 +588,30 @@ VENDORS = (
         "LinkedIn Recruiter Lite",
         17000,
         payee="LinkedIn",
+    ),
+    VendorSpec(
+        "Oracle America, Inc. (NetSuite)",
+        "ERP",
+        "netsuite.com",
+        "6250",
+        "ORACLE NETSUITE SAN MATEO",
+        "NetSuite ERP subscription",
+        11250000,
+        payee="NetSuite",
+        bulk=False,
+    ),
+    # The card issuer: a charge payoff is an AP bill to it
+    # (https://www.intacct.com/ia/docs/en_US/help_action/Cash_Management/Payment_Methods/Credit_card/Payoff/payoff-charges.htm).
+    VendorSpec(
+        "American Express Travel Related Services Company, Inc.",
+        "",
+        "americanexpress.com",
+        "2100",
+        "AMERICAN EXPRESS PAYMENT",
+        "Corporate card statement payoff",
+        0,
+        "Credit Card Issuer",
+        bulk=False,
     ),
 )
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
+from sandboxes.intacct.books import BOOKS_ONLY
 from sandboxes.intacct.catalog import ObjectDef
 from sandboxes.intacct.company import Company, Row, Source
 from sandboxes.intacct.filters import Node, compile_filter, sort_key
@@ -99,6 +100,14 @@ class Store:
                     int(source.row(i)["RECORDNO"]): i for i in range(source.count)
                 }
                 self.overlays[name].next_recordno = max(self._static_index[name], default=0) + 1
+        for name, rows in company.books.rows.items():
+            if name in BOOKS_ONLY or not rows:
+                continue
+            # the books' rows of objects with bulk rows: visible from the beginning of time
+            versions = self.overlays[name].versions
+            for row in rows:
+                versions[int(row["RECORDNO"])] = [Version(row, float("-inf"))]
+            self.overlays[name].next_recordno = max(versions) + 1
         self.version = 0
         self._scan_cache: OrderedDict[tuple[object, ...], list[tuple[int, Row | None]]] = (
             OrderedDict()

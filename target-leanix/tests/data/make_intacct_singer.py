@@ -536,8 +536,8 @@ BOOKS_SCHEMAS = {
     "ap_bill_item": {
         **SCHEMAS["ap_bill_item"],
         "BASECURR": TEXT,
-        "REVRECSTARTDATE": DATE,
-        "REVRECENDDATE": DATE,
+        "AMORTIZATIONSTARTDATE": DATE,
+        "AMORTIZATIONENDDATE": DATE,
     },
     "ap_payment": {**SCHEMAS["ap_payment"], "FINANCIALENTITY": TEXT, "WHENPAID": DATE},
     "ap_payment_detail": {
@@ -613,8 +613,8 @@ def books_bill_line(recordno, bill, vendor_id, dept, account, amount, period=(No
             "TRX_AMOUNT": amount,
             "CURRENCY": "USD",
             "BASECURR": "USD",
-            "REVRECSTARTDATE": period[0],
-            "REVRECENDDATE": period[1],
+            "AMORTIZATIONSTARTDATE": period[0],
+            "AMORTIZATIONENDDATE": period[1],
         },
     )
 
