@@ -55,6 +55,12 @@ LOGGER = logging.getLogger("tap_sage_intacct.gateway")
 DEFAULT_API_URL = "https://api.intacct.com/ia/xml/xmlgw.phtml"
 #: Refresh a session this long before it times out (at most a tenth of its lifetime).
 SESSION_REFRESH_MARGIN = timedelta(minutes=2)
+#: The retry reason of a refused connection. When every try so far was refused, the run stops
+#: after REFUSED_TRIES tries, REFUSED_WAIT_SECONDS apart at most; timeouts, 5xx and dropped
+#: connections keep the full retry policy.
+REFUSED = "connection_refused"
+REFUSED_TRIES = 3
+REFUSED_WAIT_SECONDS = 1.0
 
 _XML_HEADERS = {
     "Content-Type": "application/xml",
@@ -239,6 +245,57 @@ def _body_deadline(response: requests.Response, deadline: float) -> Iterator[thr
         timer.cancel()
 
 
+def shown_url(url: str) -> str:
+    """`scheme://host:port/path` of a URL for messages: never user-info, query or fragment."""
+    try:
+        parts = parse_url(url)
+    except (LocationParseError, ValueError):
+        return "(unreadable URL)"
+    host = parts.host or ""
+    if not host or not all(c.isascii() and c.isprintable() for c in host):
+        return "(unreadable URL)"
+    port = f":{parts.port}" if parts.port is not None else ""
+    path = "".join(c for c in (parts.path or "") if c.isascii() and c.isprintable())[:200]
+    return f"{parts.scheme or 'http'}://{host}{port}{path}"
+
+
+def _refused(exc: BaseException) -> bool:
+    """Whether a connection error is a refused connection (nothing listens at that port)."""
+    seen: set[int] = set()
+    stack: list[BaseException | None] = [exc]
+    while stack:  # requests wraps urllib3, which wraps the socket's error: walk every cause
+        current = stack.pop()
+        if current is None or id(current) in seen or len(seen) > 32:
+            continue
+        seen.add(id(current))
+        if isinstance(current, ConnectionRefusedError):
+            return True
+        stack.extend([current.__cause__, current.__context__])
+        stack.extend(arg for arg in current.args if isinstance(arg, BaseException))
+        reason = getattr(current, "reason", None)
+        if isinstance(reason, BaseException):
+            stack.append(reason)
+    return False
+
+
+def _unreachable(where: str, url: str, exc: requests.ConnectionError) -> RetryableError:
+    """The error for a gateway that could not be reached, naming the URL (never a secret)."""
+    if _refused(exc):
+        return RetryableError(
+            f"{where}: connection refused by {shown_url(url)}: nothing listens there (check "
+            "api_url)",
+            reason=REFUSED,
+        )
+    return RetryableError(
+        f"{where}: {type(exc).__name__} talking to the gateway at {shown_url(url)}",
+        reason="connection",
+    )
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return one if count == 1 else many
+
+
 def _retry_after(response: requests.Response) -> float | None:
     """Retry-After in delta-seconds (RFC 9110 §10.2.3); an HTTP-date or anything else is None."""
     value = (response.headers.get("Retry-After") or "").strip()
@@ -302,9 +359,7 @@ class IntacctConnection:
             except requests.Timeout as exc:
                 raise RetryableError(f"{where}: gateway timed out", reason="timeout") from exc
             except requests.ConnectionError as exc:
-                raise RetryableError(
-                    f"{where}: {type(exc).__name__} talking to the gateway", reason="connection"
-                ) from exc
+                raise _unreachable(where, url, exc) from exc
             if 300 <= response.status_code < 400:
                 response.close()
                 raise FatalError(
@@ -460,31 +515,42 @@ class IntacctConnection:
 
     def _with_retries(self, attempt: Callable[[], _T], where: str) -> _T:
         tries = 0
+        refused_only = True
         while True:
             try:
                 return attempt()
             except RetryableError as exc:
                 tries += 1
                 self._count_retry(exc)
-                if tries >= self.retry.max_tries:
+                refused_only = refused_only and exc.reason == REFUSED
+                # Nothing listening is not a hiccup: a few quick tries tell a restarting gateway
+                # from a wrong api_url, and the run ends in seconds, not after the full backoff.
+                limit = min(self.retry.max_tries, REFUSED_TRIES) if refused_only else None
+                if tries >= (limit or self.retry.max_tries):
                     raise RetryableError(
-                        f"{where}: gave up after {tries} tries; last error: {exc.message}",
+                        f"{exc.message}; gave up after {tries} {_plural(tries, 'try', 'tries')}",
                         exc.errors,
                     ) from exc
-                self._back_off(exc, where, tries)
+                self._back_off(exc, where, tries, quick=refused_only)
 
     def _count_retry(self, exc: RetryableError) -> None:
         with self.stats.lock:
             self.stats.retries[exc.reason or "other"] += 1
 
-    def _back_off(self, exc: RetryableError, where: str, tries: int) -> None:
+    def _back_off(
+        self, exc: RetryableError, where: str, tries: int, *, quick: bool = False
+    ) -> None:
         delay = self.retry.wait(tries - 1, exc.retry_after)
+        retries = self.retry.max_tries - 1
+        if quick:
+            delay = min(delay, REFUSED_WAIT_SECONDS)
+            retries = min(self.retry.max_tries, REFUSED_TRIES) - 1
         LOGGER.warning(
-            "%s: transient failure (%s); retry %d/%d in %.2fs",
+            "%s: transient failure (%s); retry %d of %d in %.2f s",
             where,
-            exc.message.split(": ", 1)[-1][:80],
+            exc.message.split(": ", 1)[-1][:160],
             tries,
-            self.retry.max_tries - 1,
+            retries,
             delay,
         )
         self.sleep(delay)
