@@ -78,6 +78,7 @@ from tap_sage_intacct.schema import (
     shown_key,
     to_intacct_timestamp,
 )
+from tap_sage_intacct.sentdeletes import SentDeletes
 
 if TYPE_CHECKING:
     from singer_sdk.helpers import types
@@ -146,6 +147,8 @@ class IntacctObjectStream(IntacctStream):
     #: Tombstones sent this run, and AUDITHISTORY deletes of master rows never sent (skipped).
     deletes_sent = 0
     unknown_deletes = 0
+    #: Deletes an earlier run sent, read again in the lookback and not sent (send_deletes_once).
+    deletes_not_resent = 0
 
     @override
     def get_replication_key_signpost(self, context: types.Context | None = None) -> None:
@@ -428,6 +431,8 @@ class IntacctObjectStream(IntacctStream):
         bookmark = self.stream_state.get("replication_key_value")
         if bookmark:
             line += f"; bookmark {self.replication_key} {bookmark}"
+        if self.deletes_not_resent:
+            line += f"; {plural(self.deletes_not_resent, 'delete')} already sent not sent again"
         if self.unknown_deletes:
             line += (
                 f"; {plural(self.unknown_deletes, 'delete')} ignored: gone before this tap "
@@ -818,6 +823,8 @@ class IntacctObjectStream(IntacctStream):
         result = first
         template = dict.fromkeys(converter.fields)
         natural = self.spec.natural_id
+        # With send_deletes_once, audit rows an earlier run handled are skipped (sentdeletes.py).
+        memory = SentDeletes(self.stream_state) if self.config["send_deletes_once"] else None
         while True:
             if not result.ok:
                 where = f"query {AUDIT_OBJECT} for deletes of '{self.name}'"
@@ -842,13 +849,21 @@ class IntacctObjectStream(IntacctStream):
                 stamp = (row.findtext("ACCESSTIME") or "").strip()
                 ident = int(row.findtext("ID") or 0)
                 last = (stamp, ident)
+                if memory is not None and memory.seen(ident):
+                    continue
                 tombstone = self._tombstone(template, key, stamp, natural)
                 if tombstone is not None:
                     tombstones.append(tombstone)
+                if memory is not None and stamp:
+                    memory.add(ident, parse_intacct_timestamp(stamp, UTC))
             self.deletes_sent += len(tombstones)
             yield from self._emit_records(tombstones)
             if last is not None:
-                self.stream_state["deleted_at"] = iso_utc(parse_intacct_timestamp(last[0], UTC))
+                deleted_at = parse_intacct_timestamp(last[0], UTC)
+                self.stream_state["deleted_at"] = iso_utc(deleted_at)
+                if memory is not None:
+                    memory.save(deleted_at, self.lookback)
+                    self.deletes_not_resent = memory.skipped
                 self.write_state_now()
             if last is None or result.attr_int("numremaining") <= 0:
                 return
