@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import re
 import socket
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -137,3 +139,21 @@ def test_a_gateway_nobody_listens_at_is_named_and_given_up_on_quickly(tmp_path: 
     for secret in ("query-secret", "token=", "s3cret-sender", "s3cret-user"):
         assert secret not in done.stderr + done.stdout
     assert "Traceback" not in done.stderr
+
+
+def test_the_settings_the_sandbox_prints_are_all_the_tap_needs(tmp_path: Path) -> None:
+    sandbox = Path(sys.executable).parent / "intacct-sandbox"
+    command = [str(sandbox), "--port", "0", "--scale", "0.01", "--sender-password", "elsewhere"]
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    ) as process:
+        try:
+            assert process.stdout is not None
+            process.stdout.readline()  # "intacct-sandbox listening on ..."
+            printed = process.stdout.readline().split(" settings: ", 1)[1]
+            config = write_json(tmp_path / "config.json", json.loads(printed))
+            done = run_cli(["--config", config, "--test"])
+        finally:
+            process.terminate()
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "is readable" in done.stderr
