@@ -8,14 +8,17 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from sandboxes.common.process import SandboxProcess
+from tap_sage_intacct import gateway
 
 from .conftest import GATEWAY_PATH, discover, parse_messages, run_cli, select, tap_config
 
@@ -49,10 +52,15 @@ def metric_sums(stderr: str, metric: str) -> Counter[str]:
     return sums
 
 
+# The fast writer (no maps) and the SDK's own record path (flattening on) both count every record.
+PATHS = {"fast": {}, "sdk": {"flattening_enabled": True, "flattening_max_depth": 1}}
+
+
+@pytest.mark.parametrize("path", list(PATHS))
 def test_record_count_metric_equals_the_records_written(
-    sandbox: SandboxProcess, tmp_path: Path
+    sandbox: SandboxProcess, tmp_path: Path, path: str
 ) -> None:
-    config = tap_config(sandbox)
+    config = tap_config(sandbox, **PATHS[path])
     catalog = select(discover(config), STREAMS)
     done = run_cli(
         [
@@ -157,3 +165,43 @@ def test_the_settings_the_sandbox_prints_are_all_the_tap_needs(tmp_path: Path) -
             process.terminate()
     assert done.returncode == 0, done.stderr[-2000:]
     assert "is readable" in done.stderr
+
+
+def connection_with(max_tries: int, waits: list[float]) -> gateway.IntacctConnection:
+    return gateway.IntacctConnection(
+        gateway.Credentials("s", "p", "u", "p", "C"),
+        "http://127.0.0.1:1/ia/xml/xmlgw.phtml",
+        http=requests.Session(),
+        concurrency=threading.BoundedSemaphore(1),
+        retry=gateway.RetryPolicy(max_tries=max_tries, initial_wait=30.0),
+        stats=gateway.CallStats(),
+        sleep=waits.append,
+    )
+
+
+@pytest.mark.parametrize(
+    ("reasons", "tries"),
+    [
+        (["connection_refused"], 3),  # nothing listens: three quick tries
+        (["timeout"], 8),  # a slow gateway keeps the full policy
+        (["http_5xx", "connection_refused"], 8),  # it answered once: a restart, not a wrong URL
+    ],
+    ids=["refused", "timeout", "5xx-then-refused"],
+)
+def test_only_a_gateway_that_always_refuses_is_given_up_on_early(
+    reasons: list[str], tries: int
+) -> None:
+    waits: list[float] = []
+    conn = connection_with(8, waits)
+    attempts: list[int] = []
+
+    def attempt() -> None:
+        attempts.append(1)
+        reason = reasons[min(len(attempts), len(reasons)) - 1]
+        raise gateway.RetryableError(f"where: {reason}", reason=reason)
+
+    with pytest.raises(gateway.RetryableError, match=f"gave up after {tries} tries"):
+        conn._with_retries(attempt, "where")
+    assert len(attempts) == tries
+    if tries == 3:
+        assert all(wait <= 1.0 for wait in waits)  # quick: never the policy's 30 s first wait
