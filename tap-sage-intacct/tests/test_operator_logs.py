@@ -4,6 +4,7 @@ summary line per stream, over real HTTP to intacct-sandbox processes."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 import socket
 import subprocess
@@ -205,3 +206,23 @@ def test_only_a_gateway_that_always_refuses_is_given_up_on_early(
     assert len(attempts) == tries
     if tries == 3:
         assert all(wait <= 1.0 for wait in waits)  # quick: never the policy's 30 s first wait
+
+
+def test_each_cause_of_retries_is_one_warning_and_its_repeats_info(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    conn = connection_with(6, [])
+    causes = iter(["timeout", "http_429", "timeout", "timeout", "http_429"])
+
+    def attempt() -> str:
+        reason = next(causes, None)
+        if reason is None:
+            return "answered"
+        raise gateway.RetryableError(f"where: {reason}", reason=reason)
+
+    with caplog.at_level(logging.INFO, logger="tap_sage_intacct.gateway"):
+        assert conn._with_retries(attempt, "where") == "answered"
+    retries = [r for r in caplog.records if "transient failure" in r.getMessage()]
+    assert [r.levelname for r in retries] == ["WARNING", "WARNING", "INFO", "INFO", "INFO"]
+    assert "(timeout)" in retries[0].getMessage()
+    assert "(http_429)" in retries[1].getMessage()

@@ -545,7 +545,11 @@ class IntacctConnection:
         if quick:
             delay = min(delay, REFUSED_WAIT_SECONDS)
             retries = min(self.retry.max_tries, REFUSED_TRIES) - 1
-        LOGGER.warning(
+        with self.stats.lock:
+            first_of_its_kind = self.stats.retries[exc.reason or "other"] <= 1
+        # One WARNING per cause and run; its repeats are INFO, and the run's totals count them all.
+        LOGGER.log(
+            logging.WARNING if first_of_its_kind else logging.INFO,
             "%s: transient failure (%s); retry %d of %d in %.2f s",
             where,
             exc.message.split(": ", 1)[-1][:160],
