@@ -26,12 +26,14 @@ from urllib3.exceptions import LocationParseError
 from urllib3.util import parse_url
 
 from tap_sage_intacct.gateway.errors import (
+    REFUSED,
     AuthenticationError,
     FatalError,
     PermissionDeniedError,
     RetryableError,
     SessionExpiredError,
     classify_errors,
+    unreachable_error,
 )
 from tap_sage_intacct.gateway.functions import (
     envelope,
@@ -55,10 +57,8 @@ LOGGER = logging.getLogger("tap_sage_intacct.gateway")
 DEFAULT_API_URL = "https://api.intacct.com/ia/xml/xmlgw.phtml"
 #: Refresh a session this long before it times out (at most a tenth of its lifetime).
 SESSION_REFRESH_MARGIN = timedelta(minutes=2)
-#: The retry reason of a refused connection. When every try so far was refused, the run stops
-#: after REFUSED_TRIES tries, REFUSED_WAIT_SECONDS apart at most; timeouts, 5xx and dropped
-#: connections keep the full retry policy.
-REFUSED = "connection_refused"
+#: When every try so far was refused (`errors.REFUSED`), the run stops after REFUSED_TRIES tries,
+#: REFUSED_WAIT_SECONDS apart at most; timeouts, 5xx and dropped connections keep the full policy.
 REFUSED_TRIES = 3
 REFUSED_WAIT_SECONDS = 1.0
 
@@ -245,53 +245,6 @@ def _body_deadline(response: requests.Response, deadline: float) -> Iterator[thr
         timer.cancel()
 
 
-def shown_url(url: str) -> str:
-    """`scheme://host:port/path` of a URL for messages: never user-info, query or fragment."""
-    try:
-        parts = parse_url(url)
-    except (LocationParseError, ValueError):
-        return "(unreadable URL)"
-    host = parts.host or ""
-    if not host or not all(c.isascii() and c.isprintable() for c in host):
-        return "(unreadable URL)"
-    port = f":{parts.port}" if parts.port is not None else ""
-    path = "".join(c for c in (parts.path or "") if c.isascii() and c.isprintable())[:200]
-    return f"{parts.scheme or 'http'}://{host}{port}{path}"
-
-
-def _refused(exc: BaseException) -> bool:
-    """Whether a connection error is a refused connection (nothing listens at that port)."""
-    seen: set[int] = set()
-    stack: list[BaseException | None] = [exc]
-    while stack:  # requests wraps urllib3, which wraps the socket's error: walk every cause
-        current = stack.pop()
-        if current is None or id(current) in seen or len(seen) > 32:
-            continue
-        seen.add(id(current))
-        if isinstance(current, ConnectionRefusedError):
-            return True
-        stack.extend([current.__cause__, current.__context__])
-        stack.extend(arg for arg in current.args if isinstance(arg, BaseException))
-        reason = getattr(current, "reason", None)
-        if isinstance(reason, BaseException):
-            stack.append(reason)
-    return False
-
-
-def _unreachable(where: str, url: str, exc: requests.ConnectionError) -> RetryableError:
-    """The error for a gateway that could not be reached, naming the URL (never a secret)."""
-    if _refused(exc):
-        return RetryableError(
-            f"{where}: connection refused by {shown_url(url)}: nothing listens there (check "
-            "api_url)",
-            reason=REFUSED,
-        )
-    return RetryableError(
-        f"{where}: {type(exc).__name__} talking to the gateway at {shown_url(url)}",
-        reason="connection",
-    )
-
-
 def _plural(count: int, one: str, many: str) -> str:
     return one if count == 1 else many
 
@@ -359,7 +312,7 @@ class IntacctConnection:
             except requests.Timeout as exc:
                 raise RetryableError(f"{where}: gateway timed out", reason="timeout") from exc
             except requests.ConnectionError as exc:
-                raise _unreachable(where, url, exc) from exc
+                raise unreachable_error(where, url, exc) from exc
             if 300 <= response.status_code < 400:
                 response.close()
                 raise FatalError(
