@@ -480,8 +480,12 @@ class IntacctConnection:
                 # from a wrong api_url, and the run ends in seconds, not after the full backoff.
                 limit = min(self.retry.max_tries, REFUSED_TRIES) if refused_only else None
                 if tries >= (limit or self.retry.max_tries):
+                    # Name the request once: most messages already start with it, parse errors don't.
+                    said = exc.message
+                    if not said.startswith(f"{where}: "):
+                        said = f"{where}: {said}"
                     raise RetryableError(
-                        f"{exc.message}; gave up after {tries} {_plural(tries, 'try', 'tries')}",
+                        f"{said}; gave up after {tries} {_plural(tries, 'try', 'tries')}",
                         exc.errors,
                     ) from exc
                 self._back_off(exc, where, tries, quick=refused_only)
