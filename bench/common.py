@@ -30,7 +30,7 @@ INTACCT_CREDENTIALS = {
 LEANIX_TOKEN = "sandbox-token"
 
 RECORDS_WRITTEN = re.compile(r"Stream '(\w+)' wrote (\d+) records")
-RUN_COST = re.compile(r"Run cost: (\d+) gateway requests, (\d+) logins")
+RUN_COST = re.compile(r"Run cost: ([\d,]+) gateway requests? \(([\d,]+) logins?\)")
 
 
 @dataclass

@@ -56,6 +56,10 @@ def test_wheel_and_sdist_carry_complete_metadata(built: Path, plugin: str) -> No
     assert "Programming Language :: Python :: 3.11" in classifiers
     assert "Typing :: Typed" in classifiers
     assert metadata["Summary"]
+    # Where the repository lives (a placeholder until it is published), as plugin.yml says.
+    home = project["urls"]["Repository"]
+    assert f"Repository, {home}" in (metadata.get_all("Project-URL") or [])
+    assert f"git+{home}.git#subdirectory={plugin}" in (REPO / plugin / "plugin.yml").read_text()
     assert metadata.get_payload().strip()  # the README is the long description
     with tarfile.open(built / f"{module}-{version}.tar.gz") as sdist:
         members = {

@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 import simplejson  # type: ignore[import-untyped]  # the SDK's own JSON writer; no stubs
-from singer_sdk import Stream
+from singer_sdk import Stream, metrics
 from singer_sdk.mapper import SameRecordTransform
 from singer_sdk.singerlib.catalog import MetadataMapping, StreamMetadata
 from typing_extensions import override
@@ -31,7 +31,6 @@ from typing_extensions import override
 from tap_sage_intacct import gateway
 from tap_sage_intacct.objects import ObjectSpec
 from tap_sage_intacct.schema import parse_offset
-from tap_sage_intacct.sdk_private import check_max_record_limit
 from tap_sage_intacct.settings import with_setting_defaults
 
 if TYPE_CHECKING:
@@ -39,6 +38,15 @@ if TYPE_CHECKING:
     from singer_sdk.helpers import types
 
 LOGGER = logging.getLogger("tap_sage_intacct")
+
+
+class RecordLimitReached(Exception):  # noqa: N818 - a control-flow signal, not an error
+    """The stream wrote `ABORT_AT_RECORD_COUNT` records (`--test`): it ends here, successfully."""
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """`1 request`, `3 requests`: a count and its noun, in agreement."""
+    return f"{count:,} {one if count == 1 else (many or one + 's')}"
 
 
 @dataclass(frozen=True)
@@ -149,14 +157,27 @@ class TapRuntime:
             pool.shutdown(wait=False, cancel_futures=True)
 
     def log_totals(self) -> None:
-        """Log at INFO what the run cost: requests, logins, functions by name, retries by reason."""
+        """One INFO line for the whole run: requests, logins, functions sent, retries by reason."""
         totals = self.stats.as_dict()
+        functions = _and(
+            [
+                plural(count, *_FUNCTION_NOUNS.get(name, (f"{name} call", f"{name} calls")))
+                for name, count in sorted(totals["functions"].items(), key=lambda i: -i[1])
+            ]
+        )
+        retries = totals["retries"]
+        retried = (
+            "no retries"
+            if not retries
+            else "retries: "
+            + ", ".join(f"{count} ({reason})" for reason, count in sorted(retries.items()))
+        )
         LOGGER.info(
-            "Run cost: %d gateway requests, %d logins; functions %s; retries %s",
-            totals["requests"],
-            totals["logins"],
-            totals["functions"],
-            totals["retries"] or "none",
+            "Run cost: %s (%s), carrying %s; %s",
+            plural(totals["requests"], "gateway request"),
+            plural(totals["logins"], "login"),
+            functions or "no function",
+            retried,
         )
 
     def connection(self, entity_id: str = "") -> gateway.IntacctConnection:
@@ -302,6 +323,17 @@ class IntacctStream(Stream):
         self.calls: Counter[str] = Counter()
         self._calls_lock = threading.Lock()
         self.fast_records = 0
+        #: The SDK's record counter of the running sync; the fast path counts into it too.
+        self._record_counter: metrics.Counter | None = None
+
+    @override
+    def get_record_counter(
+        self, *, endpoint: str | None = None, log_interval: float = metrics.DEFAULT_LOG_INTERVAL
+    ) -> metrics.Counter:
+        """The SDK's `record_count` counter, kept so records the fast path writes count too."""
+        counter = super().get_record_counter(endpoint=endpoint, log_interval=log_interval)
+        self._record_counter = counter
+        return counter
 
     @property
     @override
@@ -378,6 +410,8 @@ class IntacctStream(Stream):
         limit = self.ABORT_AT_RECORD_COUNT
         if limit is not None and self.fast_records + len(records_json) > limit:
             records_json = records_json[: max(0, limit - self.fast_records)]
+        if limit is not None and not records_json:
+            raise RecordLimitReached
         if records_json:
             prefix, suffix = self._fast_prefix or b"", self._fast_suffix
             lines = [prefix, (suffix + prefix).join(records_json), suffix]
@@ -389,9 +423,13 @@ class IntacctStream(Stream):
                 out.flush()
                 binary.writelines(lines)
             self.fast_records += len(records_json)
+            if self._record_counter is not None:
+                self._record_counter.increment(len(records_json))
             self.state_manager.is_flushed = False
         if limit is not None and self.fast_records >= limit:
-            check_max_record_limit(self, self.fast_records)  # raises the SDK's abort
+            # Ending the stream here, before the page's bookmark is saved, is what the SDK's
+            # abort does too; returning instead of raising keeps `--test` free of ERROR lines.
+            raise RecordLimitReached
 
     @override
     def _increment_stream_state(  # a private SDK method: see sdk_private.py
@@ -407,16 +445,31 @@ class IntacctStream(Stream):
 
     @override
     def log_sync_costs(self) -> None:
-        if self.fast_records:
-            LOGGER.info("Stream '%s' wrote %d records (fast path)", self.name, self.fast_records)
-        if self.calls:
+        """Nothing: each stream logs one summary line when it ends (`streams.py`)."""
+
+    def cost_text(self) -> str:
+        """`2 gateway requests carrying 3 queries and 1 lookup`: what the stream sent."""
+        with self._calls_lock:
+            requests_sent = self.calls["requests"]
             functions = {k: v for k, v in self.calls.items() if k != "requests"}
-            LOGGER.info(
-                "Stream '%s' cost %d gateway requests carrying %s",
-                self.name,
-                self.calls["requests"],
-                ", ".join(f"{v} {k}" for k, v in sorted(functions.items())),
-            )
+        if not requests_sent:
+            return "no gateway request"
+        carried = [
+            plural(v, *_FUNCTION_NOUNS.get(k, (f"{k} call", f"{k} calls")))
+            for k, v in sorted(functions.items())
+        ]
+        return f"{plural(requests_sent, 'gateway request')} carrying {_and(carried)}"
+
+
+#: Function names as nouns, so a count reads naturally (`3 queries`).
+_FUNCTION_NOUNS = {"query": ("query", "queries"), "lookup": ("lookup", "lookups")}
+
+
+def _and(items: list[str]) -> str:
+    """`a`, `a and b`, `a, b and c`."""
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def chunked(items: Sequence[str], size: int) -> list[Sequence[str]]:

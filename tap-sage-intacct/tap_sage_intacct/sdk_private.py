@@ -10,10 +10,6 @@ Read through this module:
 - `PluginBase._config`: the raw config dict. `_validate_config` must validate (and, with the SDK's
   validator, fill defaults into) the very dict the plugin keeps; the public `config` is a read-only
   view of it, so a default-filling validator cannot run on it.
-- `Stream._check_max_record_limit`: raises the SDK's own abort (`MaxRecordsLimitException`, via
-  the private `_abort_sync`) when `ABORT_AT_RECORD_COUNT` is reached, which `--test` and the SDK's
-  test helpers rely on. Records written by the fast path never reach the SDK's record loop that
-  calls it; `ABORT_AT_RECORD_COUNT` is public, the abort is not.
 
 Private methods overridden (each carries a comment pointing here):
 
@@ -33,9 +29,13 @@ A method the SDK marks final (`typing.final`, "not recommended to be overridden"
 Made public instead (no longer private): the CLI is the SDK's `Tap.invoke` (called through
 `super()`, with its errors turned into one line) instead of a copy that called
 `PluginBase.invoke.__func__` and built `_ConfigInput`; the login before the first stream happens in
-the public `sync_all`; STATE is written with the public `Tap.state_writer`, `Stream.tap_state` and
-`state_manager` instead of `Stream._write_state_message`; streams keep their own reference to the
-tap instead of reading `Stream._tap`.
+the public `sync_all`; `--test`'s record limit (the public `ABORT_AT_RECORD_COUNT`) ends a stream
+normally instead of through the private `Stream._check_max_record_limit` abort, which the SDK
+reports as an unhandled error; the fast path counts its records in the SDK's `record_count` metric
+through the public `Stream.get_record_counter` hook and `metrics.Counter.increment`; STATE is
+written with the public `Tap.state_writer`, `Stream.tap_state` and `state_manager` instead of
+`Stream._write_state_message`; streams keep their own reference to the tap instead of reading
+`Stream._tap`.
 """
 
 from __future__ import annotations
@@ -43,17 +43,11 @@ from __future__ import annotations
 import typing as t
 
 if t.TYPE_CHECKING:
-    from singer_sdk import Stream
     from singer_sdk.plugin_base import PluginBase
 
-__all__ = ["check_max_record_limit", "raw_config"]
+__all__ = ["raw_config"]
 
 
 def raw_config(plugin: PluginBase) -> dict[str, t.Any]:
     """The plugin's config dict itself (`PluginBase._config`), which validation may fill in."""
     return plugin._config
-
-
-def check_max_record_limit(stream: Stream, records_written: int) -> None:
-    """Abort the sync as the SDK does once `ABORT_AT_RECORD_COUNT` records are written."""
-    stream._check_max_record_limit(records_written)

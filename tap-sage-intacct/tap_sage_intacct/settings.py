@@ -78,6 +78,15 @@ SETTINGS_SCHEMA: dict[str, Any] = th.PropertiesList(
         ),
     ),
     th.Property(
+        "send_deletes_once",
+        th.BooleanType,
+        default=False,
+        description=(
+            "Remember in the state (bounded) which deletes were sent, so the lookback does not "
+            "send their tombstones again. Off: deletes inside the lookback are sent again each run."
+        ),
+    ),
+    th.Property(
         "extra_objects",
         th.ArrayType(th.StringType),
         default=[],

@@ -54,7 +54,13 @@ from lxml import etree
 from typing_extensions import override
 
 from tap_sage_intacct import gateway
-from tap_sage_intacct.client import EntityScope, FirstRequest, IntacctStream
+from tap_sage_intacct.client import (
+    EntityScope,
+    FirstRequest,
+    IntacctStream,
+    RecordLimitReached,
+    plural,
+)
 from tap_sage_intacct.objects import (
     AUDIT_FIELDS,
     AUDIT_OBJECT,
@@ -72,6 +78,7 @@ from tap_sage_intacct.schema import (
     shown_key,
     to_intacct_timestamp,
 )
+from tap_sage_intacct.sentdeletes import SentDeletes
 
 if TYPE_CHECKING:
     from singer_sdk.helpers import types
@@ -98,7 +105,8 @@ class Position:
 
 
 class PageProgress:
-    """INFO progress for long walks: records, pages, rate and bookmark, at most every few seconds."""
+    """INFO progress for long walks: records, pages, rate and bookmark, every few seconds until
+    the walk ends (the stream's summary line reports the end)."""
 
     INTERVAL_SECONDS = 5.0
 
@@ -115,7 +123,8 @@ class PageProgress:
         self.records += rows
         self.pages += 1
         now = time.monotonic()
-        if not last and now - self.logged_at < self.INTERVAL_SECONDS:
+        # The stream's summary line reports the end; progress is for walks that take a while.
+        if last or now - self.logged_at < self.INTERVAL_SECONDS:
             return
         self.logged_at = now
         rate = self.records / max(now - self.started, 1e-6)
@@ -136,6 +145,11 @@ class IntacctObjectStream(IntacctStream):
 
     #: The byte path's per-run state (field lists seen, date memos): set up by `get_records`.
     _raw_reader: gateway.RawRowReader | None = None
+    #: Tombstones sent this run, and AUDITHISTORY deletes of master rows never sent (skipped).
+    deletes_sent = 0
+    unknown_deletes = 0
+    #: Deletes an earlier run sent, read again in the lookback and not sent (send_deletes_once).
+    deletes_not_resent = 0
 
     @override
     def get_replication_key_signpost(self, context: types.Context | None = None) -> None:
@@ -385,8 +399,53 @@ class IntacctObjectStream(IntacctStream):
 
     @override
     def get_records(self, context: types.Context | None) -> Iterator[dict[str, Any]]:
+        """The stream's records, then one summary line. `--test`'s record limit
+        (`ABORT_AT_RECORD_COUNT`) ends the stream as a success, not as the SDK's abort."""
         if self.spec.object_name in self.runtime.denied_objects:
             return
+        started = time.monotonic()
+        limit = self.ABORT_AT_RECORD_COUNT
+        yielded = 0
+        limited = False
+        try:
+            for record in self._records():
+                yield record
+                yielded += 1
+                if limit is not None and yielded >= limit:
+                    limited = True
+                    break
+        except RecordLimitReached:
+            limited = True
+        if self.spec.object_name not in self.runtime.denied_objects:
+            self._log_summary(yielded + self.fast_records, time.monotonic() - started, limited)
+
+    def _log_summary(self, sent: int, seconds: float, limited: bool) -> None:  # noqa: FBT001
+        """One INFO line per stream: what was sent, what it cost, where the bookmark stands."""
+        if limited:
+            LOGGER.info(
+                "Stream '%s' is readable: stopped after %s, the record limit of this test run",
+                self.name,
+                plural(sent, "record"),
+            )
+            return
+        rows = sent - self.deletes_sent
+        what = plural(rows, "record")
+        if self.deletes_sent:
+            what += f" and {plural(self.deletes_sent, 'delete')}"
+        line = f"Stream '{self.name}' synced {what} in {seconds:.2f} s, {self.cost_text()}"
+        bookmark = self.stream_state.get("replication_key_value")
+        if bookmark:
+            line += f"; bookmark {self.replication_key} {bookmark}"
+        if self.deletes_not_resent:
+            line += f"; {plural(self.deletes_not_resent, 'delete')} already sent not sent again"
+        if self.unknown_deletes:
+            line += (
+                f"; {plural(self.unknown_deletes, 'delete')} ignored: gone before this tap "
+                "ever sent the row"
+            )
+        LOGGER.info("%s", line)
+
+    def _records(self) -> Iterator[dict[str, Any]]:
         self._prefetch_next_streams()
         emitted, fields = self._emitted_and_queried()
         converter = RecordConverter({f: self.field_types[f] for f in emitted}, self.runtime.tz)
@@ -769,6 +828,8 @@ class IntacctObjectStream(IntacctStream):
         result = first
         template = dict.fromkeys(converter.fields)
         natural = self.spec.natural_id
+        # With send_deletes_once, audit rows an earlier run handled are skipped (sentdeletes.py).
+        memory = SentDeletes(self.stream_state) if self.config["send_deletes_once"] else None
         while True:
             if not result.ok:
                 where = f"query {AUDIT_OBJECT} for deletes of '{self.name}'"
@@ -793,12 +854,21 @@ class IntacctObjectStream(IntacctStream):
                 stamp = (row.findtext("ACCESSTIME") or "").strip()
                 ident = int(row.findtext("ID") or 0)
                 last = (stamp, ident)
+                if memory is not None and memory.seen(ident):
+                    continue
                 tombstone = self._tombstone(template, key, stamp, natural)
                 if tombstone is not None:
                     tombstones.append(tombstone)
+                if memory is not None and stamp:
+                    memory.add(ident, parse_intacct_timestamp(stamp, UTC))
+            self.deletes_sent += len(tombstones)
             yield from self._emit_records(tombstones)
             if last is not None:
-                self.stream_state["deleted_at"] = iso_utc(parse_intacct_timestamp(last[0], UTC))
+                deleted_at = parse_intacct_timestamp(last[0], UTC)
+                self.stream_state["deleted_at"] = iso_utc(deleted_at)
+                if memory is not None:
+                    memory.save(deleted_at, self.lookback)
+                    self.deletes_not_resent = memory.skipped
                 self.write_state_now()
             if last is None or result.attr_int("numremaining") <= 0:
                 return
@@ -829,8 +899,12 @@ class IntacctObjectStream(IntacctStream):
                 # The id was deleted and then reused by a row this run emitted: keep that row.
                 return None
             if key not in keys:
-                LOGGER.warning(
-                    "stream '%s': delete of %s=%s, which this tap never emitted; nothing to delete",
+                # Expected, not a fault: AUDITHISTORY keeps deletes of rows gone before the first
+                # run (or before start_date), and the lookback reads them again on every run.
+                # The summary line counts them; each key is for debugging only.
+                self.unknown_deletes += 1
+                LOGGER.debug(
+                    "stream '%s': delete of %s=%s, which this tap never sent; nothing to delete",
                     self.name,
                     natural,
                     key,

@@ -56,6 +56,9 @@ class TapSageIntacct(Tap):
         PluginCapabilities.ABOUT,
         PluginCapabilities.STREAM_MAPS,
         PluginCapabilities.FLATTENING,
+        # Log records go through `logging`, which the SDK formats as JSON when so configured.
+        # BATCH is not offered: README.md, "Capabilities".
+        PluginCapabilities.STRUCTURED_LOGGING,
     ]
 
     _runtime: TapRuntime | None = None

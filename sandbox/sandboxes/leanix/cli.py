@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import secrets
 import sys
 import uuid
@@ -16,10 +17,45 @@ from sandboxes.leanix.tokens import Principal, TokenService
 from sandboxes.leanix.workspace import Workspace, timestamp
 
 
-def _parser() -> argparse.ArgumentParser:
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Each flag's default after its help; the epilog as written."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        # Nothing to show for a switch, an empty list or no default (0 and 0.0 are shown).
+        if default is None or default is False or default in ([], argparse.SUPPRESS):
+            return text
+        if "%(default)" in text:
+            return text
+        return f"{text} (default: %(default)s)"
+
+
+def target_settings(url: str, token: str) -> dict[str, str]:
+    """The target-leanix settings that reach this sandbox (company_key is the user's choice)."""
+    return {"base_url": url, "api_token": token, "company_key": "SANDBOX"}
+
+
+def _epilog() -> str:
+    defaults = _parser(with_epilog=False).parse_args([])
+    settings = target_settings(f"http://127.0.0.1:{defaults.port}", defaults.token)
+    commands = "\n".join(
+        f"  meltano config set target-leanix {name} {value}" for name, value in settings.items()
+    )
+    return (
+        "target-leanix settings for this sandbox with the defaults above (with other flags,\n"
+        "the sandbox prints its own settings on its second line of output; company_key is any\n"
+        "key of your choice). As a --config file:\n\n"
+        f"{json.dumps(settings, indent=2)}\n\nor in a Meltano project:\n\n{commands}"
+    )
+
+
+def _parser(*, with_epilog: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="leanix-sandbox",
         description="Serve a local SAP LeanIX workspace on 127.0.0.1 for tests and demos.",
+        formatter_class=_HelpFormatter,
+        epilog=_epilog() if with_epilog else None,
     )
     parser.add_argument("--port", type=int, default=8082, help="port to listen on (0 = any free)")
     parser.add_argument(
@@ -87,7 +123,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     runs = RunManager(workspace, now, hold_seconds=args.in_progress_hold_seconds)
     limiter = RateLimiter(args.rate_limit, state.clock.monotonic) if args.rate_limit > 0 else None
     app = LeanIXApp(state, workspace, tokens, runs, now, rate_limiter=limiter)
-    serve(state, app, port=args.port, render_fault=app.render_fault, on_stop=workspace.close)
+
+    def ready(url: str) -> str:
+        # The first line is the contract with tests and the demo; the settings follow it.
+        settings = json.dumps(target_settings(url, args.token))
+        return f"leanix-sandbox listening on {url}\ntarget-leanix settings: {settings}"
+
+    serve(
+        state,
+        app,
+        port=args.port,
+        render_fault=app.render_fault,
+        on_stop=workspace.close,
+        ready_message=ready,
+    )
     return 0
 
 

@@ -26,12 +26,14 @@ from urllib3.exceptions import LocationParseError
 from urllib3.util import parse_url
 
 from tap_sage_intacct.gateway.errors import (
+    REFUSED,
     AuthenticationError,
     FatalError,
     PermissionDeniedError,
     RetryableError,
     SessionExpiredError,
     classify_errors,
+    unreachable_error,
 )
 from tap_sage_intacct.gateway.functions import (
     envelope,
@@ -55,6 +57,10 @@ LOGGER = logging.getLogger("tap_sage_intacct.gateway")
 DEFAULT_API_URL = "https://api.intacct.com/ia/xml/xmlgw.phtml"
 #: Refresh a session this long before it times out (at most a tenth of its lifetime).
 SESSION_REFRESH_MARGIN = timedelta(minutes=2)
+#: When every try so far was refused (`errors.REFUSED`), the run stops after REFUSED_TRIES tries,
+#: REFUSED_WAIT_SECONDS apart at most; timeouts, 5xx and dropped connections keep the full policy.
+REFUSED_TRIES = 3
+REFUSED_WAIT_SECONDS = 1.0
 
 _XML_HEADERS = {
     "Content-Type": "application/xml",
@@ -257,6 +263,10 @@ def _body_deadline(response: requests.Response, deadline: float) -> Iterator[thr
         timer.cancel()
 
 
+def _plural(count: int, one: str, many: str) -> str:
+    return one if count == 1 else many
+
+
 def _retry_after(response: requests.Response) -> float | None:
     """Retry-After in delta-seconds (RFC 9110 §10.2.3); an HTTP-date or anything else is None."""
     value = (response.headers.get("Retry-After") or "").strip()
@@ -321,9 +331,7 @@ class IntacctConnection:
             except requests.Timeout as exc:
                 raise RetryableError(f"{where}: gateway timed out", reason="timeout") from exc
             except requests.ConnectionError as exc:
-                raise RetryableError(
-                    f"{where}: {type(exc).__name__} talking to the gateway", reason="connection"
-                ) from exc
+                raise unreachable_error(where, url, exc) from exc
             if 300 <= response.status_code < 400:
                 response.close()
                 raise FatalError(
@@ -480,31 +488,50 @@ class IntacctConnection:
 
     def _with_retries(self, attempt: Callable[[], _T], where: str) -> _T:
         tries = 0
+        refused_only = True
         while True:
             try:
                 return attempt()
             except RetryableError as exc:
                 tries += 1
                 self._count_retry(exc)
-                if tries >= self.retry.max_tries:
+                refused_only = refused_only and exc.reason == REFUSED
+                # Nothing listening is not a hiccup: a few quick tries tell a restarting gateway
+                # from a wrong api_url, and the run ends in seconds, not after the full backoff.
+                limit = min(self.retry.max_tries, REFUSED_TRIES) if refused_only else None
+                if tries >= (limit or self.retry.max_tries):
+                    # Name the request once: most messages already start with it, parse errors don't.
+                    said = exc.message
+                    if not said.startswith(f"{where}: "):
+                        said = f"{where}: {said}"
                     raise RetryableError(
-                        f"{where}: gave up after {tries} tries; last error: {exc.message}",
+                        f"{said}; gave up after {tries} {_plural(tries, 'try', 'tries')}",
                         exc.errors,
                     ) from exc
-                self._back_off(exc, where, tries)
+                self._back_off(exc, where, tries, quick=refused_only)
 
     def _count_retry(self, exc: RetryableError) -> None:
         with self.stats.lock:
             self.stats.retries[exc.reason or "other"] += 1
 
-    def _back_off(self, exc: RetryableError, where: str, tries: int) -> None:
+    def _back_off(
+        self, exc: RetryableError, where: str, tries: int, *, quick: bool = False
+    ) -> None:
         delay = self.retry.wait(tries - 1, exc.retry_after)
-        LOGGER.warning(
-            "%s: transient failure (%s); retry %d/%d in %.2fs",
+        retries = self.retry.max_tries - 1
+        if quick:
+            delay = min(delay, REFUSED_WAIT_SECONDS)
+            retries = min(self.retry.max_tries, REFUSED_TRIES) - 1
+        with self.stats.lock:
+            first_of_its_kind = self.stats.retries[exc.reason or "other"] <= 1
+        # One WARNING per cause and run; its repeats are INFO, and the run's totals count them all.
+        LOGGER.log(
+            logging.WARNING if first_of_its_kind else logging.INFO,
+            "%s: transient failure (%s); retry %d of %d in %.2f s",
             where,
-            exc.message.split(": ", 1)[-1][:80],
+            exc.message.split(": ", 1)[-1][:160],
             tries,
-            self.retry.max_tries - 1,
+            retries,
             delay,
         )
         self.sleep(delay)

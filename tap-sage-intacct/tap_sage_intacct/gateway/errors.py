@@ -3,7 +3,7 @@
 Intacct reports failures at three levels (control, authentication, function result), each as an
 `<errormessage>` of `<error>` elements (https://developer.intacct.com/web-services/error-handling/).
 `classify_errors` turns one into the exception that says what to do: retry, log in again, skip the
-object, or stop.
+object, or stop. `unreachable_error` does the same for a connection that failed, naming the URL.
 """
 
 from __future__ import annotations
@@ -11,6 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import unquote
+
+from urllib3.exceptions import LocationParseError
+from urllib3.util import parse_url
+
+#: The retry reason of a refused connection: nothing listens where api_url points.
+REFUSED = "connection_refused"
 
 
 @dataclass(frozen=True)
@@ -114,3 +120,50 @@ def classify_errors(level: str, errors: Sequence[ErrorDetail], where: str) -> In
     if errnos & _PERMISSION_ERRNOS or any(m in lowered for m in _PERMISSION_MARKERS):
         return PermissionDeniedError(message, errors)
     return FatalError(message, errors)
+
+
+def shown_url(url: str) -> str:
+    """`scheme://host:port/path` of a URL for messages: never user-info, query or fragment."""
+    try:
+        parts = parse_url(url)
+    except (LocationParseError, ValueError):
+        return "(unreadable URL)"
+    host = parts.host or ""
+    if not host or not all(c.isascii() and c.isprintable() for c in host):
+        return "(unreadable URL)"
+    port = f":{parts.port}" if parts.port is not None else ""
+    path = "".join(c for c in (parts.path or "") if c.isascii() and c.isprintable())[:200]
+    return f"{parts.scheme or 'http'}://{host}{port}{path}"
+
+
+def is_refused(exc: BaseException) -> bool:
+    """Whether a connection error is a refused connection (nothing listens at that port)."""
+    seen: set[int] = set()
+    stack: list[BaseException | None] = [exc]
+    while stack:  # requests wraps urllib3, which wraps the socket's error: walk every cause
+        current = stack.pop()
+        if current is None or id(current) in seen or len(seen) > 32:
+            continue
+        seen.add(id(current))
+        if isinstance(current, ConnectionRefusedError):
+            return True
+        stack.extend([current.__cause__, current.__context__])
+        stack.extend(arg for arg in current.args if isinstance(arg, BaseException))
+        reason = getattr(current, "reason", None)
+        if isinstance(reason, BaseException):
+            stack.append(reason)
+    return False
+
+
+def unreachable_error(where: str, url: str, exc: BaseException) -> RetryableError:
+    """The error for a gateway that could not be reached, naming the URL (never a secret)."""
+    if is_refused(exc):
+        return RetryableError(
+            f"{where}: connection refused by {shown_url(url)}: nothing listens there (check "
+            "api_url)",
+            reason=REFUSED,
+        )
+    return RetryableError(
+        f"{where}: {type(exc).__name__} talking to the gateway at {shown_url(url)}",
+        reason="connection",
+    )
