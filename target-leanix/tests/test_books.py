@@ -496,7 +496,10 @@ def test_bill_payment_and_journal_records_map_to_their_lines():
     [
         ({"AMORTIZATIONSTARTDATE": "2025-03-15"}, "date AMORTIZATIONENDDATE is missing"),
         ({"AMORTIZATIONSTARTDATE": "2025-03-15", "AMORTIZATIONENDDATE": "2025-03-01"}, "is before"),
-        ({"AMORTIZATIONSTARTDATE": "2025-01-01", "AMORTIZATIONENDDATE": "2999-01-01"}, "longer than 120"),
+        (
+            {"AMORTIZATIONSTARTDATE": "2025-01-01", "AMORTIZATIONENDDATE": "2999-01-01"},
+            "longer than 120",
+        ),
     ],
     ids=["one-date", "end-first", "too-long"],
 )
