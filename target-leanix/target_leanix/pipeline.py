@@ -66,6 +66,7 @@ class Settings:
     ledger_url: str
     ledger_table_prefix: str
     ledger_rebuild: bool
+    ledger_lock_timeout: float
     reporting_currency: str
     window: CostWindow
     record_url_template: str
@@ -131,6 +132,7 @@ class Settings:
             ledger_url=ledger_url,
             ledger_table_prefix=str(config["ledger_table_prefix"]),
             ledger_rebuild=bool(config["ledger_rebuild"]),
+            ledger_lock_timeout=_number(config, "ledger_lock_timeout_seconds", 0, 86_400),
             reporting_currency=currency,
             window=_window(config),
             record_url_template=template,
@@ -231,7 +233,11 @@ class Pipeline:
             rules=rules if rules is not None else RecognitionRules.from_config(settings.recognition)
         )
         self.report = RecognitionReport()
-        self.ledger = Ledger(settings.ledger_url, settings.ledger_table_prefix)
+        self.ledger = Ledger(
+            settings.ledger_url,
+            settings.ledger_table_prefix,
+            lock_timeout=settings.ledger_lock_timeout,
+        )
         self.ledger.create()
         self.ledger.bind_company(settings.company_key)
         self.client: LeanIXClient | None = None
