@@ -177,7 +177,8 @@ class LedgerLock:
 
     def _timeout_error(self) -> LedgerLockTimeoutError:
         return LedgerLockTimeoutError(
-            f"the ledger at {self.where} stayed locked by another target process for more than "
+            f"the ledger at {self.where} (table prefix "
+            f"{self.meta_table.removesuffix('meta')!r}) stayed locked by another target process for more than "
             f"{self.timeout:g} s (setting ledger_lock_timeout_seconds); is another run of this "
             "company still publishing?"
         )
