@@ -132,7 +132,9 @@ class Settings:
             ledger_url=ledger_url,
             ledger_table_prefix=str(config["ledger_table_prefix"]),
             ledger_rebuild=bool(config["ledger_rebuild"]),
-            ledger_lock_timeout=_number(config, "ledger_lock_timeout_seconds", 0, 86_400),
+            ledger_lock_timeout=_number(
+                config, "ledger_lock_timeout_seconds", 0, 86_400, integer=True
+            ),
             reporting_currency=currency,
             window=_window(config),
             record_url_template=template,

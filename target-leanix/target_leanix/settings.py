@@ -103,7 +103,7 @@ SETTINGS_SCHEMA: dict[str, Any] = th.PropertiesList(
     ),
     th.Property(
         "ledger_lock_timeout_seconds",
-        th.NumberType,
+        th.IntegerType,
         default=DEFAULT_LEDGER_LOCK_TIMEOUT_SECONDS,
         description=(
             "Longest wait for a ledger that another target process (a partition sharing it) "
