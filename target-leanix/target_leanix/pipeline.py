@@ -336,7 +336,14 @@ class Pipeline:
         for name, count in stats.deleted.items():
             self.records_deleted[name] += count
         # New GL accounts on a vendor's bills can make it a (candidate) service, or stop it being one.
-        for vendor_id in sorted(stats.vendors_to_recognize):
+        # Under the ledger's lock: a partition sharing the ledger may add accounts to the same vendor,
+        # and a verdict from accounts read before its commit must not land after its own.
+        if stats.vendors_to_recognize:
+            with self.ledger.lock.hold():
+                self._recognize_vendors_again(sorted(stats.vendors_to_recognize))
+
+    def _recognize_vendors_again(self, vendor_ids: Sequence[str]) -> None:
+        for vendor_id in vendor_ids:
             vendor = self.ledger.vendor_for_recognition(vendor_id)
             if vendor is not None:
                 match = self._match_vendor(vendor_id, *vendor)
