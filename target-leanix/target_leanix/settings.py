@@ -93,21 +93,21 @@ SETTINGS_SCHEMA: dict[str, Any] = th.PropertiesList(
         description="Prefix of the ledger tables.",
     ),
     th.Property(
-        "ledger_rebuild",
-        th.BooleanType,
-        default=False,
-        description=(
-            "Allow an empty ledger to write over a workspace that already holds this "
-            "company's fact sheets (only with a full, stateless tap run)."
-        ),
-    ),
-    th.Property(
         "ledger_lock_timeout_seconds",
         th.IntegerType,
         default=DEFAULT_LEDGER_LOCK_TIMEOUT_SECONDS,
         description=(
             "Longest wait for a ledger that another target process (a partition sharing it) "
             "holds while it writes or publishes."
+        ),
+    ),
+    th.Property(
+        "ledger_rebuild",
+        th.BooleanType,
+        default=False,
+        description=(
+            "Allow an empty ledger to write over a workspace that already holds this "
+            "company's fact sheets (only with a full, stateless tap run)."
         ),
     ),
     th.Property(
