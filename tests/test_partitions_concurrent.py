@@ -5,6 +5,7 @@ The single run (every stream, top level, a ledger of its own) is the reference; 
 company's workspace must equal it field by field (fact sheets, relations, documents, metrics points).
 Then trials SIGKILL random partitions at seeded points and rerun the killed ones from their last
 STATE: still equal. `PARTITION_TRIALS` (default 3) sets how many; `bench/partitions.py` runs 20.
+A partition with a ledger of its own (unsupported) is refused once the company is in LeanIX.
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ import pytest
 
 from sandboxes.common.process import SandboxProcess
 
-from .partition_helpers import drop_ledger, new_prefix, run_trial, single_run
+from .partition_helpers import drop_ledger, new_prefix, partition_runners, run_trial, single_run
 from .reliability_helpers import (
     SHARED_LEANIX,
     SMALL_COMPANY,
+    TRACEBACK,
+    compare,
     discover_catalog,
     money_totals,
     normalised_workspace,
@@ -93,3 +96,22 @@ def test_partitions_killed_at_random_then_rerun_equal_one_run(
     print(trial.row())
     assert trial.kills >= 1, "a trial must interrupt at least one running partition"
     assert trial.differences == 0, trial.detail
+
+
+def test_a_partition_with_a_ledger_of_its_own_is_refused(
+    intacct, leanix, catalog, single, postgres_dsn, tmp_path
+):
+    """Separate ledgers per partition are not supported: once the company is in LeanIX, a partition
+    whose ledger is new would publish its share as the whole; it is refused, and LeanIX unchanged."""
+    before = normalised_workspace(leanix.admin("GET", "/admin/export"), "SINGLE")
+    own = new_prefix()
+    try:
+        runner = partition_runners(intacct, leanix, catalog, tmp_path, "SINGLE", own)[-1][1]
+        result = runner.run()
+    finally:
+        drop_ledger(postgres_dsn, own)
+    assert result.target_returncode == 1, result.describe()
+    assert "is new, but LeanIX already holds data of company 'SINGLE'" in result.target_stderr
+    assert TRACEBACK not in result.target_stderr
+    after = normalised_workspace(leanix.admin("GET", "/admin/export"), "SINGLE")
+    assert compare(before, after).count == 0
