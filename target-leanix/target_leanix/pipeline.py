@@ -79,6 +79,7 @@ class Settings:
     ledger_url: str
     ledger_table_prefix: str
     ledger_rebuild: bool
+    ledger_lock_timeout: float
     reporting_currency: str
     window: CostWindow
     fallback_rates: FallbackRates
@@ -149,6 +150,9 @@ class Settings:
             ledger_url=ledger_url,
             ledger_table_prefix=str(config["ledger_table_prefix"]),
             ledger_rebuild=bool(config["ledger_rebuild"]),
+            ledger_lock_timeout=_number(
+                config, "ledger_lock_timeout_seconds", 0, 86_400, integer=True
+            ),
             reporting_currency=currency,
             window=_window(config),
             fallback_rates=_fallback_rates(config),
@@ -302,7 +306,11 @@ class Pipeline:
             rules=rules if rules is not None else RecognitionRules.from_config(settings.recognition)
         )
         self.report = RecognitionReport()
-        self.ledger = Ledger(settings.ledger_url, settings.ledger_table_prefix)
+        self.ledger = Ledger(
+            settings.ledger_url,
+            settings.ledger_table_prefix,
+            lock_timeout=settings.ledger_lock_timeout,
+        )
         self.ledger.create()
         self.ledger.bind_company(settings.company_key)
         self.client: LeanIXClient | None = None
@@ -433,7 +441,14 @@ class Pipeline:
             self.deletes_unknown[name] += count
         self.records_ingested += len(items)
         # New GL accounts on a vendor's bills can make it a (candidate) service, or stop it being one.
-        for vendor_id in sorted(stats.vendors_to_recognize):
+        # Under the ledger's lock: a partition sharing the ledger may add accounts to the same vendor,
+        # and a verdict from accounts read before its commit must not land after its own.
+        if stats.vendors_to_recognize:
+            with self.ledger.lock.hold():
+                self._recognize_vendors_again(sorted(stats.vendors_to_recognize))
+
+    def _recognize_vendors_again(self, vendor_ids: Sequence[str]) -> None:
+        for vendor_id in vendor_ids:
             vendor = self.ledger.vendor_for_recognition(vendor_id)
             if vendor is not None:
                 match = self._match_vendor(vendor_id, *vendor)

@@ -197,6 +197,12 @@ class Publisher:
         Runs before the first batch touches the ledger, so a refused run leaves it as it was."""
         if self.ledger.get_meta("workspace_checked") is not None:
             return
+        with self.ledger.lock.hold():
+            # A partition sharing this fresh ledger may have checked, and published, meanwhile.
+            if self.ledger.get_meta("workspace_checked") is None:
+                self._check_workspace()
+
+    def _check_workspace(self) -> None:
         if self.writer.has_written_before():
             if not self.settings.ledger_rebuild:
                 raise LedgerMissingError(
@@ -281,7 +287,14 @@ class Publisher:
         )
 
     def publish(self) -> int:
-        """Send what the dirty marks say changed; the number of LDIF items sent (0: nothing)."""
+        """Send what the dirty marks say changed; the number of LDIF items sent (0: nothing).
+
+        Under the ledger's lock, from reading the dirty marks to clearing them: partitions sharing
+        the ledger publish one at a time, each from the latest committed ledger (`ledger.locking`)."""
+        with self.ledger.lock.hold():
+            return self._publish()
+
+    def _publish(self) -> int:
         service_keys = self.ledger.dirty_keys("service")
         department_ids = self.ledger.dirty_keys("department")
         if not service_keys and not department_ids:

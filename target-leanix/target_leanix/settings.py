@@ -16,6 +16,10 @@ from target_leanix.leanix import (
 from target_leanix.publisher import DEFAULT_MAX_ITEMS_PER_RUN
 from target_leanix.recognition import RECOGNITION_CONFIG_SCHEMA
 
+#: Default of ledger_lock_timeout_seconds: longer than a large publication takes, so a partition
+#: waits for another one's publication rather than failing; a stuck holder still ends the wait.
+DEFAULT_LEDGER_LOCK_TIMEOUT_SECONDS = 900
+
 SETTINGS_SCHEMA: dict[str, Any] = th.PropertiesList(
     th.Property(
         "company_key",
@@ -137,6 +141,15 @@ SETTINGS_SCHEMA: dict[str, Any] = th.PropertiesList(
         th.StringType,
         default="lx_",
         description="Prefix of the ledger tables.",
+    ),
+    th.Property(
+        "ledger_lock_timeout_seconds",
+        th.IntegerType,
+        default=DEFAULT_LEDGER_LOCK_TIMEOUT_SECONDS,
+        description=(
+            "Longest wait for a ledger that another target process (a partition sharing it) "
+            "holds while it writes or publishes."
+        ),
     ),
     th.Property(
         "ledger_rebuild",

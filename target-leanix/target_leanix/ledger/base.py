@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from target_leanix.ledger.cache import CachedRow, WriteSession
+from target_leanix.ledger.locking import LedgerLock
 from target_leanix.ledger.model import (
     IN_CHUNK,
     LedgerError,
@@ -27,7 +28,9 @@ class LedgerBase:
     """The state every part of the ledger shares: engine, tables, statements, transactions, and the
     row helpers the write paths build on."""
 
-    def __init__(self, url: str, table_prefix: str = "lx_") -> None:
+    def __init__(
+        self, url: str, table_prefix: str = "lx_", *, lock_timeout: float | None = None
+    ) -> None:
         self.url = url
         # Vendor names and amounts: the SQLite file (and so its side files) for the owner only.
         prepare_sqlite_file(url)
@@ -59,6 +62,8 @@ class LedgerBase:
         self._statements: dict[tuple[Any, ...], Any] = {}
         self._services_this_batch: dict[str, ServiceInfo] = {}
         self.run_marker = uuid.uuid4().hex
+        # Partitions may share this ledger: every write and publication holds its lock.
+        self.lock = LedgerLock(self.engine, tables.meta.name, self.describe(), lock_timeout)
 
     def _statement(self, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:  # noqa: ANN401
         statement = self._statements.get(key)
@@ -149,7 +154,8 @@ class LedgerBase:
 
     def create(self) -> None:
         """Create the missing tables (with this prefix) and the columns older ledgers lack."""
-        self.tables.create(self.engine)
+        with self.lock.creating():  # partitions starting together create them once
+            self.tables.create(self.engine)
 
     def close(self) -> None:
         """Close the engine's pooled database connections."""
@@ -158,7 +164,7 @@ class LedgerBase:
     @contextmanager
     def _tx(self) -> Iterator[WriteSession]:
         try:
-            with self.engine.begin() as conn:
+            with self.lock.hold(), self.engine.begin() as conn:
                 session = WriteSession(conn)
                 yield session
                 session.flush()
@@ -185,12 +191,13 @@ class LedgerBase:
 
     def bind_company(self, company_key: str) -> bool:
         """Bind a fresh ledger to the company, or check the binding. True when the ledger was fresh."""
-        bound = self.get_meta("company_key")
-        if bound is None:
-            with self._tx() as conn:
-                self._set_meta(conn, "company_key", company_key)
-                self._set_meta(conn, "schema_version", SCHEMA_VERSION)
-            return True
+        with self.lock.hold():  # two partitions starting on a fresh ledger bind it once
+            bound = self.get_meta("company_key")
+            if bound is None:
+                with self._tx() as conn:
+                    self._set_meta(conn, "company_key", company_key)
+                    self._set_meta(conn, "schema_version", SCHEMA_VERSION)
+                return True
         if bound != company_key:
             raise LedgerError(
                 f"the ledger at {self.describe()} belongs to company_key {bound!r}, "
