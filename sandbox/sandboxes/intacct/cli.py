@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from sandboxes.common.clock import Clock, parse_instant
 from sandboxes.common.http import SandboxState, serve
 from sandboxes.intacct.app import make_app
-from sandboxes.intacct.catalog import build_catalog
+from sandboxes.intacct.catalog import build_catalog, resolve
 from sandboxes.intacct.company import T1, Company
 from sandboxes.intacct.formats import TimeFormat, parse_offset
+from sandboxes.intacct.more_objects import build_more_objects
 from sandboxes.intacct.mutations import seed_history
 from sandboxes.intacct.state import Config, IntacctState
 from sandboxes.intacct.store import Store
@@ -44,6 +45,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--wide", action="store_true", help="add custom fields so APBILL has ~120 fields"
     )
+    p.add_argument(
+        "--extra-objects",
+        type=int,
+        default=0,
+        metavar="N",
+        help="add N generated custom objects (x_object_001..), 3 rows each",
+    )
     p.add_argument("--sender-id", default="sandbox")
     p.add_argument("--sender-password", default="sandbox")
     p.add_argument("--company-id", default="SANDBOX")
@@ -74,7 +82,10 @@ def build_state(args: argparse.Namespace) -> IntacctState:
         raise ValueError(f"--clock must be an ISO-8601 instant, got {args.clock!r}") from None
     common = SandboxState(name="intacct-sandbox", clock=Clock(start, frozen=args.frozen))
     common.latency_seconds = args.latency_ms / 1000.0
+    if args.extra_objects < 0:
+        raise ValueError("--extra-objects must not be negative")
     catalog = build_catalog(wide=args.wide)
+    catalog.update(build_more_objects(args.extra_objects))
     tf = TimeFormat(offset)
     company = Company(
         seed=args.seed, scale=args.scale, rows=_rows(args.rows), catalog=catalog, timefmt=tf
@@ -93,7 +104,7 @@ def build_state(args: argparse.Namespace) -> IntacctState:
     state = IntacctState(
         common=common, config=config, catalog=catalog, company=company, store=store, tf=tf
     )
-    unknown = [o for o in args.deny + args.deny_lookup if o.upper() not in catalog]
+    unknown = [o for o in args.deny + args.deny_lookup if resolve(catalog, o) is None]
     if unknown:
         raise ValueError(f"--deny/--deny-lookup: unknown object {unknown[0]}")
     state.denied = {o.upper() for o in args.deny}

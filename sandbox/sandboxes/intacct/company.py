@@ -18,6 +18,7 @@ from decimal import Decimal
 from sandboxes.intacct.catalog import ObjectDef
 from sandboxes.intacct.formats import TimeFormat, convert_cents, day, money, timestamp_key
 from sandboxes.intacct.generators import Generators
+from sandboxes.intacct.more_objects import RowBuilder
 from sandboxes.intacct.model import EPOCH_ORDINAL, Fanout, Line, Row, cycle_entity, paid_report
 from sandboxes.intacct.reference_data import (
     ACCOUNT_TITLES,
@@ -305,6 +306,9 @@ class Company:
         sources: dict[str, Source] = {}
         for name, rows in self._master_rows().items():
             sources[name] = _static_source(name, rows)
+        for name, rows in RowBuilder(self.h, self.stamp).all_rows(self.catalog).items():
+            if name in self.catalog:
+                sources[name] = _static_source(name, rows)
         header_entity = cycle_entity
         n_bill = self.headers["APBILL"]
         n_cc = self.headers["CCTRANSACTION"]
