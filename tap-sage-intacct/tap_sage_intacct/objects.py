@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+QUERY = "query"
+READ_BY_QUERY = "readByQuery"
+
 
 @dataclass(frozen=True)
 class ObjectSpec:
@@ -26,6 +29,21 @@ class ObjectSpec:
     #: For line objects: (header object, field holding the header RECORDNO). Informational: line
     #: streams are incremental streams of their own (see streams.py for why).
     parent: tuple[str, str] | None = None
+    #: `query`, or `readByQuery` for an object `query` refuses.
+    read_function: str = QUERY
+    #: Why the stream is incremental or full table (catalog metadata `intacct-replication`).
+    replication_reason: str = "WHENMODIFIED"
+    #: A custom (platform) object: Intacct names it in lower case.
+    custom: bool = False
+    #: Selected when no catalog says otherwise: the streams the tap has always had.
+    selected_by_default: bool = True
+
+    @property
+    def deletes(self) -> str:
+        """How deletes are detected (catalog metadata `intacct-deletes`)."""
+        if self.read_function != QUERY:
+            return "none: readByQuery objects are re-read in full, deletes are not detected"
+        return f"AUDITHISTORY, OBJECTKEY {'<RECORDNO>--REC' if self.natural_id == 'RECORDNO' else self.natural_id}"
 
     @property
     def audit_object_type(self) -> str:
@@ -185,6 +203,11 @@ GENERIC_FALLBACK = "RECORDNO:INTEGER WHENCREATED:TIMESTAMP WHENMODIFIED:TIMESTAM
 
 #: Natural ids AUDITHISTORY uses for master data objects not in the list above.
 KNOWN_NATURAL_IDS = {
+    "VENDOR": "VENDORID",
+    "DEPARTMENT": "DEPARTMENTID",
+    "LOCATION": "LOCATIONID",
+    "GLACCOUNT": "ACCOUNTNO",
+    "TASK": "TASKID",
     "CUSTOMER": "CUSTOMERID",
     "EMPLOYEE": "EMPLOYEEID",
     "CLASS": "CLASSID",

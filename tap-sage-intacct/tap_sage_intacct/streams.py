@@ -55,6 +55,7 @@ from typing_extensions import override
 
 from tap_sage_intacct import gateway
 from tap_sage_intacct.client import EntityScope, FirstRequest, IntacctStream
+from tap_sage_intacct.drift import FieldsVanished, drop_vanished, vanished_in
 from tap_sage_intacct.objects import (
     AUDIT_FIELDS,
     AUDIT_OBJECT,
@@ -156,7 +157,12 @@ class IntacctObjectStream(IntacctStream):
     @property
     def field_types(self) -> dict[str, str]:
         props = self.schema.get("properties", {})
-        return {name: datatype_from_property(p) for name, p in props.items() if name != DELETED_AT}
+        gone = self.vanished_fields
+        return {
+            name: datatype_from_property(p)
+            for name, p in props.items()
+            if name != DELETED_AT and name not in gone
+        }
 
     @property
     def replication_field(self) -> str | None:
@@ -361,6 +367,9 @@ class IntacctObjectStream(IntacctStream):
     ) -> etree._Element:
         where = f"query {self.spec.object_name} (stream '{self.name}', {conn.label})"
         if not result.ok:
+            vanished = vanished_in(result, self._emitted_and_queried()[1])
+            if vanished:
+                raise FieldsVanished(vanished)
             error = gateway.classify_errors("result", result.errors, where)
             if isinstance(error, gateway.PermissionDeniedError):
                 raise StreamSkipped(error.message)
@@ -372,7 +381,8 @@ class IntacctObjectStream(IntacctStream):
     # -- the walk -------------------------------------------------------------------------------
 
     def _emitted_and_queried(self) -> tuple[list[str], list[str]]:
-        emitted = [f for f in self.selected_properties() if f != DELETED_AT]
+        gone = self.vanished_fields
+        emitted = [f for f in self.selected_properties() if f != DELETED_AT and f not in gone]
         natural = self.spec.natural_id
         if natural in self.field_types and natural not in emitted:
             emitted.append(natural)
@@ -383,6 +393,17 @@ class IntacctObjectStream(IntacctStream):
         if self.spec.object_name in self.runtime.denied_objects:
             return
         self._prefetch_next_streams()
+        # Each pass drops at least one vanished field, so this ends (drift.py).
+        for _ in range(len(self.field_types) + 1):
+            try:
+                yield from self._sync_scopes()
+                return
+            except FieldsVanished as vanished:
+                drop_vanished(self, self.spec.object_name, vanished.fields)
+        raise gateway.FatalError(f"stream '{self.name}': every field vanished from Intacct")
+
+    def _sync_scopes(self) -> Iterator[dict[str, Any]]:
+        """Every entity scope, with the fields the object still has."""
         emitted, fields = self._emitted_and_queried()
         converter = RecordConverter({f: self.field_types[f] for f in emitted}, self.runtime.tz)
         natural_key = self.spec.natural_id if self.natural_keys is not None else None

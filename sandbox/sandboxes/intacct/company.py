@@ -18,8 +18,8 @@ from decimal import Decimal
 from sandboxes.intacct.catalog import ObjectDef
 from sandboxes.intacct.formats import TimeFormat, convert_cents, day, money, timestamp_key
 from sandboxes.intacct.generators import Generators
-from sandboxes.intacct.more_objects import RowBuilder
 from sandboxes.intacct.model import EPOCH_ORDINAL, Fanout, Line, Row, cycle_entity, paid_report
+from sandboxes.intacct.more_objects import RowBuilder
 from sandboxes.intacct.reference_data import (
     ACCOUNT_TITLES,
     DEPARTMENTS,

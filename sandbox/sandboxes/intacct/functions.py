@@ -546,8 +546,22 @@ def get_dimensions(ctx: Context, body: etree._Element) -> Result:
     """The company's dimensions, standard and user-defined
     (https://developer.intacct.com/api/platform-services/dimensions/#list-dimensions)."""
     standard = [
-        (name, name.title(), name in ("DEPARTMENT", "LOCATION", "PROJECT", "CUSTOMER", "VENDOR", "ITEM", "CLASS"))
-        for name in ("DEPARTMENT", "LOCATION", "PROJECT", "CUSTOMER", "VENDOR", "EMPLOYEE", "ITEM", "CLASS", "TASK")
+        (
+            name,
+            name.title(),
+            name in ("DEPARTMENT", "LOCATION", "PROJECT", "CUSTOMER", "VENDOR", "ITEM", "CLASS"),
+        )
+        for name in (
+            "DEPARTMENT",
+            "LOCATION",
+            "PROJECT",
+            "CUSTOMER",
+            "VENDOR",
+            "EMPLOYEE",
+            "ITEM",
+            "CLASS",
+            "TASK",
+        )
     ]
     dims = [(n, label, enabled, False) for n, label, enabled in standard]
     dims += [(n, label, True, True) for n, label in USER_DIMENSIONS if n in ctx.state.catalog]

@@ -57,14 +57,18 @@ _DEFS: dict[str, tuple[str, dict[str, tuple[str, ...]], str, bool, list[Relation
     "ITEM": (
         "RECORDNO:INTEGER ITEMID NAME ITEMTYPE:ENUM STATUS:ENUM BASEPRICE:CURRENCY "
         "STANDARD_COST:CURRENCY GLACCOUNT WHENCREATED:TIMESTAMP WHENMODIFIED:TIMESTAMP " + _TAIL,
-        {"STATUS": _STATUS, "ITEMTYPE": ("Inventory", "Non-Inventory", "Non-Inventory (Sales only)")},
+        {
+            "STATUS": _STATUS,
+            "ITEMTYPE": ("Inventory", "Non-Inventory", "Non-Inventory (Sales only)"),
+        },
         "ITEMID",
         False,
         [],
     ),
     "TASK": (
         "RECORDNO:INTEGER TASKID NAME PROJECTID PROJECTKEY:INTEGER STATUS:ENUM PLANNEDBEGINDATE:DATE "
-        "PLANNEDENDDATE:DATE BUDGETQTY:DECIMAL WHENCREATED:TIMESTAMP WHENMODIFIED:TIMESTAMP " + _TAIL,
+        "PLANNEDENDDATE:DATE BUDGETQTY:DECIMAL WHENCREATED:TIMESTAMP WHENMODIFIED:TIMESTAMP "
+        + _TAIL,
         {"STATUS": _STATUS},
         "TASKID",
         False,
@@ -127,7 +131,8 @@ _DEFS: dict[str, tuple[str, dict[str, tuple[str, ...]], str, bool, list[Relation
         [Relationship("VENDOR", "VENDOR", "VENDORID")],
     ),
     "saas_contract_seat": (
-        "RECORDNO:INTEGER RSAAS_CONTRACT:INTEGER EMPLOYEEID ASSIGNED_ON:DATE ROLE " + _PLATFORM_TAIL,
+        "RECORDNO:INTEGER RSAAS_CONTRACT:INTEGER EMPLOYEEID ASSIGNED_ON:DATE ROLE "
+        + _PLATFORM_TAIL,
         {},
         "RECORDNO",
         True,
@@ -163,9 +168,20 @@ LINE_PARENTS_MORE = {"ARINVOICEITEM": ("ARINVOICE", "RECORDKEY")}
 #: Demo-scale row counts.
 N_CUSTOMERS, N_ITEMS, N_INVOICES, N_CONTRACTS = 40, 30, 300, 25
 
-_COSTCENTERS = (("CC-100", "Platform"), ("CC-200", "Growth"), ("CC-300", "Back office"))
-_COSTCENTERS += (("CC-400", "Field"), ("CC-500", "Research"), ("CC-900", "Unassigned"))
-_CHANNELS = (("CH-WEB", "Web"), ("CH-PARTNER", "Partner"), ("CH-DIRECT", "Direct"), ("CH-MKT", "Marketplace"))
+_COSTCENTERS: tuple[tuple[str, str], ...] = (
+    ("CC-100", "Platform"),
+    ("CC-200", "Growth"),
+    ("CC-300", "Back office"),
+    ("CC-400", "Field"),
+    ("CC-500", "Research"),
+    ("CC-900", "Unassigned"),
+)
+_CHANNELS = (
+    ("CH-WEB", "Web"),
+    ("CH-PARTNER", "Partner"),
+    ("CH-DIRECT", "Direct"),
+    ("CH-MKT", "Marketplace"),
+)
 _PROJECTS = ("P-ERP", "P-SSO", "P-DW", "P-OFFICE")
 _SEAT_ROLES = ("admin", "member", "viewer")
 #: Base data spans 2023-01-01 .. 2025-06-30 (as company.py).
@@ -188,10 +204,11 @@ def build_more_objects(extra_objects: int = 0) -> dict[str, ObjectDef]:
         )
     for n in range(1, extra_objects + 1):
         name = f"x_object_{n:03d}"
-        spec = "RECORDNO:INTEGER NAME AMOUNT:CURRENCY QUANTITY:INTEGER ACTIVE:BOOLEAN NOTE " + _PLATFORM_TAIL
-        out[name] = ObjectDef(
-            name=name, fields=fields_of(spec), transaction=True, custom=True
+        spec = (
+            "RECORDNO:INTEGER NAME AMOUNT:CURRENCY QUANTITY:INTEGER ACTIVE:BOOLEAN NOTE "
+            + _PLATFORM_TAIL
         )
+        out[name] = ObjectDef(name=name, fields=fields_of(spec), transaction=True, custom=True)
     return out
 
 

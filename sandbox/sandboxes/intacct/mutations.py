@@ -172,7 +172,9 @@ class Mutator:
         row = self._merge(name, template, fields)
         row["RECORDNO"] = str(recordno)
         natural = self.state.catalog[name].natural_id
-        if not self.state.catalog[name].transaction and natural.upper() not in {k.upper() for k in fields}:
+        if not self.state.catalog[name].transaction and natural.upper() not in {
+            k.upper() for k in fields
+        }:
             # masters are keyed by their natural id too: never copy the template's
             row[natural] = NEW_NATURAL_IDS.get(name, "{n}").format(n=recordno)
         stamp = self._stamp()
