@@ -15,6 +15,7 @@ written into the catalog metadata (`catalog_metadata.py`).
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -23,6 +24,7 @@ from typing import Any
 from lxml import etree
 
 from tap_sage_intacct import gateway
+from tap_sage_intacct.attachments import SUPDOC_SCHEMA, SUPDOC_SPEC, fn_get_list_supdoc
 from tap_sage_intacct.objects import (
     GENERIC_FALLBACK,
     KNOWN_NATURAL_IDS,
@@ -84,6 +86,9 @@ def discover_objects(
         if name and name.upper() not in names and name.upper() not in NOT_EXTRACTED:
             names[name.upper()] = name
     found: list[Discovered] = []
+    if names.pop(SUPDOC_SPEC.object_name.upper(), None) is not None:
+        # Supporting documents have no lookup and no query: a stream of their own (attachments.py).
+        found.append(Discovered(SUPDOC_SPEC, copy.deepcopy(SUPDOC_SCHEMA)))
     for batch in _batches(list(names.values())):
         results = conn.call([gateway.fn_lookup(n) for n in batch], "lookup (discovery)")
         for asked, result in zip(batch, results, strict=False):
@@ -102,9 +107,11 @@ def _batches(items: Sequence[str]) -> Iterable[Sequence[str]]:
 
 
 def _list_objects(conn: gateway.IntacctConnection) -> tuple[list[str], dict[str, Dimension]]:
-    """Type names from `inspect *` and the dimensions; an unreadable listing leaves the defaults."""
-    listing, dims = conn.call(
-        [gateway.fn_inspect_all(), gateway.fn_get_dimensions()], "inspect * (discovery)"
+    """Type names from `inspect *` (plus `supdoc` when `get_list` reads it) and the dimensions;
+    an unreadable listing leaves the defaults."""
+    listing, dims, supdoc = conn.call(
+        [gateway.fn_inspect_all(), gateway.fn_get_dimensions(), fn_get_list_supdoc(0, 1)],
+        "inspect * (discovery)",
     )
     names: list[str] = []
     if listing.ok and listing.data is not None:
@@ -122,6 +129,11 @@ def _list_objects(conn: gateway.IntacctConnection) -> tuple[list[str], dict[str,
                     (dim.findtext("termLabel") or dim.findtext("objectLabel") or name).strip(),
                     (dim.findtext("userDefinedDimension") or "").strip().lower() == "true",
                 )
+    if supdoc.ok:
+        names.append(SUPDOC_SPEC.object_name)
+    else:
+        error = gateway.classify_errors("result", supdoc.errors, "get_list supdoc")
+        LOGGER.info("Leaving out object supdoc: %s", error.message)
     return [n for n in names if n], dimensions
 
 
@@ -242,8 +254,9 @@ def _describe_dimension_fields(schema: dict[str, Any], dims: dict[str, Dimension
 def _probe_read_functions(conn: gateway.IntacctConnection, found: list[Discovered]) -> None:
     """One-row `query` of each object; where query refuses it, a one-row `readByQuery`."""
     refused: list[Discovered] = []
-    for start in range(0, len(found), LOOKUPS_PER_REQUEST):
-        batch = found[start : start + LOOKUPS_PER_REQUEST]
+    probed = [d for d in found if d.spec.read_function in (QUERY, READ_BY_QUERY)]
+    for start in range(0, len(probed), LOOKUPS_PER_REQUEST):
+        batch = probed[start : start + LOOKUPS_PER_REQUEST]
         probes = [
             gateway.fn_query(d.spec.object_name, [d.spec.key_properties[0]], page_size=1)
             for d in batch
@@ -266,9 +279,6 @@ def _probe_read_functions(conn: gateway.IntacctConnection, found: list[Discovere
             if result.ok:
                 LOGGER.info("query refuses %s; it is read with readByQuery", item.spec.object_name)
                 item.spec = replace(item.spec, read_function=READ_BY_QUERY)
-    for item in found:
-        if item.spec.read_function != READ_BY_QUERY:
-            item.spec = replace(item.spec, read_function=QUERY)
 
 
 __all__ = [

@@ -42,7 +42,7 @@ class ObjectSpec:
     def deletes(self) -> str:
         """How deletes are detected (catalog metadata `intacct-deletes`)."""
         if self.read_function != QUERY:
-            return "none: readByQuery objects are re-read in full, deletes are not detected"
+            return f"none: not detected for objects read with {self.read_function}"
         return f"AUDITHISTORY, OBJECTKEY {'<RECORDNO>--REC' if self.natural_id == 'RECORDNO' else self.natural_id}"
 
     @property

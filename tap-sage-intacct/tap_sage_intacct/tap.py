@@ -20,8 +20,9 @@ from singer_sdk.singerlib import Catalog, Schema
 from typing_extensions import override
 
 from tap_sage_intacct import gateway
+from tap_sage_intacct.attachments import GET_LIST, SupdocStream
 from tap_sage_intacct.catalog_metadata import root_metadata, spec_from_catalog
-from tap_sage_intacct.client import TapRuntime
+from tap_sage_intacct.client import IntacctStream, TapRuntime
 from tap_sage_intacct.discovery import discover_objects
 from tap_sage_intacct.legacy_read import ReadByQueryStream
 from tap_sage_intacct.objects import READ_BY_QUERY, ObjectSpec
@@ -119,7 +120,11 @@ class TapSageIntacct(Tap):
         return [self._stream(item.spec, item.schema) for item in found]
 
     def _stream(self, spec: ObjectSpec, schema: dict[str, Any]) -> Stream:
-        kind = ReadByQueryStream if spec.read_function == READ_BY_QUERY else IntacctObjectStream
+        kinds: dict[str, type[IntacctStream]] = {
+            READ_BY_QUERY: ReadByQueryStream,
+            GET_LIST: SupdocStream,
+        }
+        kind = kinds.get(spec.read_function, IntacctObjectStream)
         return kind(self, spec=spec, schema=schema, runtime=self.runtime)
 
     def _streams_from_catalog(self) -> list[Stream]:

@@ -3,7 +3,9 @@ deletes, schema drift and a company with 150+ objects, against real intacct-sand
 
 from __future__ import annotations
 
+import base64
 import copy
+import hashlib
 import json
 import logging
 import math
@@ -15,7 +17,7 @@ import pytest
 
 from sandboxes.common.process import SandboxProcess
 
-from .conftest import discover, ground_truth, run_cli, run_tap, tap_config
+from .conftest import discover, ground_truth, run_cli, run_tap, select, tap_config
 
 DEFAULT_STREAMS = {
     "vendor", "department", "location", "gl_account", "cc_transaction", "cc_transaction_entry",
@@ -43,6 +45,9 @@ def key_of(entry: dict[str, Any]) -> str:
 
 def truth_keys(sandbox: SandboxProcess, entry: dict[str, Any]) -> list[str]:
     key = key_of(entry)
+    if entry["tap_stream_id"] == "supdoc":
+        total = sandbox.admin("GET", "/admin/supdoc")["count"]
+        return sorted(str(n) for n in range(1, total + 1))
     return sorted(str(r[key]) for r in ground_truth(sandbox, root(entry)["intacct-object"]))
 
 
@@ -61,7 +66,8 @@ def test_discovery_lists_every_object_intacct_lists(
 ) -> None:
     counts = sandbox.admin("GET", "/admin/objects")
     by_object = {root(e)["intacct-object"]: e for e in catalog["streams"]}
-    assert set(by_object) == set(counts)
+    # every object, and the supporting documents (get_list: no lookup, not an object to inspect)
+    assert set(by_object) == {*counts, "supdoc"}
     names = {e["tap_stream_id"] for e in catalog["streams"]}
     # existing streams keep their names; every other stream is the object in lower case
     assert names > DEFAULT_STREAMS
@@ -249,3 +255,32 @@ def test_discovery_of_a_company_with_150_objects_stays_one_login_and_few_request
     batches = math.ceil(len(streams) / 50)
     assert sum(stats["paths"].values()) <= 1 + 1 + 2 * batches + 1
     assert sum(1 for e in streams if e["tap_stream_id"].startswith("x_object_")) == 130
+
+
+def test_supporting_documents_stream_attachment_metadata_and_content_only_on_request(
+    sandbox: SandboxProcess, catalog: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    entry = next(e for e in catalog["streams"] if e["tap_stream_id"] == "supdoc")
+    assert root(entry)["intacct-read-function"] == "get_list"
+    assert root(entry)["forced-replication-method"] == "FULL_TABLE"
+    chosen = select(catalog, ["supdoc"])
+    total = sandbox.admin("GET", "/admin/supdoc")["count"]
+    plain = run_tap(tap_config(sandbox), catalog=chosen).records["supdoc"]
+    assert sorted(d["recordno"] for d in plain) == list(range(1, total + 1))
+    files = [a for d in plain for a in d["attachments"]]
+    assert all(a["attachmentdata"] is None and a["size_bytes"] > 0 for a in files)
+    assert {a["attachmenttype"] for a in files} == {"pdf", "xlsx"}
+    with caplog.at_level(logging.WARNING):
+        capped = run_tap(
+            tap_config(sandbox, supdoc_content=True, supdoc_max_bytes=1000), catalog=chosen
+        ).records["supdoc"]
+    for document in capped:
+        for attachment in document["attachments"]:
+            small = attachment["size_bytes"] <= 1000
+            assert (attachment["attachmentdata"] is not None) is small
+            if small:
+                content = base64.b64decode(attachment["attachmentdata"])
+                assert hashlib.sha256(content).hexdigest() == attachment["sha256"]
+    big = [a for d in capped for a in d["attachments"] if a["size_bytes"] > 1000]
+    warned = [r for r in caplog.records if "supdoc_max_bytes" in r.getMessage()]
+    assert len(warned) == len(big) > 0

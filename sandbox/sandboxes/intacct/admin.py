@@ -7,6 +7,7 @@ from typing import Any
 
 from sandboxes.common.http import Request, Response
 from sandboxes.intacct.catalog import FieldDef, resolve
+from sandboxes.intacct.functions import supdoc_count
 from sandboxes.intacct.mutations import MutationError, Mutator
 from sandboxes.intacct.state import IntacctState
 from sandboxes.intacct.store import ALL_ENTITIES, ENTITY_INDEX, TOP_LEVEL
@@ -71,6 +72,8 @@ def handle(state: IntacctState, request: Request) -> Response:
                     for name in state.catalog
                 }
             )
+        if parts == ["supdoc"]:
+            return Response.json({"object": "SUPDOC", "count": supdoc_count(state)})
         if parts == ["schema"] and method == "POST":
             return _schema(state, request.json() or {})
         if len(parts) >= 2 and parts[0] in ("objects", "deleted"):

@@ -496,19 +496,43 @@ def _bool(value: bool) -> str:  # noqa: FBT001 - a formatter
 _PDF = base64.b64encode(b"%PDF-1.4\n% sandbox attachment\n%%EOF\n").decode("ascii")
 
 
+def supdoc_count(state: IntacctState) -> int:
+    """Bills i % 3 == 0 carry SUPDOCID ATT-<i+1>: one supporting document each."""
+    return (state.company.sources["APBILL"].count + 2) // 3
+
+
+def _sheet(k: int) -> str:
+    body = b"PK\x03\x04" + bytes((k * 31 + n * 7) % 256 for n in range(3000))
+    return base64.b64encode(body).decode("ascii")
+
+
 def get_list(ctx: Context, body: etree._Element) -> Result:
     """Legacy get_list of supdoc (attachments of bills with SUPDOCID;
     https://developer.intacct.com/api/company-console/attachments/)."""
     object_name = (body.get("object") or "").strip()
     if object_name.lower() != "supdoc":
         raise fail(f"get_list of '{object_name}' is not supported by the sandbox (only supdoc)")
+    if "SUPDOC" in ctx.state.denied:
+        raise fail(
+            "You do not have permission for API operation GET_LIST on objects of type supdoc",
+            errorno="PL04000005",
+            description="Permission Denied",
+        )
     start = _int(body.get("start") or "", 0, "start")
     maxitems = _int(body.get("maxitems") or "", 100, "maxitems")
+    total = supdoc_count(ctx.state)
     bills = ctx.state.company.sources["APBILL"]
-    total = (bills.count + 2) // 3  # bills i % 3 == 0 carry SUPDOCID ATT-<i+1>
     items = []
     for k in range(start, min(total, start + maxitems)):
         row = bills.row(3 * k)
+        # Every 7th document also holds a spreadsheet (~3 kB): documents can hold several files.
+        sheet = (
+            "<attachment>"
+            f"{element('attachmentname', row['RECORDID'] + ' detail')}<attachmenttype>xlsx</attachmenttype>"
+            f"<attachmentdata>{_sheet(k)}</attachmentdata></attachment>"
+            if k % 7 == 0
+            else ""
+        )
         items.append(
             "<supdoc>"
             f"{element('recordno', str(k + 1))}{element('supdocid', row['SUPDOCID'])}"
@@ -517,7 +541,7 @@ def get_list(ctx: Context, body: etree._Element) -> Result:
             "<attachments><attachment>"
             f"{element('attachmentname', row['RECORDID'])}<attachmenttype>pdf</attachmenttype>"
             f"<attachmentdata>{_PDF}</attachmentdata>"
-            "</attachment></attachments></supdoc>"
+            f"</attachment>{sheet}</attachments></supdoc>"
         )
     end = start + len(items) - 1
     inner = f'<listtype start="{start}" end="{end}" total="{total}">supdoc</listtype><data>{"".join(items)}</data>'

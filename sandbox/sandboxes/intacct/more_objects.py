@@ -401,7 +401,7 @@ class RowBuilder:
                     "TRX_TOTALENTERED": money(trx_total),
                     "TOTALPAID": money(amount_total if paid else 0),
                     "TOTALDUE": money(0 if paid else amount_total),
-                    "SUPDOCID": f"ATT-AR-{i + 1:05d}" if i % 5 == 0 else "",
+                    "SUPDOCID": "",
                     **self._common(None, modified, entity),
                 }
             )
