@@ -98,7 +98,24 @@ def discover_objects(
                 continue
             found.append(_discovered(asked, lookup, default, dimensions))
     _probe_read_functions(conn, found)
-    return found
+    return _unique_stream_names(found)
+
+
+def _unique_stream_names(found: list[Discovered]) -> list[Discovered]:
+    """One stream per name: an object whose lower-case name is a stream already is left out."""
+    kept: dict[str, Discovered] = {}
+    for item in found:
+        name = item.spec.stream_name
+        if name in kept:
+            LOGGER.warning(
+                "Leaving out object %s: its stream name '%s' is %s's already",
+                item.spec.object_name,
+                name,
+                kept[name].spec.object_name,
+            )
+            continue
+        kept[name] = item
+    return list(kept.values())
 
 
 def _batches(items: Sequence[str]) -> Iterable[Sequence[str]]:

@@ -252,6 +252,16 @@ class IntacctObjectStream(IntacctStream):
 
     # -- filters --------------------------------------------------------------------------------
 
+    def _scope_filter(self, scope: EntityScope) -> str | None:
+        # An object without MEGAENTITYID (custom objects) has no entity to filter on: it is read
+        # in the first scope only (`_scopes`).
+        return self._entity_filter(scope) if MEGAENTITYID in self.field_types else None
+
+    def _scopes(self) -> list[EntityScope]:
+        """The entity scopes this object is read in (one, for an object without MEGAENTITYID)."""
+        scopes = self.runtime.scopes()
+        return scopes if MEGAENTITYID in self.field_types else scopes[:1]
+
     @staticmethod
     def _entity_filter(scope: EntityScope) -> str | None:
         if not scope.entity_id:
@@ -275,10 +285,10 @@ class IntacctObjectStream(IntacctStream):
         if rk is None or isinstance(pos, int):
             # No replication key (an extra object without WHENMODIFIED): a RECORDNO keyset walk.
             after = pos if isinstance(pos, int) else 0
-            filt = gateway.f_and(gateway.f_gt(RECORDNO, after), self._entity_filter(scope))
+            filt = gateway.f_and(gateway.f_gt(RECORDNO, after), self._scope_filter(scope))
             order: tuple[str, ...] = (RECORDNO,)
         else:
-            filt = gateway.f_and(self._keyset(rk, pos), self._entity_filter(scope))
+            filt = gateway.f_and(self._keyset(rk, pos), self._scope_filter(scope))
             order = (rk, RECORDNO)
         return gateway.fn_query(
             self.spec.object_name,
@@ -294,7 +304,7 @@ class IntacctObjectStream(IntacctStream):
         if rk is None or created is None:
             return None
         after = None if pos.stamp is None else self._keyset(created, pos)
-        filt = gateway.f_and(gateway.f_isnull(rk), after, self._entity_filter(scope))
+        filt = gateway.f_and(gateway.f_isnull(rk), after, self._scope_filter(scope))
         return gateway.fn_query(
             self.spec.object_name,
             fields,
@@ -416,7 +426,7 @@ class IntacctObjectStream(IntacctStream):
         )
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"prefetch-{self.name}")
         try:
-            for index, scope in enumerate(self.runtime.scopes()):
+            for index, scope in enumerate(self._scopes()):
                 yield from self._sync_scope(scope, index == 0, fields, converter, executor)
         except StreamSkipped as skipped:
             self.runtime.denied_objects.add(self.spec.object_name)

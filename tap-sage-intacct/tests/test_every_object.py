@@ -284,3 +284,16 @@ def test_supporting_documents_stream_attachment_metadata_and_content_only_on_req
     big = [a for d in capped for a in d["attachments"] if a["size_bytes"] > 1000]
     warned = [r for r in caplog.records if "supdoc_max_bytes" in r.getMessage()]
     assert len(warned) == len(big) > 0
+
+
+def test_entity_sessions_read_every_object_once_custom_objects_included(
+    sandbox: SandboxProcess, catalog: dict[str, Any]
+) -> None:
+    """Custom objects have no MEGAENTITYID: they are read in the first entity's session only."""
+    streams = ["saas_contract", "costcenter", "customer", "arinvoice", "arinvoiceitem"]
+    config = tap_config(sandbox, entity_ids=["US01", "DE01", "UK01"])
+    run = run_tap(config, catalog=select(catalog, streams))
+    entries = {e["tap_stream_id"]: e for e in catalog["streams"]}
+    for stream in streams:
+        got = sorted(str(r["RECORDNO"]) for r in run.records[stream])
+        assert got == truth_keys(sandbox, entries[stream]), stream
