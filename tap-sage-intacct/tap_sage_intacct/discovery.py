@@ -47,6 +47,9 @@ LOGGER = logging.getLogger("tap_sage_intacct")
 LOOKUPS_PER_REQUEST = 50
 RECORDNO = "RECORDNO"
 WHENMODIFIED = "WHENMODIFIED"
+#: At most this many objects are discovered (a listing longer than any company's is cut, with a warning).
+MAX_OBJECTS = 5000
+MAX_NAME_LENGTH = 100
 #: Objects listed by `inspect` that are no table to extract.
 NOT_EXTRACTED = frozenset({"DIMENSIONS"})
 
@@ -83,15 +86,22 @@ def discover_objects(
     defaults = {s.object_name.upper(): s for s in STANDARD_OBJECTS}
     names: dict[str, str] = {s.object_name.upper(): s.object_name for s in STANDARD_OBJECTS}
     for name in [*listed, *(str(n).strip() for n in extra_objects)]:
-        if name and name.upper() not in names and name.upper() not in NOT_EXTRACTED:
+        if not _plain_name(name):
+            LOGGER.warning("Leaving out object %r: not a plain object name", name[:80])
+        elif name.upper() not in names and name.upper() not in NOT_EXTRACTED:
             names[name.upper()] = name
+    if len(names) > MAX_OBJECTS:
+        LOGGER.warning(
+            "Intacct lists %d objects; discovering the first %d", len(names), MAX_OBJECTS
+        )
+        names = dict(list(names.items())[:MAX_OBJECTS])
     found: list[Discovered] = []
     if names.pop(SUPDOC_SPEC.object_name.upper(), None) is not None:
         # Supporting documents have no lookup and no query: a stream of their own (attachments.py).
         found.append(Discovered(SUPDOC_SPEC, copy.deepcopy(SUPDOC_SCHEMA)))
     for batch in _batches(list(names.values())):
-        results = conn.call([gateway.fn_lookup(n) for n in batch], "lookup (discovery)")
-        for asked, result in zip(batch, results, strict=False):
+        results = _call(conn, [gateway.fn_lookup(n) for n in batch], "lookup (discovery)")
+        for asked, result in zip(batch, results, strict=True):
             default = defaults.get(asked.upper())
             lookup = _read_lookup(asked, result, default)
             if lookup is None and default is None:
@@ -118,6 +128,22 @@ def _unique_stream_names(found: list[Discovered]) -> list[Discovered]:
     return list(kept.values())
 
 
+def _plain_name(name: str) -> bool:
+    """An object name as Intacct spells them: letters, digits and `_`, at most 100 characters
+    (it becomes a stream and a table name)."""
+    return 0 < len(name) <= MAX_NAME_LENGTH and name.isascii() and name.replace("_", "").isalnum()
+
+
+def _call(
+    conn: gateway.IntacctConnection, functions: list[str], where: str
+) -> list[gateway.FunctionResult]:
+    """One request; an answer with another number of results than functions is refused."""
+    results = conn.call(functions, where)
+    if len(results) != len(functions):
+        raise gateway.FatalError(f"{where}: {len(results)} results for {len(functions)} functions")
+    return results
+
+
 def _batches(items: Sequence[str]) -> Iterable[Sequence[str]]:
     for start in range(0, len(items), LOOKUPS_PER_REQUEST):
         yield items[start : start + LOOKUPS_PER_REQUEST]
@@ -126,7 +152,8 @@ def _batches(items: Sequence[str]) -> Iterable[Sequence[str]]:
 def _list_objects(conn: gateway.IntacctConnection) -> tuple[list[str], dict[str, Dimension]]:
     """Type names from `inspect *` (plus `supdoc` when `get_list` reads it) and the dimensions;
     an unreadable listing leaves the defaults."""
-    listing, dims, supdoc = conn.call(
+    listing, dims, supdoc = _call(
+        conn,
         [gateway.fn_inspect_all(), gateway.fn_get_dimensions(), fn_get_list_supdoc(0, 1)],
         "inspect * (discovery)",
     )
@@ -278,7 +305,7 @@ def _probe_read_functions(conn: gateway.IntacctConnection, found: list[Discovere
             gateway.fn_query(d.spec.object_name, [d.spec.key_properties[0]], page_size=1)
             for d in batch
         ]
-        for item, result in zip(batch, conn.call(probes, "query (discovery probe)"), strict=False):
+        for item, result in zip(batch, _call(conn, probes, "query (discovery probe)"), strict=True):
             if result.ok:
                 continue
             error = gateway.classify_errors("result", result.errors, "query")

@@ -236,3 +236,16 @@ def test_denied_objects_are_skipped_and_denied_lookup_uses_the_builtin_schema(
     assert any("Skipping stream 'ap_payment'" in w for w in warnings), warnings
     assert any("Deletes are not extracted" in w for w in warnings), warnings
     assert any("built-in schema for 'vendor'" in w for w in warnings), warnings
+
+
+def test_please_try_again_later_at_login_is_retried(
+    sandbox_factory: Callable[..., SandboxProcess],
+) -> None:
+    """getAPISession's own function result can be transient, as any read's."""
+    box = sandbox_factory("--scale", "0.02")
+    box.set_faults([{"kind": "try_again", "count": 1, "body_contains": "<login>"}])
+    catalog = discover(tap_config(box))
+    assert {"vendor", "ap_bill"} <= {e["tap_stream_id"] for e in catalog["streams"]}
+    stats = box.stats()
+    assert stats["faults"] == {"try_again": 1}, stats["faults"]
+    assert stats["calls"]["getAPISession"] == 2
