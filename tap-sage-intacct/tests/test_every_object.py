@@ -290,10 +290,32 @@ def test_entity_sessions_read_every_object_once_custom_objects_included(
     sandbox: SandboxProcess, catalog: dict[str, Any]
 ) -> None:
     """Custom objects have no MEGAENTITYID: they are read in the first entity's session only."""
-    streams = ["saas_contract", "costcenter", "customer", "arinvoice", "arinvoiceitem"]
+    streams = [
+        "saas_contract", "costcenter", "customer", "arinvoice", "arinvoiceitem", "reportingperiod",
+    ]  # fmt: skip
     config = tap_config(sandbox, entity_ids=["US01", "DE01", "UK01"])
     run = run_tap(config, catalog=select(catalog, streams))
     entries = {e["tap_stream_id"]: e for e in catalog["streams"]}
     for stream in streams:
-        got = sorted(str(r["RECORDNO"]) for r in run.records[stream])
+        key = key_of(entries[stream])
+        got = sorted(str(r[key]) for r in run.records[stream])
         assert got == truth_keys(sandbox, entries[stream]), stream
+
+
+@pytest.mark.parametrize("entity_ids", [[], ["US01", "DE01", "UK01"]], ids=["top", "entities"])
+def test_readbyquery_reads_an_entity_object_once_per_record(
+    sandbox: SandboxProcess, catalog: dict[str, Any], entity_ids: list[str]
+) -> None:
+    """The read function comes from the catalog: ARPAYMENT (entity rows) read with readByQuery."""
+    chosen = select(catalog, ["arpayment"])
+    entry = next(e for e in chosen["streams"] if e["tap_stream_id"] == "arpayment")
+    root(entry)["intacct-read-function"] = "readByQuery"
+    sandbox.reset_stats()
+    run = run_tap(tap_config(sandbox, entity_ids=entity_ids), catalog=chosen)
+    assert sorted(str(r["RECORDNO"]) for r in run.records["arpayment"]) == truth_keys(
+        sandbox, entry
+    )
+    calls = sandbox.stats()["calls"]
+    # readByQuery has no showprivate: from the top level, one read there and one per entity
+    assert calls["readByQuery:ARPAYMENT"] == (len(entity_ids) or 1 + 3)
+    assert "query:ARPAYMENT" not in calls
