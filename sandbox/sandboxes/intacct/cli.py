@@ -12,7 +12,7 @@ from sandboxes.intacct.app import make_app
 from sandboxes.intacct.catalog import build_catalog, resolve
 from sandboxes.intacct.company import T1, Company
 from sandboxes.intacct.formats import TimeFormat, parse_offset
-from sandboxes.intacct.more_objects import build_more_objects
+from sandboxes.intacct.more_catalog import build_more_objects
 from sandboxes.intacct.mutations import seed_history
 from sandboxes.intacct.state import Config, IntacctState
 from sandboxes.intacct.store import Store

@@ -25,7 +25,7 @@ from sandboxes.intacct.filters import (
     parse_xml_filter,
 )
 from sandboxes.intacct.formats import format_offset
-from sandboxes.intacct.more_objects import USER_DIMENSIONS
+from sandboxes.intacct.more_catalog import USER_DIMENSIONS
 from sandboxes.intacct.protocol import GatewayError, element, errormessage, esc, esc_attr, text_of
 from sandboxes.intacct.reference_data import ENTITIES
 from sandboxes.intacct.render import template
