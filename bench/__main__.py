@@ -17,23 +17,27 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import e2e, latency, tap_extract, target_load
+from bench import discovery, e2e, latency, tap_extract, target_load
 from bench.common import BENCH, BIN, REPO, BenchResult, Figure
 from bench.machine import machine_info
 
-BENCHES = ("tap", "latency", "target", "e2e", "recognition")
+BENCHES = ("tap", "latency", "target", "e2e", "discovery", "recognition")
 RESULTS = BENCH / "RESULTS.md"
 FULL = {
     "tap_rows": [50_000, 200_000, 1_000_000],
     "target_lines": [100_000, 1_000_000],
     "e2e_scales": [1.0, 100.0],
     "latency_scale": 1.0,
+    "discovery_objects": [130, 500],
+    "sync_scale": 1.0,
 }
 QUICK = {
     "tap_rows": [4_000, 8_000],
     "target_lines": [2_000, 4_000],
     "e2e_scales": [0.1],
     "latency_scale": 0.2,
+    "discovery_objects": [130],
+    "sync_scale": 0.2,
 }
 
 
@@ -57,6 +61,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--e2e-scales", type=_floats, help="sandbox --scale values, e.g. 1,100")
     parser.add_argument("--latency-ms", type=int, default=300)
     parser.add_argument("--latency-scale", type=float, help="sandbox --scale of the latency bench")
+    parser.add_argument(
+        "--discovery-objects",
+        type=_ints,
+        help="generated custom objects beside the demo company's, e.g. 130,500",
+    )
+    parser.add_argument("--sync-scale", type=float, help="sandbox --scale of the full sync")
     parser.add_argument("--no-profile", action="store_true", help="skip the py-spy runs")
     parser.add_argument(
         "--no-fetch-only", action="store_true", help="skip the tap bench's fetch-only walk"
@@ -174,6 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         ("latency", lambda: latency.run(args.latency_ms, args.latency_scale)),
         ("target", lambda: target_load.run(args.target_lines, profile_target=profiled)),
         ("e2e", lambda: e2e.run(args.e2e_scales)),
+        ("discovery", lambda: discovery.run(args.discovery_objects, args.sync_scale)),
         ("recognition", recognition),
     ]
     print(f"machine: {machine_info()}", flush=True)

@@ -25,10 +25,11 @@ from typing import TYPE_CHECKING, Any
 import simplejson  # type: ignore[import-untyped]  # the SDK's own JSON writer; no stubs
 from singer_sdk import Stream, metrics
 from singer_sdk.mapper import SameRecordTransform
-from singer_sdk.singerlib.catalog import MetadataMapping, StreamMetadata
+from singer_sdk.singerlib.catalog import REPLICATION_FULL_TABLE, MetadataMapping, StreamMetadata
 from typing_extensions import override
 
 from tap_sage_intacct import gateway
+from tap_sage_intacct.catalog_metadata import IntacctStreamMetadata, with_intacct_keys
 from tap_sage_intacct.objects import ObjectSpec
 from tap_sage_intacct.schema import parse_offset
 from tap_sage_intacct.settings import with_setting_defaults
@@ -75,13 +76,6 @@ class FirstRequest:
     functions: tuple[str, ...]
     created: bool
     deletes: bool
-
-
-@dataclass(slots=True)
-class StreamMetadataWithObject(StreamMetadata):
-    """Stream metadata that also names the Intacct object (`intacct-object` in the catalog)."""
-
-    intacct_object: str | None = None
 
 
 class TapRuntime:
@@ -312,15 +306,20 @@ class IntacctStream(Stream):
         self.runtime = runtime
         # The SDK keeps its tap private (`Stream._tap`): keep our own reference.
         self.tap = tap
+        self.selected_by_default = spec.selected_by_default
         super().__init__(tap=tap, schema=schema, name=spec.stream_name)
         self.primary_keys = list(spec.key_properties)
-        self.replication_key = spec.replication_key
+        self.replication_key = spec.replication_key or None
+        if not spec.replication_key:
+            self.forced_replication_method = REPLICATION_FULL_TABLE
         self._fast_prefix: bytes | None = None
         self._fast_suffix = b""
         self._encode = simplejson.JSONEncoder(
             use_decimal=True, separators=(",", ":"), ensure_ascii=True
         ).encode
         self.calls: Counter[str] = Counter()
+        #: Fields Intacct no longer has (drift.py): left out of every read for the rest of the run.
+        self.vanished_fields: set[str] = set()
         self._calls_lock = threading.Lock()
         self.fast_records = 0
         #: The SDK's record counter of the running sync; the fast path counts into it too.
@@ -347,18 +346,8 @@ class IntacctStream(Stream):
     def metadata(self) -> MetadataMapping:
         mapping = super().metadata
         root = mapping.get(())
-        if isinstance(root, StreamMetadata) and not isinstance(root, StreamMetadataWithObject):
-            mapping[()] = StreamMetadataWithObject(
-                inclusion=root.inclusion,
-                selected=root.selected,
-                selected_by_default=root.selected_by_default,
-                table_key_properties=root.table_key_properties,
-                replication_key=root.replication_key,
-                forced_replication_method=root.forced_replication_method,
-                valid_replication_keys=root.valid_replication_keys,
-                schema_name=root.schema_name,
-                intacct_object=self.spec.object_name,
-            )
+        if isinstance(root, StreamMetadata) and not isinstance(root, IntacctStreamMetadata):
+            mapping[()] = with_intacct_keys(root, self.spec)
         return mapping
 
     # -- selection ------------------------------------------------------------------------------

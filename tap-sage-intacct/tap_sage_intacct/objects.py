@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+QUERY = "query"
+READ_BY_QUERY = "readByQuery"
+
 
 @dataclass(frozen=True)
 class ObjectSpec:
@@ -26,6 +29,21 @@ class ObjectSpec:
     #: For line objects: (header object, field holding the header RECORDNO). Informational: line
     #: streams are incremental streams of their own (see streams.py for why).
     parent: tuple[str, str] | None = None
+    #: `query`, or `readByQuery` for an object `query` refuses.
+    read_function: str = QUERY
+    #: Why the stream is incremental or full table (catalog metadata `intacct-replication`).
+    replication_reason: str = "WHENMODIFIED"
+    #: A custom (platform) object: Intacct names it in lower case.
+    custom: bool = False
+    #: Selected when no catalog says otherwise: the streams the tap has always had.
+    selected_by_default: bool = True
+
+    @property
+    def deletes(self) -> str:
+        """How deletes are detected (catalog metadata `intacct-deletes`)."""
+        if self.read_function != QUERY:
+            return f"none: not detected for objects read with {self.read_function}"
+        return f"AUDITHISTORY, OBJECTKEY {'<RECORDNO>--REC' if self.natural_id == 'RECORDNO' else self.natural_id}"
 
     @property
     def audit_object_type(self) -> str:
@@ -189,6 +207,7 @@ STANDARD_OBJECTS: tuple[ObjectSpec, ...] = (
         "LOCATIONID ENTRYDESCRIPTION AMOUNT:CURRENCY TRX_AMOUNT:CURRENCY CURRENCY BASECURR "
         "WHENCREATED:TIMESTAMP WHENMODIFIED:TIMESTAMP " + _TAIL,
         parent=("APRECURBILL", "RECORDKEY"),
+        selected_by_default=False,
     ),
     # Journal entries (https://developer.intacct.com/api/general-ledger/journal-entries/): GLENTRY's
     # BATCHNO holds its GLBATCH's RECORDNO; TR_TYPE 1 is a debit, -1 a credit, AMOUNT is positive.
@@ -197,6 +216,7 @@ STANDARD_OBJECTS: tuple[ObjectSpec, ...] = (
         "GLBATCH",
         "RECORDNO:INTEGER BATCHNO:INTEGER BATCH_TITLE JOURNAL BATCH_DATE:DATE MODULE REFERENCENO "
         "PRBATCHKEY:INTEGER STATE:ENUM WHENCREATED:TIMESTAMP WHENMODIFIED:TIMESTAMP " + _TAIL,
+        selected_by_default=False,
     ),
     ObjectSpec(
         "gl_entry",
@@ -206,6 +226,7 @@ STANDARD_OBJECTS: tuple[ObjectSpec, ...] = (
         "BASECURR CURRENCY EXCH_RATE_DATE:DATE EXCH_RATE_TYPE_ID EXCHANGE_RATE:DECIMAL STATE "
         "VENDORID CLASSID WHENCREATED:TIMESTAMP WHENMODIFIED:TIMESTAMP " + _TAIL,
         parent=("GLBATCH", "BATCHNO"),
+        selected_by_default=False,
     ),
     # Exchange-rate tables (https://developer.intacct.com/api/company-console/exchange-rates/).
     ObjectSpec(
@@ -213,6 +234,7 @@ STANDARD_OBJECTS: tuple[ObjectSpec, ...] = (
         "EXCHANGERATE",
         "RECORDNO:INTEGER TYPENAME FROM_CURRENCY TO_CURRENCY WHENCREATED:TIMESTAMP "
         "WHENMODIFIED:TIMESTAMP " + _TAIL,
+        selected_by_default=False,
     ),
     ObjectSpec(
         "exchange_rate_entry",
@@ -220,6 +242,7 @@ STANDARD_OBJECTS: tuple[ObjectSpec, ...] = (
         "RECORDNO:INTEGER EXCHANGERATEKEY:INTEGER EFFECTIVE_START_DATE:DATE EXCHANGE_RATE:DECIMAL "
         "RECIPROCAL_RATE:DECIMAL WHENCREATED:TIMESTAMP WHENMODIFIED:TIMESTAMP " + _TAIL,
         parent=("EXCHANGERATE", "EXCHANGERATEKEY"),
+        selected_by_default=False,
     ),
     ObjectSpec(
         "employee_payment",
@@ -235,6 +258,11 @@ GENERIC_FALLBACK = "RECORDNO:INTEGER WHENCREATED:TIMESTAMP WHENMODIFIED:TIMESTAM
 
 #: Natural ids AUDITHISTORY uses for master data objects not in the list above.
 KNOWN_NATURAL_IDS = {
+    "VENDOR": "VENDORID",
+    "DEPARTMENT": "DEPARTMENTID",
+    "LOCATION": "LOCATIONID",
+    "GLACCOUNT": "ACCOUNTNO",
+    "TASK": "TASKID",
     "CUSTOMER": "CUSTOMERID",
     "EMPLOYEE": "EMPLOYEEID",
     "CLASS": "CLASSID",

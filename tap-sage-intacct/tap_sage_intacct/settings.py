@@ -13,6 +13,7 @@ from tap_sage_intacct import gateway
 #: Upper bounds of two settings, so that no well-typed value can crash a run.
 MAX_LOOKBACK_MINUTES = 366 * 24 * 60
 MAX_REQUEST_TIMEOUT_SECONDS = 3600
+DEFAULT_SUPDOC_MAX_BYTES = 10 * 1024 * 1024
 
 
 SETTINGS_SCHEMA: dict[str, Any] = th.PropertiesList(
@@ -90,7 +91,22 @@ SETTINGS_SCHEMA: dict[str, Any] = th.PropertiesList(
         "extra_objects",
         th.ArrayType(th.StringType),
         default=[],
-        description="More standard or custom objects to extract; each stream is named by the object in lower case.",
+        description=(
+            "Objects to discover besides those Intacct's inspect lists; each stream is named by "
+            "the object in lower case."
+        ),
+    ),
+    th.Property(
+        "supdoc_content",
+        th.BooleanType,
+        default=False,
+        description="Emit the content (base64) of supporting-document attachments in the supdoc stream.",
+    ),
+    th.Property(
+        "supdoc_max_bytes",
+        th.IntegerType(minimum=0),
+        default=DEFAULT_SUPDOC_MAX_BYTES,
+        description="With supdoc_content: the largest attachment whose content is emitted (bytes).",
     ),
     th.Property(
         "max_concurrent_requests",

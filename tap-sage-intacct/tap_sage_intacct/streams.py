@@ -61,6 +61,7 @@ from tap_sage_intacct.client import (
     RecordLimitReached,
     plural,
 )
+from tap_sage_intacct.drift import FieldsVanished, drop_vanished, vanished_in
 from tap_sage_intacct.objects import (
     AUDIT_FIELDS,
     AUDIT_OBJECT,
@@ -174,7 +175,12 @@ class IntacctObjectStream(IntacctStream):
     def field_types(self) -> dict[str, str]:
         """Field name -> Intacct datatype of the catalog's properties (tombstone excluded)."""
         props = self.schema.get("properties", {})
-        return {name: datatype_from_property(p) for name, p in props.items() if name != DELETED_AT}
+        gone = self.vanished_fields
+        return {
+            name: datatype_from_property(p)
+            for name, p in props.items()
+            if name != DELETED_AT and name not in gone
+        }
 
     @property
     def replication_field(self) -> str | None:
@@ -265,6 +271,16 @@ class IntacctObjectStream(IntacctStream):
 
     # -- filters --------------------------------------------------------------------------------
 
+    def _scope_filter(self, scope: EntityScope) -> str | None:
+        # An object without MEGAENTITYID (custom objects) has no entity to filter on: it is read
+        # in the first scope only (`_scopes`).
+        return self._entity_filter(scope) if MEGAENTITYID in self.field_types else None
+
+    def _scopes(self) -> list[EntityScope]:
+        """The entity scopes this object is read in (one, for an object without MEGAENTITYID)."""
+        scopes = self.runtime.scopes()
+        return scopes if MEGAENTITYID in self.field_types else scopes[:1]
+
     @staticmethod
     def _entity_filter(scope: EntityScope) -> str | None:
         if not scope.entity_id:
@@ -288,10 +304,10 @@ class IntacctObjectStream(IntacctStream):
         if rk is None or isinstance(pos, int):
             # No replication key (an extra object without WHENMODIFIED): a RECORDNO keyset walk.
             after = pos if isinstance(pos, int) else 0
-            filt = gateway.f_and(gateway.f_gt(RECORDNO, after), self._entity_filter(scope))
+            filt = gateway.f_and(gateway.f_gt(RECORDNO, after), self._scope_filter(scope))
             order: tuple[str, ...] = (RECORDNO,)
         else:
-            filt = gateway.f_and(self._keyset(rk, pos), self._entity_filter(scope))
+            filt = gateway.f_and(self._keyset(rk, pos), self._scope_filter(scope))
             order = (rk, RECORDNO)
         return gateway.fn_query(
             self.spec.object_name,
@@ -307,7 +323,7 @@ class IntacctObjectStream(IntacctStream):
         if rk is None or created is None:
             return None
         after = None if pos.stamp is None else self._keyset(created, pos)
-        filt = gateway.f_and(gateway.f_isnull(rk), after, self._entity_filter(scope))
+        filt = gateway.f_and(gateway.f_isnull(rk), after, self._scope_filter(scope))
         return gateway.fn_query(
             self.spec.object_name,
             fields,
@@ -380,6 +396,9 @@ class IntacctObjectStream(IntacctStream):
     ) -> etree._Element:
         where = f"query {self.spec.object_name} (stream '{self.name}', {conn.label})"
         if not result.ok:
+            vanished = vanished_in(result, self._emitted_and_queried()[1])
+            if vanished:
+                raise FieldsVanished(vanished)
             error = gateway.classify_errors("result", result.errors, where)
             if isinstance(error, gateway.PermissionDeniedError):
                 raise StreamSkipped(error.message)
@@ -391,7 +410,8 @@ class IntacctObjectStream(IntacctStream):
     # -- the walk -------------------------------------------------------------------------------
 
     def _emitted_and_queried(self) -> tuple[list[str], list[str]]:
-        emitted = [f for f in self.selected_properties() if f != DELETED_AT]
+        gone = self.vanished_fields
+        emitted = [f for f in self.selected_properties() if f != DELETED_AT and f not in gone]
         natural = self.spec.natural_id
         if natural in self.field_types and natural not in emitted:
             emitted.append(natural)
@@ -447,6 +467,17 @@ class IntacctObjectStream(IntacctStream):
 
     def _records(self) -> Iterator[dict[str, Any]]:
         self._prefetch_next_streams()
+        # Each pass drops at least one vanished field, so this ends (drift.py).
+        for _ in range(len(self.field_types) + 1):
+            try:
+                yield from self._sync_scopes()
+                return
+            except FieldsVanished as vanished:
+                drop_vanished(self, self.spec.object_name, vanished.fields)
+        raise gateway.FatalError(f"stream '{self.name}': every field vanished from Intacct")
+
+    def _sync_scopes(self) -> Iterator[dict[str, Any]]:
+        """Every entity scope, with the fields the object still has."""
         emitted, fields = self._emitted_and_queried()
         converter = RecordConverter({f: self.field_types[f] for f in emitted}, self.runtime.tz)
         natural_key = self.spec.natural_id if self.natural_keys is not None else None
@@ -459,7 +490,7 @@ class IntacctObjectStream(IntacctStream):
         )
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"prefetch-{self.name}")
         try:
-            for index, scope in enumerate(self.runtime.scopes()):
+            for index, scope in enumerate(self._scopes()):
                 yield from self._sync_scope(scope, index == 0, fields, converter, executor)
         except StreamSkipped as skipped:
             self.runtime.denied_objects.add(self.spec.object_name)

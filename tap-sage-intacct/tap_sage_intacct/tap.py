@@ -9,25 +9,24 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path, PurePath
 from typing import IO, TYPE_CHECKING, Any, ClassVar, NoReturn
 
 from singer_sdk import Stream, Tap
 from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.helpers.capabilities import CapabilitiesEnum, PluginCapabilities, TapCapabilities
 from singer_sdk.plugin_base import JSONSchemaValidator
-from singer_sdk.singerlib import Schema
+from singer_sdk.singerlib import Catalog, Schema
 from typing_extensions import override
 
 from tap_sage_intacct import gateway
-from tap_sage_intacct.client import TapRuntime
-from tap_sage_intacct.objects import STANDARD_OBJECTS, ObjectSpec, spec_for_extra
-from tap_sage_intacct.schema import (
-    FieldDef,
-    fields_from_lookup,
-    fields_from_spec,
-    json_schema,
-    without_enum,
-)
+from tap_sage_intacct.attachments import GET_LIST, SupdocStream
+from tap_sage_intacct.catalog_metadata import root_metadata, spec_from_catalog
+from tap_sage_intacct.client import IntacctStream, TapRuntime
+from tap_sage_intacct.discovery import discover_objects
+from tap_sage_intacct.legacy_read import ReadByQueryStream
+from tap_sage_intacct.objects import READ_BY_QUERY, ObjectSpec
+from tap_sage_intacct.schema import without_enum
 from tap_sage_intacct.sdk_private import raw_config
 from tap_sage_intacct.settings import SETTINGS_SCHEMA
 from tap_sage_intacct.streams import IntacctObjectStream
@@ -36,9 +35,6 @@ if TYPE_CHECKING:
     from jsonschema import ValidationError  # type: ignore[import-untyped]
 
 LOGGER = logging.getLogger("tap_sage_intacct")
-
-#: How many `lookup` functions travel in one request during discovery.
-LOOKUPS_PER_REQUEST = 50
 
 
 class TapSageIntacct(Tap):
@@ -62,6 +58,17 @@ class TapSageIntacct(Tap):
     ]
 
     _runtime: TapRuntime | None = None
+
+    def __init__(
+        self,
+        *,
+        catalog: PurePath | str | dict[str, Any] | Catalog | None = None,
+        **kwargs: Any,  # noqa: ANN401 - the SDK's own keyword arguments
+    ) -> None:
+        """As the SDK's; the catalog's own Intacct metadata keys are kept, which the SDK's
+        `Catalog` drops when it parses the catalog."""
+        self._catalog_roots = _catalog_roots(catalog)
+        super().__init__(catalog=catalog, **kwargs)
 
     @override
     def _validate_config(  # a private SDK method: see sdk_private.py
@@ -96,17 +103,6 @@ class TapSageIntacct(Tap):
 
     # -- discovery ------------------------------------------------------------------------------
 
-    def object_specs(self) -> list[ObjectSpec]:
-        """The standard objects plus each distinct object named in `extra_objects`."""
-        specs = list(STANDARD_OBJECTS)
-        known = {s.object_name for s in specs}
-        for name in self.config["extra_objects"]:
-            extra = spec_for_extra(str(name))
-            if extra.object_name and extra.object_name not in known:
-                specs.append(extra)
-                known.add(extra.object_name)
-        return specs
-
     @override
     def setup_mapper(self) -> None:
         # A catalog saved from an earlier discovery may still carry lookup values as `enum`; a
@@ -118,57 +114,34 @@ class TapSageIntacct(Tap):
 
     @override
     def discover_streams(self) -> Sequence[Stream]:
-        specs = self.object_specs()
         if self.input_catalog is not None:
-            # Meltano runs --discover and then syncs with --catalog: don't pay for lookups twice
+            # Meltano runs --discover and then syncs with --catalog: don't pay for discovery twice
             # (`Tap.streams` always calls `discover_streams()`, even with --catalog:
             # https://github.com/meltano/sdk/blob/HEAD/singer_sdk/tap_base.py). The catalog's
-            # schemas are the contract.
-            return self._streams_from_catalog(specs)
-        schemas = self._lookup_schemas(specs)
-        return [
-            IntacctObjectStream(
-                self, spec=spec, schema=schemas[spec.object_name], runtime=self.runtime
-            )
-            for spec in specs
-        ]
+            # schemas and metadata are the contract.
+            return self._streams_from_catalog()
+        found = discover_objects(self.runtime.first_connection(), self.config["extra_objects"])
+        return [self._stream(item.spec, item.schema) for item in found]
 
-    def _streams_from_catalog(self, specs: list[ObjectSpec]) -> list[Stream]:
+    def _stream(self, spec: ObjectSpec, schema: dict[str, Any]) -> Stream:
+        kinds: dict[str, type[IntacctStream]] = {
+            READ_BY_QUERY: ReadByQueryStream,
+            GET_LIST: SupdocStream,
+        }
+        kind = kinds.get(spec.read_function, IntacctObjectStream)
+        return kind(self, spec=spec, schema=schema, runtime=self.runtime)
+
+    def _streams_from_catalog(self) -> list[Stream]:
         assert self.input_catalog is not None  # noqa: S101
-        by_stream = {s.stream_name: s for s in specs}
-        streams: list[Stream] = []
-        for entry in self.input_catalog.values():
-            spec = by_stream.get(entry.tap_stream_id) or spec_for_extra(entry.tap_stream_id)
-            schema = entry.schema.to_dict()
-            streams.append(
-                IntacctObjectStream(self, spec=spec, schema=schema, runtime=self.runtime)
+        return [
+            self._stream(
+                spec_from_catalog(
+                    entry.tap_stream_id, self._catalog_roots.get(entry.tap_stream_id, {})
+                ),
+                entry.schema.to_dict(),
             )
-        return streams
-
-    def _lookup_schemas(self, specs: list[ObjectSpec]) -> dict[str, dict[str, Any]]:
-        """One login, every `lookup` as a function of one request; fallbacks where denied."""
-        conn = self.runtime.first_connection()
-        schemas: dict[str, dict[str, Any]] = {}
-        for start in range(0, len(specs), LOOKUPS_PER_REQUEST):
-            batch = specs[start : start + LOOKUPS_PER_REQUEST]
-            results = conn.call(
-                [gateway.fn_lookup(s.object_name) for s in batch], "lookup (discovery)"
-            )
-            for spec, result in zip(batch, results, strict=False):
-                fields: list[FieldDef] = []
-                if result.ok:
-                    fields = fields_from_lookup(result.data)
-                else:
-                    error = gateway.classify_errors(
-                        "result", result.errors, f"lookup {spec.object_name}"
-                    )
-                    LOGGER.warning(
-                        "Using the built-in schema for '%s': %s", spec.stream_name, error.message
-                    )
-                if not fields:
-                    fields = fields_from_spec(spec.fallback_field_types())
-                schemas[spec.object_name] = json_schema(fields)
-        return schemas
+            for entry in self.input_catalog.values()
+        ]
 
     # -- CLI ------------------------------------------------------------------------------------
 
@@ -236,6 +209,24 @@ class TapSageIntacct(Tap):
             _fail(exc.message)
         except ConfigValidationError as exc:
             _fail(_config_failure(exc))
+
+
+def _catalog_roots(catalog: object) -> dict[str, dict[str, Any]]:
+    """Stream id -> its raw stream-level metadata, from a catalog dict or file."""
+    raw: Any = catalog
+    if isinstance(catalog, (str, PurePath)):
+        try:
+            raw = json.loads(Path(catalog).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}  # the SDK reports an unreadable catalog itself
+    if not isinstance(raw, Mapping):
+        return {}
+    streams = raw.get("streams")
+    return {
+        str(entry.get("tap_stream_id")): root_metadata(entry)
+        for entry in (streams if isinstance(streams, list) else [])
+        if isinstance(entry, Mapping)
+    }
 
 
 def setting_value_errors(config: Mapping[str, Any]) -> list[str]:

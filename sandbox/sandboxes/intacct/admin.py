@@ -6,6 +6,8 @@ import json
 from typing import Any
 
 from sandboxes.common.http import Request, Response
+from sandboxes.intacct.catalog import FieldDef, resolve
+from sandboxes.intacct.functions import supdoc_count
 from sandboxes.intacct.mutations import MutationError, Mutator
 from sandboxes.intacct.state import IntacctState
 from sandboxes.intacct.store import ALL_ENTITIES, ENTITY_INDEX, TOP_LEVEL
@@ -71,6 +73,10 @@ def handle(state: IntacctState, request: Request) -> Response:
                     for name in state.catalog
                 }
             )
+        if parts == ["supdoc"]:
+            return Response.json({"object": "SUPDOC", "count": supdoc_count(state)})
+        if parts == ["schema"] and method == "POST":
+            return _schema(state, request.json() or {})
         if len(parts) >= 2 and parts[0] in ("objects", "deleted"):
             return _objects(state, request, parts)
     except MutationError as exc:
@@ -80,10 +86,34 @@ def handle(state: IntacctState, request: Request) -> Response:
     return _error(f"no admin route {method} {request.path}", 404)
 
 
+def _schema(state: IntacctState, body: dict[str, Any]) -> Response:
+    """Schema drift: drop fields from an object (gone from `lookup`, refused in `select`, absent
+    from answers) or add new ones (empty in existing rows)."""
+    obj = resolve(state.catalog, str(body.get("object", "")))
+    if obj is None:
+        return _error(f"unknown object {body.get('object')!r}", 404)
+    drop = {str(name).upper() for name in body.get("drop", [])}
+    missing = sorted(drop - set(obj.by_name))
+    if missing:
+        return _error(f"{obj.name} has no field {missing[0]}")
+    fields = [f for f in obj.fields if f.name not in drop]
+    for added in body.get("add", []):
+        name = str(added["name"]).upper()
+        if name in obj.by_name:
+            return _error(f"{obj.name} already has a field {name}")
+        datatype = str(added.get("datatype", "TEXT")).upper()
+        fields.append(FieldDef(name, datatype, name.title(), custom=True))
+    with state.store.lock:
+        obj.set_fields(fields)
+        state.store.version += 1  # cached scans hold rows of the old shape
+    return Response.json({"object": obj.name, "fields": obj.field_names})
+
+
 def _objects(state: IntacctState, request: Request, parts: list[str]) -> Response:
-    name = parts[1].upper()
-    if name not in state.catalog:
+    obj = resolve(state.catalog, parts[1])
+    if obj is None:
         return _error(f"unknown object {parts[1]}", 404)
+    name = obj.name
     now = state.now().timestamp()
     if parts[0] == "deleted":
         audit = state.store.query(

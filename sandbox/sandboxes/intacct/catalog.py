@@ -55,10 +55,19 @@ class ObjectDef:
     parent: tuple[str, str] | None = None
     transaction: bool = False
     relationships: list[Relationship] = field(default_factory=list)
+    #: A custom (platform) object: `inspect` and `lookup` name it in lower case.
+    custom: bool = False
+    #: `query` refuses the object; only readByQuery reads it.
+    query_refused: bool = False
     by_name: dict[str, FieldDef] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.by_name = {f.name: f for f in self.fields}
+
+    def set_fields(self, fields: list[FieldDef]) -> None:
+        """Replace the definition's fields (schema drift, /admin/schema)."""
+        self.fields = fields
+        self.__post_init__()
 
     @property
     def field_names(self) -> list[str]:
@@ -79,7 +88,7 @@ def _label(name: str) -> str:
     return name.replace("_", " ").replace(".", " ").title()
 
 
-def _fields(spec: str, enums: dict[str, tuple[str, ...]] | None = None) -> list[FieldDef]:
+def fields_of(spec: str, enums: dict[str, tuple[str, ...]] | None = None) -> list[FieldDef]:
     """Parse `NAME:TYPE NAME:TYPE ...` (TYPE defaults to TEXT); `*` after the name marks a custom field."""
     enums = enums or {}
     out: list[FieldDef] = []
@@ -364,10 +373,16 @@ def build_catalog(*, wide: bool = False) -> dict[str, ObjectDef]:
     for name, spec in specs.items():
         catalog[name] = ObjectDef(
             name=name,
-            fields=_fields(spec, _ENUMS.get(name)),
+            fields=fields_of(spec, _ENUMS.get(name)),
             natural_id=_NATURAL_IDS.get(name, "ID" if name == "AUDITHISTORY" else "RECORDNO"),
             parent=LINE_PARENTS.get(name),
             transaction=name not in MASTER_OBJECTS and name != "AUDITHISTORY",
             relationships=_RELATIONSHIPS.get(name, []),
         )
     return catalog
+
+
+def resolve(catalog: dict[str, ObjectDef], raw: str) -> ObjectDef | None:
+    """The object a request names: standard objects in any case, custom ones by their own name."""
+    name = raw.strip()
+    return catalog.get(name) or catalog.get(name.upper()) or catalog.get(name.lower())

@@ -10,9 +10,10 @@ from collections.abc import Sequence
 from sandboxes.common.clock import Clock, parse_instant
 from sandboxes.common.http import SandboxState, serve
 from sandboxes.intacct.app import make_app
-from sandboxes.intacct.catalog import build_catalog
+from sandboxes.intacct.catalog import build_catalog, resolve
 from sandboxes.intacct.company import T1, Company
 from sandboxes.intacct.formats import TimeFormat, parse_offset
+from sandboxes.intacct.more_catalog import build_more_objects
 from sandboxes.intacct.mutations import seed_history
 from sandboxes.intacct.state import Config, IntacctState
 from sandboxes.intacct.store import Store
@@ -102,6 +103,13 @@ def build_parser(*, with_epilog: bool = True) -> argparse.ArgumentParser:
         "--wide", action="store_true", help="add 40 custom fields so APBILL has ~120 fields"
     )
     p.add_argument(
+        "--extra-objects",
+        type=int,
+        default=0,
+        metavar="N",
+        help="add N generated custom objects (x_object_001..), 3 rows each, e.g. to time discovery",
+    )
+    p.add_argument(
         "--no-books",
         action="store_true",
         help="bulk rows only: leave out the books (SaaS contracts, journals, rate tables, ...)",
@@ -169,7 +177,10 @@ def build_state(args: argparse.Namespace) -> IntacctState:
         raise ValueError(f"--clock must be an ISO-8601 instant, got {args.clock!r}") from None
     common = SandboxState(name="intacct-sandbox", clock=Clock(start, frozen=args.frozen))
     common.latency_seconds = args.latency_ms / 1000.0
+    if args.extra_objects < 0:
+        raise ValueError("--extra-objects must not be negative")
     catalog = build_catalog(wide=args.wide)
+    catalog.update(build_more_objects(args.extra_objects))
     tf = TimeFormat(offset)
     company = Company(
         seed=args.seed,
@@ -193,7 +204,7 @@ def build_state(args: argparse.Namespace) -> IntacctState:
     state = IntacctState(
         common=common, config=config, catalog=catalog, company=company, store=store, tf=tf
     )
-    unknown = [o for o in args.deny + args.deny_lookup if o.upper() not in catalog]
+    unknown = [o for o in args.deny + args.deny_lookup if resolve(catalog, o) is None]
     if unknown:
         raise ValueError(f"--deny/--deny-lookup: unknown object {unknown[0]}")
     state.denied = {o.upper() for o in args.deny}

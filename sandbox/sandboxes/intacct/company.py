@@ -28,6 +28,7 @@ from sandboxes.intacct.model import (
     cycle_entity,
     paid_report,
 )
+from sandboxes.intacct.more_objects import RowBuilder
 from sandboxes.intacct.reference_data import (
     ACCOUNT_TITLES,
     DEPARTMENTS,
@@ -299,6 +300,9 @@ class Company:
         sources: dict[str, Source] = {}
         for name, rows in self._master_rows().items():
             sources[name] = _static_source(name, rows)
+        for name, rows in RowBuilder(self.h, self.stamp).all_rows(self.catalog).items():
+            if name in self.catalog:
+                sources[name] = _static_source(name, rows)
         header_entity = cycle_entity
         n_bill = self.headers["APBILL"]
         n_cc = self.headers["CCTRANSACTION"]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from sandboxes.intacct.catalog import ObjectDef
+from sandboxes.intacct.catalog import ObjectDef, resolve
 from sandboxes.intacct.filters import (
     And,
     Cmp,
@@ -25,7 +25,8 @@ from sandboxes.intacct.filters import (
     parse_xml_filter,
 )
 from sandboxes.intacct.formats import format_offset
-from sandboxes.intacct.protocol import GatewayError, element, errormessage, esc_attr, text_of
+from sandboxes.intacct.more_catalog import USER_DIMENSIONS
+from sandboxes.intacct.protocol import GatewayError, element, errormessage, esc, esc_attr, text_of
 from sandboxes.intacct.reference_data import ENTITIES
 from sandboxes.intacct.render import template
 from sandboxes.intacct.state import Cursor, IntacctState, Order, Session
@@ -90,10 +91,10 @@ def visibility(session: Session, *, showprivate: bool) -> frozenset[int]:
 
 
 def _object(ctx: Context, raw: str, operation: str, *, lookup: bool = False) -> ObjectDef:
-    name = raw.strip().upper()
-    obj = ctx.state.catalog.get(name)
+    obj = resolve(ctx.state.catalog, raw)
     if obj is None:
         raise fail(f"Object definition {raw.strip()} not found", description="Query Failed")
+    name = obj.name.upper()
     denied = ctx.state.denied_lookup if lookup else ctx.state.denied
     if name in denied:
         raise fail(
@@ -138,6 +139,13 @@ def _docpar(node: Node | None, obj: ObjectDef, docparid: str) -> Node | None:
 # ---------------------------------------------------------------------------------------------- query
 def query(ctx: Context, body: etree._Element) -> Result:
     obj = _object(ctx, text_of(body, "object"), "QUERY")
+    if obj.query_refused:
+        # Some objects are readable by readByQuery only (as `query` also rejects some fields
+        # readByQuery returns: https://github.com/Intacct/intacct-sdk-net/issues/150).
+        raise fail(
+            f"Object {obj.name} is not supported by the query function. Use readByQuery.",
+            description="Query Failed",
+        )
     select = body.find("select")
     fields = (
         [] if select is None else [(f.text or "").strip().upper() for f in select.findall("field")]
@@ -494,19 +502,43 @@ def _bool(value: bool) -> str:  # noqa: FBT001 - a formatter
 _PDF = base64.b64encode(b"%PDF-1.4\n% sandbox attachment\n%%EOF\n").decode("ascii")
 
 
+def supdoc_count(state: IntacctState) -> int:
+    """Bills i % 3 == 0 carry SUPDOCID ATT-<i+1>: one supporting document each."""
+    return (state.company.sources["APBILL"].count + 2) // 3
+
+
+def _sheet(k: int) -> str:
+    body = b"PK\x03\x04" + bytes((k * 31 + n * 7) % 256 for n in range(3000))
+    return base64.b64encode(body).decode("ascii")
+
+
 def get_list(ctx: Context, body: etree._Element) -> Result:
     """Legacy get_list of supdoc (attachments of bills with SUPDOCID;
     https://developer.intacct.com/api/company-console/attachments/)."""
     object_name = (body.get("object") or "").strip()
     if object_name.lower() != "supdoc":
         raise fail(f"get_list of '{object_name}' is not supported by the sandbox (only supdoc)")
+    if "SUPDOC" in ctx.state.denied:
+        raise fail(
+            "You do not have permission for API operation GET_LIST on objects of type supdoc",
+            errorno="PL04000005",
+            description="Permission Denied",
+        )
     start = _int(body.get("start") or "", 0, "start")
     maxitems = _int(body.get("maxitems") or "", 100, "maxitems")
+    total = supdoc_count(ctx.state)
     bills = ctx.state.company.sources["APBILL"]
-    total = (bills.count + 2) // 3  # bills i % 3 == 0 carry SUPDOCID ATT-<i+1>
     items = []
     for k in range(start, min(total, start + maxitems)):
         row = bills.row(3 * k)
+        # Every 7th document also holds a spreadsheet (~3 kB): documents can hold several files.
+        sheet = (
+            "<attachment>"
+            f"{element('attachmentname', row['RECORDID'] + ' detail')}<attachmenttype>xlsx</attachmenttype>"
+            f"<attachmentdata>{_sheet(k)}</attachmentdata></attachment>"
+            if k % 7 == 0
+            else ""
+        )
         items.append(
             "<supdoc>"
             f"{element('recordno', str(k + 1))}{element('supdocid', row['SUPDOCID'])}"
@@ -515,11 +547,62 @@ def get_list(ctx: Context, body: etree._Element) -> Result:
             "<attachments><attachment>"
             f"{element('attachmentname', row['RECORDID'])}<attachmenttype>pdf</attachmenttype>"
             f"<attachmentdata>{_PDF}</attachmentdata>"
-            "</attachment></attachments></supdoc>"
+            f"</attachment>{sheet}</attachments></supdoc>"
         )
     end = start + len(items) - 1
     inner = f'<listtype start="{start}" end="{end}" total="{total}">supdoc</listtype><data>{"".join(items)}</data>'
     return Result("success", inner, object_name="SUPDOC")
+
+
+# ---------------------------------------------------------------------------------------------- inspect
+def inspect(ctx: Context, body: etree._Element) -> Result:
+    """`inspect` of `*`: every object, typenames in lower case, custom ones too
+    (https://developer.intacct.com/api/platform-services/objects/#list-objects)."""
+    wanted = text_of(body, "object") or text_of(body, "name")
+    if wanted != "*":
+        raise fail("The sandbox answers inspect of '*' only; use lookup for one object")
+    types = "".join(
+        f"<type typename='{esc_attr(obj.name.lower())}'>{esc(_title(obj.name))}</type>"
+        for obj in ctx.state.catalog.values()
+    )
+    return Result("success", f"<data listtype='All' count='1'>{types}</data>", object_name="*")
+
+
+def _title(name: str) -> str:
+    return name.replace("_", " ").title() if name.islower() else name.title()
+
+
+def get_dimensions(ctx: Context, body: etree._Element) -> Result:
+    """The company's dimensions, standard and user-defined
+    (https://developer.intacct.com/api/platform-services/dimensions/#list-dimensions)."""
+    standard = [
+        (
+            name,
+            name.title(),
+            name in ("DEPARTMENT", "LOCATION", "PROJECT", "CUSTOMER", "VENDOR", "ITEM", "CLASS"),
+        )
+        for name in (
+            "DEPARTMENT",
+            "LOCATION",
+            "PROJECT",
+            "CUSTOMER",
+            "VENDOR",
+            "EMPLOYEE",
+            "ITEM",
+            "CLASS",
+            "TASK",
+        )
+    ]
+    dims = [(n, label, enabled, False) for n, label, enabled in standard]
+    dims += [(n, label, True, True) for n, label in USER_DIMENSIONS if n in ctx.state.catalog]
+    items = "".join(
+        "<dimension>"
+        f"{element('objectName', name)}{element('objectLabel', label)}{element('termLabel', label)}"
+        f"{element('userDefinedDimension', _bool(udd))}{element('enabledInGL', _bool(enabled))}"
+        "</dimension>"
+        for name, label, enabled, udd in dims
+    )
+    return Result("success", f"<data><dimensions>{items}</dimensions></data>", object_name="")
 
 
 HANDLERS: dict[str, Handler] = {
@@ -532,6 +615,8 @@ HANDLERS: dict[str, Handler] = {
     "readEntityDetails": read_entity_details,
     "lookup": lookup,
     "get_list": get_list,
+    "inspect": inspect,
+    "getDimensions": get_dimensions,
 }
 
 

@@ -18,14 +18,13 @@ import time
 from decimal import Decimal
 from typing import Any
 
-from sandboxes.intacct.catalog import LINE_PARENTS, MASTER_OBJECTS
+from sandboxes.intacct.catalog import resolve
 from sandboxes.intacct.company import Row
 from sandboxes.intacct.formats import convert_cents, decimal_or_none, money, parse_money_cents
 from sandboxes.intacct.reference_data import ENTITIES
 from sandboxes.intacct.state import IntacctState
 from sandboxes.intacct.store import Version
 
-HEADER_LINES = {parent: (line, key) for line, (parent, key) in LINE_PARENTS.items()}
 RANDOM_OBJECTS = ("APBILL", "CCTRANSACTION", "EEXPENSES", "PODOCUMENT", "APPYMT", "APRECURBILL")
 NEW_NATURAL_IDS = {
     "VENDOR": "V-{n:05d}",
@@ -48,6 +47,10 @@ class Mutator:
     def __init__(self, state: IntacctState, *, at: float | None = None) -> None:
         self.state = state
         self.store = state.store
+        #: header object -> (line object, field holding the header RECORDNO)
+        self.header_lines = {
+            o.parent[0]: (o.name, o.parent[1]) for o in state.catalog.values() if o.parent
+        }
         #: a fixed instant instead of the clock (used to write the company's pre-existing history)
         self.at = at
 
@@ -67,8 +70,9 @@ class Mutator:
                 "op": "random",
                 "done": self.random(int(op.get("count", 10)), int(op.get("seed", 0))),
             }
-        name = str(op.get("object", "")).upper()
-        if name not in self.state.catalog or name == "AUDITHISTORY":
+        obj = resolve(self.state.catalog, str(op.get("object", "")))
+        name = obj.name if obj is not None else ""
+        if obj is None or name == "AUDITHISTORY":
             raise MutationError(f"op #{position}: unknown or read-only object {op.get('object')!r}")
         delay = float(op.get("visible_after_seconds", self.state.config.late_visibility_seconds))
         if kind == "modify":
@@ -97,7 +101,7 @@ class Mutator:
         obj = self.state.catalog[name]
         key = (
             row.get(obj.natural_id, "")
-            if name in MASTER_OBJECTS
+            if not obj.transaction
             else f"{row.get('RECORDNO', '')}--REC"
         )
         audit = self.store.overlays["AUDITHISTORY"]
@@ -174,7 +178,9 @@ class Mutator:
         row = self._merge(name, template, fields)
         row["RECORDNO"] = str(recordno)
         natural = self.state.catalog[name].natural_id
-        if name in MASTER_OBJECTS and natural.upper() not in {k.upper() for k in fields}:
+        if not self.state.catalog[name].transaction and natural.upper() not in {
+            k.upper() for k in fields
+        }:
             # masters are keyed by their natural id too: never copy the template's
             row[natural] = NEW_NATURAL_IDS.get(name, "{n}").format(n=recordno)
         stamp = self._stamp()
@@ -185,8 +191,8 @@ class Mutator:
         if "WHENCREATED" in row and self.state.catalog[name].datatype("WHENCREATED") == "TIMESTAMP":
             row["WHENCREATED"] = stamp
         line_results: list[int] = []
-        if name in HEADER_LINES and lines:
-            line_object, key_field = HEADER_LINES[name]
+        if name in self.header_lines and lines:
+            line_object, key_field = self.header_lines[name]
             line_rows = [self._line_row(line_object, key_field, row, spec) for spec in lines]
             _set_header_totals(name, row, line_rows)
             self._write(name, recordno, row, delay)
@@ -254,8 +260,8 @@ class Mutator:
         self._write(name, recordno, None, delay)
         self._audit(name, current, "D", delay)
         deleted_lines: list[int] = []
-        if name in HEADER_LINES:
-            line_object, key_field = HEADER_LINES[name]
+        if name in self.header_lines:
+            line_object, key_field = self.header_lines[name]
             for line in self._lines_of(name, recordno, line_object, key_field):
                 number = int(line["RECORDNO"])
                 self._write(line_object, number, None, delay)
@@ -315,7 +321,7 @@ class Mutator:
                 )
             elif roll < 0.85:
                 lines: list[dict[str, Any]] = (
-                    [{}] * rng.randint(1, 3) if name in HEADER_LINES else []
+                    [{}] * rng.randint(1, 3) if name in self.header_lines else []
                 )
                 done.append(self.insert(name, {}, lines, self.state.config.late_visibility_seconds))
             else:

@@ -439,8 +439,12 @@ class IntacctConnection:
         creds = self.credentials
         auth = login_block(creds.user_id, creds.company_id, creds.user_password, self.entity_id)
         where = f"getAPISession ({self.label})"
+        # "Please Try Again Later" on getAPISession itself is as transient as on any read.
         response = self._with_retries(
-            lambda: self._send(self.api_url, auth, [fn_get_api_session()], where), where
+            lambda: self._retry_result_level(
+                self._send(self.api_url, auth, [fn_get_api_session()], where), where
+            ),
+            where,
         )
         with self.stats.lock:
             self.stats.logins += 1

@@ -167,3 +167,24 @@ def unreachable_error(where: str, url: str, exc: BaseException) -> RetryableErro
         f"{where}: {type(exc).__name__} talking to the gateway at {shown_url(url)}",
         reason="connection",
     )
+
+
+_INVALID_FIELDS = "invalid fields list"
+
+
+def invalid_fields(errors: Sequence[ErrorDetail], requested: Sequence[str]) -> list[str]:
+    """The requested fields an "Invalid fields list ..." failure names (empty when it is another
+    failure). Only names that were requested count, so the error text cannot invent a field."""
+    wanted = {name.upper(): name for name in requested}
+    found: list[str] = []
+    for error in errors:
+        for text in (error.description2, error.description):
+            lowered = text.lower()
+            at = lowered.find(_INVALID_FIELDS)
+            if at < 0:
+                continue
+            for token in text[at + len(_INVALID_FIELDS) :].replace(",", " ").split():
+                name = wanted.get(token.strip("'\".;:").upper())
+                if name is not None and name not in found:
+                    found.append(name)
+    return found

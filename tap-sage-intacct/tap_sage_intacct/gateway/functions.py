@@ -62,6 +62,36 @@ def fn_lookup(object_name: str) -> str:
     return f"<lookup><object>{_x(object_name)}</object></lookup>"
 
 
+def fn_inspect_all() -> str:
+    """Every object the company has, custom ones included
+    (https://developer.intacct.com/api/platform-services/objects/#list-objects)."""
+    return "<inspect><object>*</object></inspect>"
+
+
+def fn_get_dimensions() -> str:
+    """The company's dimensions, user-defined ones included
+    (https://developer.intacct.com/api/platform-services/dimensions/#list-dimensions)."""
+    return "<getDimensions/>"
+
+
+#: readByQuery pages hold 1..1000 rows (https://developer.intacct.com/web-services/queries/).
+MAX_READ_BY_QUERY_PAGE_SIZE = 1000
+
+
+def fn_read_by_query(object_name: str, fields: Sequence[str], query: str, page_size: int) -> str:
+    """The legacy read, for objects `query` refuses; `query` is the SQL-like filter text."""
+    return (
+        f"<readByQuery><object>{_x(object_name)}</object><fields>{_x(','.join(fields))}</fields>"
+        f"<query>{_x(query)}</query><pagesize>{int(page_size)}</pagesize>"
+        "<returnFormat>xml</returnFormat></readByQuery>"
+    )
+
+
+def fn_read_more(result_id: str) -> str:
+    """The `readMore` function: the next page of a readByQuery result set."""
+    return f"<readMore><resultId>{_x(result_id)}</resultId></readMore>"
+
+
 def fn_read_entity_details() -> str:
     """`readEntityDetails`: the entities the user can open a session in."""
     return "<readEntityDetails/>"
