@@ -92,6 +92,9 @@ class SupdocStream(IntacctStream):
 
     @override
     def get_records(self, context: types.Context | None) -> Iterator[dict[str, Any]]:
+        return self.within_record_limit(self._documents())
+
+    def _documents(self) -> Iterator[dict[str, Any]]:
         conn = self.runtime.connection(self.runtime.scopes()[0].entity_id)
         where = f"get_list supdoc (stream '{self.name}', {conn.label})"
         for page in range(MAX_PAGES):

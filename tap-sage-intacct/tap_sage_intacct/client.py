@@ -16,7 +16,7 @@ import logging
 import sys
 import threading
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timezone
@@ -370,6 +370,17 @@ class IntacctStream(Stream):
             and type(maps[0]) is SameRecordTransform
             and not maps[0].flattening_enabled
         )
+
+    def within_record_limit(
+        self, records: Iterator[dict[str, Any]]
+    ) -> Iterator[dict[str, Any]]:
+        """The records, ending quietly at `ABORT_AT_RECORD_COUNT` (`--test`) as the fast path does:
+        the SDK's own abort would log the stream as an unhandled error."""
+        limit = self.ABORT_AT_RECORD_COUNT
+        for count, record in enumerate(records, 1):
+            yield record
+            if limit is not None and count >= limit:
+                return
 
     def begin_page(self) -> None:
         """Called once per page: one `time_extracted` for all of its rows."""

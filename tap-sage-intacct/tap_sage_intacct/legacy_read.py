@@ -69,6 +69,9 @@ class ReadByQueryStream(IntacctStream):
 
     @override
     def get_records(self, context: types.Context | None) -> Iterator[dict[str, Any]]:
+        return self.within_record_limit(self._rows())
+
+    def _rows(self) -> Iterator[dict[str, Any]]:
         if self.spec.object_name in self.runtime.denied_objects:
             return
         fields = [f for f in self.selected_properties() if f != DELETED_AT]
