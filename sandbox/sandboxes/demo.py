@@ -77,7 +77,10 @@ def workspace_summary(export: dict[str, Any]) -> list[str]:
     service_names = {fs.get("externalId"): fs["name"] for fs in by_type["Application"]}
 
     spend_by_department: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    spend_by_service: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    # service -> source (invoice, payment, card, reimbursement, journal) -> currency -> amount
+    by_source: dict[str, dict[str, dict[str, Decimal]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(Decimal))
+    )
     spend: dict[str, Decimal] = defaultdict(Decimal)
     committed: dict[str, Decimal] = defaultdict(Decimal)
     for point in export.get("metrics", []):
@@ -91,13 +94,18 @@ def workspace_summary(export: dict[str, Any]) -> list[str]:
         department = department_names.get(tags.get("department", ""), "(no department)")
         spend_by_department[department][tags.get("currency", "?")] += amount
         service = service_names.get(tags.get("service"), tags.get("service", "?"))
-        spend_by_service[service][tags.get("currency", "?")] += amount
+        by_source[service][tags.get("source", "untagged")][tags.get("currency", "?")] += amount
 
-    costs = [
-        Decimal(str(relation["fields"]["costTotalAnnual"]))
+    cost_of = {
+        relation["from"].get("externalId"): Decimal(str(relation["fields"]["costTotalAnnual"]))
         for relation in export.get("relations", [])
         if "costTotalAnnual" in relation.get("fields", {})
-    ]
+    }
+    costs = list(cost_of.values())
+    top = sorted(
+        ((cost, service_names.get(external_id, "?")) for external_id, cost in cost_of.items()),
+        key=lambda entry: (-entry[0], entry[1]),
+    )[:10]
     invoices: dict[str, int] = defaultdict(int)
     for document in export.get("documents", []):
         # Documents are named "Intacct <OBJECT> <RECORDNO>" by target-leanix.
@@ -118,12 +126,13 @@ def workspace_summary(export: dict[str, Any]) -> list[str]:
             f"  {name:<28} {_money(amounts)}"
             for name, amounts in sorted(spend_by_department.items())
         ),
-        "top services by spend:",
+        "top services by costTotalAnnual, with all their spend by source:",
         *(
-            f"  {name:<28} {_money(amounts)}"
-            for name, amounts in sorted(
-                spend_by_service.items(), key=lambda item: -sum(item[1].values())
-            )[:10]
+            f"  {name:<24} {cost:>14,.2f}  "
+            + "; ".join(
+                f"{source} {_money(amounts)}" for source, amounts in sorted(by_source[name].items())
+            )
+            for cost, name in top
         ),
         "invoices (documents on services): "
         + ", ".join(f"{kind} {count}" for kind, count in sorted(invoices.items())),

@@ -20,6 +20,7 @@ from sandboxes.intacct.formats import TimeFormat, convert_cents, day, money, tim
 from sandboxes.intacct.generators import Generators
 from sandboxes.intacct.model import (
     EPOCH_ORDINAL,
+    HUGE_LINE_BILL,
     RATES,
     Fanout,
     Line,
@@ -517,7 +518,7 @@ class Company:
         hv = self._bill_hash(parent * 8 + k)
         if parent == 5:  # 0.10 + 0.20: a float sum would give 0.30000000000000004
             return (10, 20)[k], hv
-        if parent == 8:  # beyond 2**53 cents-precision of a double
+        if parent == HUGE_LINE_BILL:  # beyond 2**53 cents-precision of a double
             return 9007199254740993, hv
         return price_cents * (1 + hv % 3) + (hv >> 8) % 100, hv
 

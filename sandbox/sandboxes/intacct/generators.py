@@ -11,6 +11,7 @@ from sandboxes.intacct.catalog import COST_CENTER_OWNERS, SERVICE_PERIOD_FIELDS
 from sandboxes.intacct.formats import day, money
 from sandboxes.intacct.model import (
     EPOCH_ORDINAL,
+    HUGE_LINE_BILL,
     CompanyView,
     Row,
     occurrences,
@@ -199,7 +200,8 @@ class Generators:
         ts = c.bill_ts(i)
         h15 = self._h15(i)  # one hash, sliced, for the small per-bill choices
         created = ts // 86400 + EPOCH_ORDINAL - h15 % 12
-        paid = i % 2 == 0
+        draft = i == HUGE_LINE_BILL
+        paid = i % 2 == 0 and not draft
         when, due, paid_on, renewal, batch, batch_key = self._bill_days(created)
         foreign = currency != base
         rate_s = str(rate)
@@ -210,8 +212,8 @@ class Generators:
         stamp = self._stamp
         bill = (
             # _BASE_KEYS
-            "Paid" if paid else "Posted",
-            "P" if paid else "A",
+            "Draft" if draft else "Paid" if paid else "Posted",
+            "D" if draft else "P" if paid else "A",
             f"{vendor.memo} - {when[:2]}/{when[6:]}",
             when,
             when,
@@ -314,7 +316,7 @@ class Generators:
             "VENDORNAME": c.vendors[vi].name,
             "FINANCIALENTITY": ENTITIES[entity].bank_account,
             "PAYMENTMETHOD": method,
-            "STATE": "Complete",
+            "STATE": "Voided" if bill == HUGE_LINE_BILL else "Complete",
             "WHENCREATED": day(created),
             "WHENPAID": day(created),
             "CURRENCY": currency,

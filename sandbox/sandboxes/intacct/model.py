@@ -34,6 +34,10 @@ RATES = {
 #: Header index -> entity index (0 US01, 1 DE01, 2 UK01), repeating.
 ENTITY_PATTERN = (0, 0, 1, 0, 2, 0, 1, 0, 0, 1)
 
+# The bill with a line beyond 2**53 cents (exact money on the wire). It is a Draft, and its payment
+# Voided, so that line stays out of spend and the demo's figures stay those of a real company.
+HUGE_LINE_BILL = 8
+
 
 def cycle_entity(i: int) -> int:
     """The entity index of header `i`."""
