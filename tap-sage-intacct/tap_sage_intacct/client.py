@@ -45,6 +45,15 @@ class RecordLimitReached(Exception):  # noqa: N818 - a control-flow signal, not 
     """The stream wrote `ABORT_AT_RECORD_COUNT` records (`--test`): it ends here, successfully."""
 
 
+def log_record_limit(stream: str, sent: int) -> None:
+    """The INFO line of a stream `--test` stopped at its record limit: a success, not an error."""
+    LOGGER.info(
+        "Stream '%s' is readable: stopped after %s, the record limit of this test run",
+        stream,
+        plural(sent, "record"),
+    )
+
+
 def plural(count: int, one: str, many: str | None = None) -> str:
     """`1 request`, `3 requests`: a count and its noun, in agreement."""
     return f"{count:,} {one if count == 1 else (many or one + 's')}"
@@ -371,15 +380,14 @@ class IntacctStream(Stream):
             and not maps[0].flattening_enabled
         )
 
-    def within_record_limit(
-        self, records: Iterator[dict[str, Any]]
-    ) -> Iterator[dict[str, Any]]:
+    def within_record_limit(self, records: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         """The records, ending quietly at `ABORT_AT_RECORD_COUNT` (`--test`) as the fast path does:
         the SDK's own abort would log the stream as an unhandled error."""
         limit = self.ABORT_AT_RECORD_COUNT
         for count, record in enumerate(records, 1):
             yield record
             if limit is not None and count >= limit:
+                log_record_limit(self.name, count)
                 return
 
     def begin_page(self) -> None:

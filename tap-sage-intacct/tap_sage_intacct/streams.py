@@ -59,6 +59,7 @@ from tap_sage_intacct.client import (
     FirstRequest,
     IntacctStream,
     RecordLimitReached,
+    log_record_limit,
     plural,
 )
 from tap_sage_intacct.drift import FieldsVanished, drop_vanished, vanished_in
@@ -442,11 +443,7 @@ class IntacctObjectStream(IntacctStream):
     def _log_summary(self, sent: int, seconds: float, limited: bool) -> None:  # noqa: FBT001
         """One INFO line per stream: what was sent, what it cost, where the bookmark stands."""
         if limited:
-            LOGGER.info(
-                "Stream '%s' is readable: stopped after %s, the record limit of this test run",
-                self.name,
-                plural(sent, "record"),
-            )
+            log_record_limit(self.name, sent)
             return
         rows = sent - self.deletes_sent
         what = plural(rows, "record")

@@ -40,7 +40,11 @@ def test_default_resends_the_deletes_inside_the_lookback(
     first = run_tap(config, catalog=catalog)
     assert tombstone_keys(first), "the sandbox company has deletes in AUDITHISTORY"
     second = run_tap(config, catalog=catalog, state=first.final_state)
-    assert tombstone_keys(second) == tombstone_keys(first)
+    # Deletes inside the lookback come again (older ones, like the books' deleted bill line, lie
+    # before it and do not).
+    again, before = tombstone_keys(second), tombstone_keys(first)
+    assert again
+    assert all(keys <= before[stream] for stream, keys in again.items())
     assert all(STATE_KEY not in entry for entry in second.final_state["bookmarks"].values())
 
 
