@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from sandboxes.common.process import SandboxProcess
+from target_leanix.currency import Converter, FallbackRates, rate_book
 from target_leanix.ledger import CostWindow, Ledger
 
 from .conftest import REPO, meltano_project
@@ -73,7 +74,11 @@ def ledger_figures(
         costs: dict[str, Decimal] = {}
         spend: dict[str, dict[str, Decimal]] = {}
         for key in keys:
-            snapshot = ledger.service_snapshot(key, CostWindow(WINDOW_END[:7], 12), "USD")
+            # costTotalAnnual converts with Intacct's rates as the ledger holds them.
+            converter = Converter("USD", rate_book(ledger.live_rates()), FallbackRates())
+            snapshot = ledger.service_snapshot(
+                key, CostWindow(WINDOW_END[:7], 12), "USD", converter=converter
+            )
             assert snapshot is not None
             costs[key] = snapshot.cost_total
             own = spend.setdefault(key, {})

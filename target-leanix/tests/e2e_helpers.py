@@ -3,6 +3,7 @@ from the Singer input independently of the target's code (a small reference mode
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -10,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from sandboxes.common.process import SandboxProcess
@@ -160,6 +161,7 @@ def expected_figures(  # noqa: PLR0912 - one reference model, read top to bottom
     known_departments = {str(d["DEPARTMENTID"]) for d in latest["department"].values() if _alive(d)}
     spend: dict[tuple[str, str, str, str], Decimal] = defaultdict(Decimal)
     cost: dict[str, Decimal] = defaultdict(Decimal)
+    rates = _rates(latest)
     headers = latest["cc_transaction"]
     # A card transaction that an AP payment by credit card made is that payment, not card spend.
     card_paid = {
@@ -177,7 +179,7 @@ def expected_figures(  # noqa: PLR0912 - one reference model, read top to bottom
             continue
         service = vendors.get(str(line.get("VENDORID"))) or card_service(str(header["DESCRIPTION"]))
         if service:
-            _add(spend, cost, service, line, window)
+            _add(spend, cost, service, line, window, rates)
     reports = latest["expense_report"]
     reimbursed = {
         str(p["RECORDKEY"])
@@ -194,7 +196,7 @@ def expected_figures(  # noqa: PLR0912 - one reference model, read top to bottom
             continue
         service = vendors.get(str(line.get("VENDORID"))) or text_service(str(line["DESCRIPTION"]))
         if service:
-            _add(spend, cost, service, line, window)
+            _add(spend, cost, service, line, window, rates)
     # Accrual basis: a bill line of a service vendor counts in the month of the bill.
     bills = latest["ap_bill"]
     for line in latest["ap_bill_item"].values():
@@ -204,8 +206,15 @@ def expected_figures(  # noqa: PLR0912 - one reference model, read top to bottom
         if str(bill.get("STATE") or "").lower() in NON_SPEND_BILL_STATES:
             continue
         service = vendors.get(str(line.get("VENDORID"))) or vendors.get(str(bill.get("VENDORID")))
-        if service:
-            _add(spend, cost, service, line, window, month=str(bill["WHENCREATED"])[:7])
+        if not service:
+            continue
+        start, end = line.get("AMORTIZATIONSTARTDATE"), line.get("AMORTIZATIONENDDATE")
+        months = _period(str(start), str(end)) if start and end else [str(bill["WHENCREATED"])[:7]]
+        trx_shares = _shares(Decimal(str(line["TRX_AMOUNT"])), len(months))
+        base_shares = _shares(Decimal(str(line["AMOUNT"])), len(months))
+        for month, trx, base in zip(months, trx_shares, base_shares, strict=True):
+            share = {**line, "TRX_AMOUNT": trx, "AMOUNT": base, "ENTRY_DATE": f"{month}-01"}
+            _add(spend, cost, service, share, window, rates, month=month)
     invoices: dict[str, dict[str, Decimal]] = defaultdict(dict)
     for stream, obj, vendor_field, amount_field in (
         ("ap_bill", "APBILL", "VENDORID", "TRX_TOTALENTERED"),
@@ -223,7 +232,7 @@ def expected_figures(  # noqa: PLR0912 - one reference model, read top to bottom
     return Expected(dict(spend), dict(cost), dict(invoices), dict(departments))
 
 
-def _add(spend, cost, service, line, window, month=None) -> None:
+def _add(spend, cost, service, line, window, rates, month=None) -> None:
     month = month or str(line["ENTRY_DATE"])[:7]
     trx = Decimal(str(line["TRX_AMOUNT"]))
     department = str(line.get("DEPARTMENTID") or "none")
@@ -233,6 +242,60 @@ def _add(spend, cost, service, line, window, month=None) -> None:
             cost[service] += trx
         elif line.get("BASECURR") == "USD":
             cost[service] += Decimal(str(line["AMOUNT"]))
+        else:
+            # Intacct's table from the base currency to USD, the entry in force on the line's date;
+            # each line rounded half up to the cent.
+            in_force = [
+                (start, rate)
+                for start, rate in rates.get((str(line.get("BASECURR")), "USD"), [])
+                if start <= str(line["ENTRY_DATE"])[:10]
+            ]
+            if in_force:
+                amount = Decimal(str(line["AMOUNT"])) * max(in_force)[1]
+                cost[service] += amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _rates(latest) -> dict[tuple[str, str], list[tuple[str, Decimal]]]:
+    """(from, to) currency -> [(effective start date, rate)] of Intacct's exchange-rate tables."""
+    tables = {
+        key: (str(t["FROM_CURRENCY"]), str(t["TO_CURRENCY"]))
+        for key, t in latest.get("exchange_rate", {}).items()
+        if _alive(t)
+    }
+    rates: dict[tuple[str, str], list[tuple[str, Decimal]]] = defaultdict(list)
+    for entry in latest.get("exchange_rate_entry", {}).values():
+        pair = tables.get(str(entry.get("EXCHANGERATEKEY")))
+        if _alive(entry) and pair and entry.get("EXCHANGE_RATE"):
+            rates[pair].append(
+                (str(entry["EFFECTIVE_START_DATE"])[:10], Decimal(str(entry["EXCHANGE_RATE"])))
+            )
+    return rates
+
+
+def _period(start: str, end: str) -> list[str]:
+    """The months of a service period: from the start month, as many months as it takes for the
+    start day, moved on month by month, to pass the end day (a part month counts as one)."""
+    first, last = dt.date.fromisoformat(start[:10]), dt.date.fromisoformat(end[:10])
+    count = 1
+    while True:
+        index = first.month - 1 + count
+        year, month = first.year + index // 12, index % 12 + 1
+        days = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
+        if dt.date(year, month, min(first.day, days)) > last:
+            break
+        count += 1
+    return [
+        f"{first.year + (first.month - 1 + n) // 12:04d}-{(first.month - 1 + n) % 12 + 1:02d}"
+        for n in range(count)
+    ]
+
+
+def _shares(amount: Decimal, parts: int) -> list[Decimal]:
+    """`amount` in `parts` equal cents, the remainder cents one each to the first parts."""
+    cents = int(abs(amount) * 100)
+    share, remainder = divmod(cents, parts)
+    sign = -1 if amount < 0 else 1
+    return [Decimal(sign * (share + (1 if n < remainder else 0))) / 100 for n in range(parts)]
 
 
 class Workspace:
