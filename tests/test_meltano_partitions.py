@@ -173,7 +173,7 @@ def test_meltano_partitions_at_once_on_postgresql_equal_one_run(
             if round_number == 2:
                 # Incremental: nothing new in Intacct, so no partition started a LeanIX run.
                 for partition, done in zip(PARTITIONS, runs, strict=True):
-                    assert "LeanIX runs (0, 0 items)" in done.stderr, partition.name
+                    assert "LeanIX synchronization runs: 0 (0 items)" in done.stderr, partition.name
 
         states = meltano(env, "state", "list")
         assert states.returncode == 0, states.stderr[-4000:]
