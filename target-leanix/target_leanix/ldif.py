@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from target_leanix import insights
 from target_leanix.ledger import InvoiceRow, ServiceSnapshot
 from target_leanix.mapping import slug
 
@@ -43,7 +44,13 @@ DEPARTMENT_RETIRED = "DepartmentRetired"
 FACT_SHEET_TYPES = frozenset({SERVICE, DEPARTMENT})
 # Removals, then retirements, go in runs of their own before the rest (`Publisher._write`).
 REMOVAL_TYPES = frozenset(
-    {SERVICE_DEPARTMENT_REMOVED, SERVICE_SPEND_REMOVED, INVOICE_REMOVED, SERVICE_PROVIDER_REMOVED}
+    {
+        SERVICE_DEPARTMENT_REMOVED,
+        SERVICE_SPEND_REMOVED,
+        INVOICE_REMOVED,
+        SERVICE_PROVIDER_REMOVED,
+        insights.SERVICE_TAG_REMOVED,
+    }
 )
 RETIRED_TYPES = frozenset({SERVICE_RETIRED, DEPARTMENT_RETIRED})
 
@@ -434,7 +441,7 @@ def removal_item(published_payload: dict[str, Any], *, replaced: bool) -> dict[s
         return content_item(INVOICE_REMOVED, published_payload["id"], data)
     if item_type == SERVICE_SPEND:
         return content_item(SERVICE_SPEND_REMOVED, published_payload["id"], data)
-    return None
+    return insights.removal_item(published_payload)
 
 
 def provider_change_item(
@@ -709,6 +716,7 @@ def processor_configuration(company: str) -> dict[str, Any]:
         _metrics("Monthly spend point withdrawn", SERVICE_SPEND_REMOVED, delete=True),
         _document("Invoice on its service", INVOICE),
         _document("Invoice removed from its service", INVOICE_REMOVED, delete=True),
+        *insights.processors(),
     ]
     return {
         **binding(company),

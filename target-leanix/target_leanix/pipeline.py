@@ -14,13 +14,14 @@ import logging
 import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
+from target_leanix.insights import InsightSettings
 from target_leanix.ldif import DEFAULT_RECORD_URL_TEMPLATE
 from target_leanix.leanix import LeanIXClient, RetryPolicy, base_url_problem
 from target_leanix.ledger import (
@@ -81,6 +82,7 @@ class Settings:
     max_attempts: int
     backoff_seconds: float
     report_path: Path | None = None
+    insights: InsightSettings = field(default_factory=InsightSettings)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:
@@ -148,6 +150,15 @@ class Settings:
             max_attempts=int(_number(config, "max_attempts", 1, MAX_ATTEMPTS, integer=True)),
             backoff_seconds=_number(config, "backoff_seconds", 0, 30),
             report_path=Path(report_path).expanduser() if report_path else None,
+            insights=InsightSettings(
+                lifecycle=bool(config["insight_lifecycle"]),
+                phase_out_after_months=int(
+                    _number(config, "phase_out_after_months", 1, 120, integer=True)
+                ),
+                channel_tags=bool(config["insight_payment_channel_tags"]),
+                shadow_it_tags=bool(config["insight_shadow_it_tags"]),
+                duplicate_spend_tags=bool(config["insight_duplicate_spend_tags"]),
+            ),
         )
 
 
@@ -272,7 +283,9 @@ class Pipeline:
                 record_url_template=settings.record_url_template,
                 max_items_per_run=settings.max_items_per_run,
                 ledger_rebuild=settings.ledger_rebuild,
+                insight_settings=settings.insights,
             ),
+            lifecycle_reader=self.client.lifecycles if self.client is not None else None,
         )
         self._match_cache: dict[tuple[str, str], Match] = {}
         self._vendor_matches: dict[str, tuple[str, Match]] = {}

@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
-from target_leanix import ldif
+from target_leanix import insights, ldif
 from target_leanix.leanix import LeanIXClient, LeanIXRunFailedError, dumps
 from target_leanix.ledger import CostWindow, Ledger, LedgerError, PublishedItem, digest
 from target_leanix.private_files import open_private
@@ -166,6 +166,7 @@ class PublishSettings:
     record_url_template: str
     max_items_per_run: int = DEFAULT_MAX_ITEMS_PER_RUN
     ledger_rebuild: bool = False
+    insight_settings: insights.InsightSettings = field(default_factory=insights.InsightSettings)
 
 
 class Publisher:
@@ -192,10 +193,19 @@ class Publisher:
             )
         self.ledger.set_meta("workspace_checked", "yes")
 
-    def __init__(self, ledger: Ledger, writer: Writer, settings: PublishSettings) -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        writer: Writer,
+        settings: PublishSettings,
+        *,
+        lifecycle_reader: insights.LifecycleReader | None = None,
+    ) -> None:
         self.ledger = ledger
         self.writer = writer
         self.settings = settings
+        # Reads the lifecycle dates LeanIX holds (None: a dry run, which cannot read LeanIX).
+        self.lifecycle_reader = lifecycle_reader
         self.ids = ldif.ExternalIds(settings.company)
         self.summary = Summary()
         # Every change this run's publications sent (a dry run: would send), for the plan and report.
@@ -230,9 +240,15 @@ class Publisher:
                 self.settings.reporting_currency,
                 {c: format(v, "f") for c, v in snapshot.unconvertible.items()},
             )
-        return ldif.service_items(
+        items = ldif.service_items(
             snapshot, ids, record_url_template=self.settings.record_url_template
         )
+        if ids is self.ids:  # insights came after ledger schema 1: nothing to upgrade
+            groups = self.ledger.spend_groups(key)
+            items += insights.service_insight_items(
+                snapshot, groups, ids, self.settings.insight_settings
+            )
+        return items
 
     def publish(self) -> None:
         """Send the new and changed items of everything dirty plus removals, then confirm them."""
@@ -250,7 +266,10 @@ class Publisher:
             f"service:{k}" for k in service_keys
         ]
         for owner in owners:
-            desired = desired_by_owner[owner] = self._desired(owner, self.ids)
+            desired_by_owner[owner] = self._desired(owner, self.ids)
+        insights.settle_lifecycles(desired_by_owner, self.ledger.published, self.lifecycle_reader)
+        for owner in owners:
+            desired = desired_by_owner[owner]
             # A dirty service the ledger no longer knows was retired: its key moved
             # (`Ledger.retire_services`), so its fact sheets are archived like any under a former ID.
             retired = not desired and owner.startswith("service:")
@@ -273,8 +292,10 @@ class Publisher:
         """What a publication of these owners would change in LeanIX now: the ledger's items
         recomputed and diffed against `published` as `publish` does, with nothing sent or recorded."""
         changes: list[Change] = []
+        desired_by_owner = {owner: self._desired(owner, self.ids, quiet=True) for owner in owners}
+        insights.settle_lifecycles(desired_by_owner, self.ledger.published, None)
         for owner in owners:
-            desired = self._desired(owner, self.ids, quiet=True)
+            desired = desired_by_owner[owner]
             retired = not desired and owner.startswith("service:")
             self._diff(owner, desired, [], [], [], changes=changes, retired=retired)
         return changes
