@@ -1,0 +1,255 @@
+"""Insights in LeanIX, end to end: target-leanix (a real subprocess) -> the LeanIX sandbox (a real server).
+
+Lifecycle dates and tags land as the README's insight table says; a rerun sends nothing; a lifecycle
+date a person set in LeanIX survives; tags go when their condition ends; every insight can be switched
+off. Expected values are written out by hand from the small input below, not computed by the target.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from target_leanix.leanix import LeanIXClient
+
+from .e2e_helpers import Workspace, leanix_sandbox, run_target, target_config
+
+DATA = Path(__file__).parent / "data"
+CARD = ("Payment channel", "Card")
+INVOICE = ("Payment channel", "Invoice")
+SHADOW = ("Spend signals", "Shadow IT")
+DUPLICATE = ("Spend signals", "Duplicate spend")
+
+
+def singer_helpers() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "make_intacct_singer", DATA / "make_intacct_singer.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+M = singer_helpers()
+SLACK_CARD = "SLACK T04ABC123 DUBLIN"
+FIGMA_CARD = "FIGMA MONTHLY SAN FRANCISCO"
+ZOOM_CARD = "ZOOM.US 888-799-9666 CA"
+
+
+def first_input() -> list[dict[str, Any]]:
+    """Slack: billed in March and carded in March and May (two channels in one month). Figma: carded
+    only, by ENG and SALES (Shadow IT, two departments). Zoom: carded once in January (phase-out)."""
+    messages: list[dict[str, Any]] = [M.schema(s) for s in M.SCHEMAS]
+    for n, (dept, title) in enumerate([("ENG", "Engineering"), ("SALES", "Sales")], start=1):
+        messages.append(
+            M.record(
+                "department",
+                {
+                    "RECORDNO": n,
+                    "DEPARTMENTID": dept,
+                    "TITLE": title,
+                    "PARENTID": None,
+                    "STATUS": "active",
+                    "WHENCREATED": M.STAMP_1,
+                    "MEGAENTITYID": None,
+                },
+            )
+        )
+    messages.append(
+        M.record(
+            "vendor",
+            {
+                "RECORDNO": 1,
+                "VENDORID": "V-1",
+                "NAME": "Slack Technologies, LLC",
+                "STATUS": "active",
+                "VENDTYPE": "Supplier",
+                "CURRENCY": "USD",
+                "TOTALDUE": 0,
+                "DISPLAYCONTACT.URL1": "https://slack.com",
+                "SAAS_CATEGORY": None,
+                "WHENCREATED": M.STAMP_1,
+                "MEGAENTITYID": None,
+            },
+        )
+    )
+    messages.append(M.bill(401, "V-1", "Slack Technologies, LLC", 120))  # dated 2025-03-01
+    messages += [
+        M.card(10, SLACK_CARD),
+        M.card_line(101, 10, "ENG", 15, "2025-03-14"),
+        M.card_line(102, 10, "ENG", 15, "2025-05-14"),
+        M.card(20, FIGMA_CARD),
+        M.card_line(201, 20, "ENG", 45, "2025-02-03"),
+        M.card_line(202, 20, "SALES", 45, "2025-05-03"),
+        M.card(30, ZOOM_CARD),
+        M.card_line(301, 30, "ENG", 16, "2025-01-20"),
+    ]
+    return messages
+
+
+def second_input() -> list[dict[str, Any]]:
+    """Figma's SALES line is deleted (one department left); Zoom is paid again in June; Slack gets
+    an earlier card line (January), which would move its active date."""
+    return [
+        *(M.schema(s) for s in ("cc_transaction", "cc_transaction_entry")),
+        M.tombstone("cc_transaction_entry", 202),
+        M.card_line(302, 30, "ENG", 16, "2025-06-20", stamp=M.STAMP_2),
+        M.card_line(103, 10, "ENG", 15, "2025-01-14", stamp=M.STAMP_2),
+    ]
+
+
+def write(path: Path, messages: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(m) + "\n" for m in messages))
+    return path
+
+
+@pytest.fixture(scope="module")
+def leanix():
+    with leanix_sandbox() as sandbox:
+        yield sandbox
+
+
+def config(leanix, company: str, ledger: Path, **extra: object) -> dict[str, object]:
+    # The books end in June 2025: three months without spend are enough for phaseOut.
+    return target_config(
+        leanix,
+        company,
+        ledger,
+        cost_window_end="2025-06-30",
+        phase_out_after_months=3,
+        **extra,
+    )
+
+
+def export(leanix) -> dict[str, Any]:
+    return leanix.admin("GET", "/admin/export")  # type: ignore[no-any-return]
+
+
+def applications(leanix, company: str) -> dict[str, dict[str, Any]]:
+    """Service key -> its Application in the export (tags, lifecycle)."""
+    ws = Workspace(export(leanix), company)
+    return {ws.service_key(k): v for k, v in ws.sheets("Application").items()}
+
+
+def tags_of(app: dict[str, Any]) -> set[tuple[str, str]]:
+    return {(t["group"], t["name"]) for t in app["tags"]}
+
+
+def phases_of(app: dict[str, Any]) -> dict[str, str]:
+    lifecycle = app.get("lifecycle") or {}
+    return {p["phase"]: p["startDate"] for p in lifecycle.get("phases", [])}
+
+
+def runs_of(leanix, company: str) -> int:
+    return len(Workspace(export(leanix), company).runs)
+
+
+def set_lifecycle_as_a_person(leanix, sheet_id: str, phases: dict[str, str]) -> None:
+    """What a LeanIX user does in the UI: a GraphQL `/lifecycle` patch on the fact sheet."""
+    client = LeanIXClient(leanix.url, "sandbox-token")
+    value = {"phases": [{"phase": p, "startDate": d} for p, d in phases.items()]}
+    client.graphql(
+        "mutation($id: ID!, $patches: [Patch]!) { updateFactSheet(id: $id, patches: $patches) "
+        "{ factSheet { id } } }",
+        {
+            "id": sheet_id,
+            "patches": [{"op": "replace", "path": "/lifecycle", "value": json.dumps(value)}],
+        },
+    )
+
+
+def test_insights_land_rerun_converges_person_dates_survive_tags_go(leanix, tmp_path):
+    company = "INS"
+    ledger = tmp_path / "ledger.sqlite"
+    settings = config(leanix, company, ledger)
+    first = run_target(settings, write(tmp_path / "first.singer", first_input()), tmp_path)
+    assert first.returncode == 0, first.stderr[-3000:]
+
+    apps = applications(leanix, company)
+    assert tags_of(apps["slack"]) == {INVOICE, CARD, DUPLICATE}  # two channels in March
+    assert tags_of(apps["figma"]) == {CARD, SHADOW, DUPLICATE}  # two departments
+    assert tags_of(apps["zoom"]) == {CARD, SHADOW}
+    assert phases_of(apps["slack"]) == {"active": "2025-03-01"}
+    assert phases_of(apps["figma"]) == {"active": "2025-02-01"}
+    # Last paid in January; February..June without spend (>= 3 months): phase-out from February.
+    assert phases_of(apps["zoom"]) == {"active": "2025-01-01", "phaseOut": "2025-02-01"}
+    groups = {g["name"]: g for g in export(leanix)["tagGroups"]}
+    for name in ("Payment channel", "Spend signals"):
+        assert groups[name]["mode"] == "MULTIPLE"
+        assert groups[name]["restrictToFactSheetTypes"] == ["Application"]
+
+    # The same input again: no LDIF item is sent, so no run starts, and nothing changes.
+    runs = runs_of(leanix, company)
+    before = Workspace(export(leanix), company).content()
+    again = run_target(settings, write(tmp_path / "again.singer", first_input()), tmp_path)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert runs_of(leanix, company) == runs
+    assert Workspace(export(leanix), company).content() == before
+
+    # A person sets Slack's active date in LeanIX; new spend would move it, but theirs stays.
+    set_lifecycle_as_a_person(leanix, apps["slack"]["id"], {"active": "2024-12-01"})
+    second = run_target(settings, write(tmp_path / "second.singer", second_input()), tmp_path)
+    assert second.returncode == 0, second.stderr[-3000:]
+    apps = applications(leanix, company)
+    assert phases_of(apps["slack"]) == {"active": "2024-12-01"}
+    # Figma: one department left and one channel per month: Duplicate spend goes.
+    assert tags_of(apps["figma"]) == {CARD, SHADOW}
+    # Zoom is paid again in June: the phase-out the target set is withdrawn, active stays.
+    assert phases_of(apps["zoom"]) == {"active": "2025-01-01"}
+    assert tags_of(apps["zoom"]) == {CARD, SHADOW}
+    assert tags_of(apps["slack"]) == {INVOICE, CARD, DUPLICATE}
+
+    # And again: the person's date is still not touched, and nothing is sent.
+    runs = runs_of(leanix, company)
+    third = run_target(settings, write(tmp_path / "third.singer", second_input()), tmp_path)
+    assert third.returncode == 0, third.stderr[-3000:]
+    assert runs_of(leanix, company) == runs
+    assert phases_of(applications(leanix, company)["slack"]) == {"active": "2024-12-01"}
+
+
+def test_each_insight_switches_off(leanix, tmp_path):
+    company = "OFF"
+    ledger = tmp_path / "ledger.sqlite"
+    on = config(leanix, company, ledger)
+    first = run_target(on, write(tmp_path / "first.singer", first_input()), tmp_path)
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert tags_of(applications(leanix, company)["figma"]) == {CARD, SHADOW, DUPLICATE}
+
+    # Tags switched off are taken off again; lifecycle dates already written stay in LeanIX.
+    off = config(
+        leanix,
+        company,
+        ledger,
+        insight_payment_channel_tags=False,
+        insight_shadow_it_tags=False,
+        insight_lifecycle=False,
+    )
+    second = run_target(off, write(tmp_path / "second.singer", second_input()), tmp_path)
+    assert second.returncode == 0, second.stderr[-3000:]
+    apps = applications(leanix, company)
+    assert tags_of(apps["figma"]) == set()
+    assert tags_of(apps["slack"]) == {DUPLICATE}
+    # Zoom's spend resumed, but the lifecycle insight is off: its dates are left as they were.
+    assert phases_of(apps["zoom"]) == {"active": "2025-01-01", "phaseOut": "2025-02-01"}
+
+    fresh = config(
+        leanix,
+        "NONE",
+        tmp_path / "none.sqlite",
+        insight_payment_channel_tags=False,
+        insight_shadow_it_tags=False,
+        insight_duplicate_spend_tags=False,
+        insight_lifecycle=False,
+    )
+    run = run_target(fresh, write(tmp_path / "none.singer", first_input()), tmp_path)
+    assert run.returncode == 0, run.stderr[-3000:]
+    for app in applications(leanix, "NONE").values():
+        assert app["tags"] == []
+        assert "lifecycle" not in app
