@@ -7,6 +7,7 @@ before any STATE goes out) returns only once LeanIX confirmed everything they ma
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -407,6 +408,13 @@ class Pipeline:
             self.logger.info("cost window is now %s: recomputing every service", current)
             self.ledger.mark_all_services_dirty()
         self.ledger.set_meta("cost_window", current)
+        # Insights switched on or off, or a new phase-out threshold, change every service's items.
+        insights = json.dumps(dataclasses.asdict(self.settings.insights), sort_keys=True)
+        # A ledger from before insights records none: its services get their insight items now.
+        if self.ledger.get_meta("insights") != insights:
+            self.logger.info("insight settings changed: recomputing every service")
+            self.ledger.mark_all_services_dirty()
+        self.ledger.set_meta("insights", insights)
         self._window_checked = True
 
     def finish(self) -> None:

@@ -231,13 +231,19 @@ def test_each_insight_switches_off(leanix, tmp_path):
         insight_shadow_it_tags=False,
         insight_lifecycle=False,
     )
-    second = run_target(off, write(tmp_path / "second.singer", second_input()), tmp_path)
+    # No input at all: the changed settings alone take the switched-off tags away.
+    second = run_target(off, write(tmp_path / "nothing.singer", []), tmp_path)
     assert second.returncode == 0, second.stderr[-3000:]
     apps = applications(leanix, company)
-    assert tags_of(apps["figma"]) == set()
+    assert tags_of(apps["figma"]) == {DUPLICATE}
     assert tags_of(apps["slack"]) == {DUPLICATE}
-    # Zoom's spend resumed, but the lifecycle insight is off: its dates are left as they were.
+    assert tags_of(apps["zoom"]) == set()
+    # Zoom is paid again, but the lifecycle insight is off: its dates are left as they were.
+    resumed = run_target(off, write(tmp_path / "second.singer", second_input()), tmp_path)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    apps = applications(leanix, company)
     assert phases_of(apps["zoom"]) == {"active": "2025-01-01", "phaseOut": "2025-02-01"}
+    assert tags_of(apps["figma"]) == set()  # its second department went: no Duplicate spend
 
     fresh = config(
         leanix,
