@@ -33,6 +33,7 @@ from sandboxes.leanix.metamodel import (
     UnknownRelationError,
     relation_type,
 )
+from sandboxes.leanix.subscriptions import apply_subscription_processor
 from sandboxes.leanix.tagging import apply_tag_processor
 from sandboxes.leanix.updates import (
     CATEGORY_EXPRESSION,
@@ -292,6 +293,8 @@ class Engine:
             self._fact_sheet(processor, context)
         elif kind == "inboundTag":
             apply_tag_processor(self, processor, context)
+        elif kind == "inboundSubscription":
+            apply_subscription_processor(self, processor, context)
 
     # -- identifiers --------------------------------------------------------------------------
 
