@@ -21,12 +21,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from target_leanix.ledger import UNCONFIRMED
 
 if TYPE_CHECKING:
-    from target_leanix.ldif import ExternalIds
     from target_leanix.ledger import PublishedItem, ServiceSnapshot, SpendGroup
 
 # Content item types (processors filter on them with exactType).
@@ -42,6 +41,13 @@ INVOICE, CARD, REIMBURSEMENT, JOURNAL = "invoice", "card", "reimbursement", "jou
 CHANNELS = (INVOICE, CARD, REIMBURSEMENT, JOURNAL)
 # Intacct documents that are a payment through AP (a purchase order is an intent, not a payment).
 INVOICE_OBJECTS = frozenset({"APBILL", "APPYMT"})
+
+
+class ServiceIds(Protocol):
+    """The external IDs of a company's services (`ldif.ExternalIds` provides them)."""
+
+    def service(self, service_key: str) -> str:
+        """The external ID of the service's Application."""
 
 
 @dataclass(frozen=True)
@@ -183,7 +189,7 @@ def tags(
 def service_insight_items(
     snapshot: ServiceSnapshot,
     groups: Iterable[SpendGroup],
-    ids: ExternalIds,
+    ids: ServiceIds,
     settings: InsightSettings,
 ) -> list[dict[str, Any]]:
     """The lifecycle and tag content items of one service (none for a switched-off insight)."""
