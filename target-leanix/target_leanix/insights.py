@@ -223,6 +223,34 @@ def _part(text: str) -> str:
     return text.replace("%", "%25").replace(":", "%3A")
 
 
+@dataclass
+class InsightTally:
+    """What a run sent of the insights, for its summary line."""
+
+    lifecycles_written: int = 0
+    phases_kept: int = 0  # lifecycle phases a person set in LeanIX, left alone
+    tags_added: int = 0
+    tags_removed: int = 0
+
+    def count(self, item: dict[str, Any]) -> None:
+        """Count one sent content item (items of other kinds are ignored)."""
+        if item["type"] == SERVICE_LIFECYCLE:
+            self.lifecycles_written += 1
+            self.phases_kept += sum(item["data"][f"{p}Owned"] is False for p in PHASES)
+        elif item["type"] == SERVICE_TAG:
+            self.tags_added += 1
+        elif item["type"] == SERVICE_TAG_REMOVED:
+            self.tags_removed += 1
+
+    def line(self) -> str:
+        """The `summary:` line of the insights."""
+        return (
+            f"insights: lifecycle sent for {self.lifecycles_written} services "
+            f"({self.phases_kept} phases left as a person set them); "
+            f"tags added: {self.tags_added}, removed: {self.tags_removed}"
+        )
+
+
 # -- what LeanIX holds: a person's lifecycle dates win ----------------------------------------------
 
 #: Reads the lifecycle phases LeanIX holds: Application external ID -> {phase: date} (None: unknown,

@@ -491,6 +491,7 @@ class Pipeline:
             f"ledger: {pending['lines_waiting_for_header']} lines wait for their header; "
             f"{pending['unattributed_lines']} unattributed lines in total "
             f"({_texts(pending['unattributed_by_currency'])})",
+            s.insights.line(),
             f"LeanIX runs ({len(s.run_ids)}, {s.items_sent} items): {', '.join(s.run_ids) or 'none'}",
         ]
         if self.skipped:

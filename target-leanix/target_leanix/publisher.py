@@ -138,6 +138,7 @@ class Summary:
     department_links_removed: int = 0
     run_ids: list[str] = field(default_factory=list)
     items_sent: int = 0
+    insights: insights.InsightTally = field(default_factory=insights.InsightTally)
 
 
 @dataclass(frozen=True)
@@ -426,6 +427,8 @@ class Publisher:
                 s.department_links_written += 1
             elif kind == ldif.SERVICE_DEPARTMENT_REMOVED:
                 s.department_links_removed += 1
+            else:
+                s.insights.count(item)
 
 
 def _plain(item: dict[str, Any]) -> dict[str, Any]:

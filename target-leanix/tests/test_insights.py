@@ -204,7 +204,14 @@ def test_insights_land_rerun_converges_person_dates_survive_tags_go(leanix, tmp_
     # Zoom is paid again in June: the phase-out the target set is withdrawn, active stays.
     assert phases_of(apps["zoom"]) == {"active": "2025-01-01"}
     assert tags_of(apps["zoom"]) == {CARD, SHADOW}
+    # Figma: last paid in February now (its May line went): phase-out from March.
+    assert phases_of(apps["figma"]) == {"active": "2025-02-01", "phaseOut": "2025-03-01"}
     assert tags_of(apps["slack"]) == {INVOICE, CARD, DUPLICATE}
+    # Figma (new phase-out), Zoom (phase-out withdrawn), Slack (its active phase left alone).
+    assert (
+        "insights: lifecycle sent for 3 services (1 phases left as a person set them); "
+        "tags added: 0, removed: 1" in second.stderr
+    )
 
     # And again: the person's date is still not touched, and nothing is sent.
     runs = runs_of(leanix, company)
