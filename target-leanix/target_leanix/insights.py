@@ -86,13 +86,26 @@ DUPLICATE_SPEND = (
 
 @dataclass(frozen=True)
 class InsightSettings:
-    """Which insights a run writes (each can be switched off) and the phase-out threshold."""
+    """Which insights a run writes (each can be switched off) and the phase-out threshold.
 
-    lifecycle: bool = True
-    phase_out_after_months: int = 6
-    channel_tags: bool = True
-    shadow_it_tags: bool = True
-    duplicate_spend_tags: bool = True
+    No defaults here: the settings schema (`settings.py`) is their one home."""
+
+    lifecycle: bool
+    phase_out_after_months: int
+    channel_tags: bool
+    shadow_it_tags: bool
+    duplicate_spend_tags: bool
+
+    @classmethod
+    def none(cls) -> InsightSettings:
+        """Every insight switched off."""
+        return cls(
+            lifecycle=False,
+            phase_out_after_months=1,
+            channel_tags=False,
+            shadow_it_tags=False,
+            duplicate_spend_tags=False,
+        )
 
 
 def payment_channel(origin: str) -> str | None:

@@ -83,7 +83,7 @@ class Settings:
     max_attempts: int
     backoff_seconds: float
     report_path: Path | None = None
-    insights: InsightSettings = field(default_factory=InsightSettings)
+    insights: InsightSettings = field(default_factory=InsightSettings.none)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:

@@ -167,7 +167,10 @@ class PublishSettings:
     record_url_template: str
     max_items_per_run: int = DEFAULT_MAX_ITEMS_PER_RUN
     ledger_rebuild: bool = False
-    insight_settings: insights.InsightSettings = field(default_factory=insights.InsightSettings)
+    # Left out: no insight items (the target's own runs pass the configured ones).
+    insight_settings: insights.InsightSettings = field(
+        default_factory=insights.InsightSettings.none
+    )
 
 
 class Publisher:

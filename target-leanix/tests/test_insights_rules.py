@@ -19,8 +19,17 @@ from target_leanix.ledger import (
     ServiceSnapshot,
     SpendGroup,
 )
+from target_leanix.pipeline import Settings, SettingsError
+from target_leanix.settings import SETTINGS_SCHEMA
 
 WINDOW = CostWindow("2025-06", 12)
+ON = InsightSettings(
+    lifecycle=True,
+    phase_out_after_months=6,
+    channel_tags=True,
+    shadow_it_tags=True,
+    duplicate_spend_tags=True,
+)
 
 
 @pytest.mark.parametrize(
@@ -91,7 +100,7 @@ def names(tags: list[tuple[insights.TagGroup, str, str]]) -> set[str]:
 
 
 def test_tags_follow_the_window_and_each_rule() -> None:
-    on = InsightSettings()
+    on = ON
     # Card only, one department: Card + Shadow IT.
     assert names(insights.tags(snapshot(), [activity("2025-02")], on)) == {"Card", "Shadow IT"}
     # A vendor in AP, or a purchase order: no Shadow IT.
@@ -113,7 +122,7 @@ def test_tags_follow_the_window_and_each_rule() -> None:
     assert "Duplicate spend" not in names(insights.tags(snapshot(), apart, on))
     # Only the cost window counts (2024-07..2025-06).
     assert insights.tags(snapshot(), [activity("2024-06")], on) == []
-    off = InsightSettings(channel_tags=False, shadow_it_tags=False, duplicate_spend_tags=False)
+    off = InsightSettings.none()
     assert insights.tags(snapshot(), two, off) == []
 
 
@@ -185,11 +194,32 @@ def test_insight_items_ids_are_distinct_and_switch_off() -> None:
         SpendGroup("card", "ENG", "2025-02", "USD", Decimal(5), 1),
         SpendGroup("card", "OPS", "2025-02", "USD", Decimal(5), 1),
     ]
-    items = insights.service_insight_items(snapshot(), groups, ids, InsightSettings())
+    items = insights.service_insight_items(snapshot(), groups, ids, ON)
     assert [i["type"] for i in items] == ["ServiceLifecycle"] + ["ServiceTag"] * 3
     assert len({i["id"] for i in items}) == len(items)
     assert all(i["data"]["serviceId"] == ids.service("figma") for i in items)
-    off = InsightSettings(
-        lifecycle=False, channel_tags=False, shadow_it_tags=False, duplicate_spend_tags=False
+    assert insights.service_insight_items(snapshot(), groups, ids, InsightSettings.none()) == []
+
+
+@pytest.mark.parametrize("value", [0, 121, 2.5, "six"], ids=repr)
+def test_phase_out_after_months_is_bounded(value: object) -> None:
+    with pytest.raises(
+        SettingsError, match="setting phase_out_after_months must be a whole number"
+    ):
+        Settings.from_config(
+            {"company_key": "ACME", "dry_run": True, "phase_out_after_months": value}
+        )
+
+
+def test_insight_settings_defaults_come_from_the_settings_schema() -> None:
+    settings = Settings.from_config({"company_key": "ACME", "dry_run": True})
+    defaults = {k: v.get("default") for k, v in SETTINGS_SCHEMA["properties"].items()}
+    assert settings.insights == InsightSettings(
+        lifecycle=defaults["insight_lifecycle"],
+        phase_out_after_months=defaults["phase_out_after_months"],
+        channel_tags=defaults["insight_payment_channel_tags"],
+        shadow_it_tags=defaults["insight_shadow_it_tags"],
+        duplicate_spend_tags=defaults["insight_duplicate_spend_tags"],
     )
-    assert insights.service_insight_items(snapshot(), groups, ids, off) == []
+    assert settings.insights.lifecycle is True
+    assert settings.insights.phase_out_after_months == 6

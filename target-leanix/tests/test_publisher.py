@@ -23,9 +23,7 @@ def ledger():
     ledger.close()
 
 
-NO_INSIGHTS = InsightSettings(
-    lifecycle=False, channel_tags=False, shadow_it_tags=False, duplicate_spend_tags=False
-)
+NO_INSIGHTS = InsightSettings.none()
 
 
 def settings(**overrides):
