@@ -32,6 +32,10 @@ if TYPE_CHECKING:
 SERVICE_LIFECYCLE = "ServiceLifecycle"
 SERVICE_TAG = "ServiceTag"
 SERVICE_TAG_REMOVED = "ServiceTagRemoved"
+SERVICE_OWNER = "ServiceOwner"
+SERVICE_OWNER_REMOVED = "ServiceOwnerRemoved"
+#: Subscription types of the standard meta model ("Inbound Subscription" names RESPONSIBLE).
+SUBSCRIPTION_TYPES = ("RESPONSIBLE", "ACCOUNTABLE", "OBSERVER")
 
 # The lifecycle phases the target writes, in LeanIX's standard meta model order.
 PHASES = ("active", "phaseOut")
@@ -95,6 +99,9 @@ class InsightSettings:
     channel_tags: bool
     shadow_it_tags: bool
     duplicate_spend_tags: bool
+    owners: bool  # opt-in: see the README's privacy note
+    owner_subscription_type: str
+    owner_subscription_role: str
 
     @classmethod
     def none(cls) -> InsightSettings:
@@ -105,6 +112,9 @@ class InsightSettings:
             channel_tags=False,
             shadow_it_tags=False,
             duplicate_spend_tags=False,
+            owners=False,
+            owner_subscription_type="RESPONSIBLE",
+            owner_subscription_role="",
         )
 
 
@@ -204,8 +214,11 @@ def service_insight_items(
     groups: Iterable[SpendGroup],
     ids: ServiceIds,
     settings: InsightSettings,
+    *,
+    owner_email: str = "",
 ) -> list[dict[str, Any]]:
-    """The lifecycle and tag content items of one service (none for a switched-off insight)."""
+    """The lifecycle, tag and owner content items of one service (none for a switched-off insight);
+    `owner_email`: the address of the employee who buys it most often, "" for none."""
     app_id = ids.service(snapshot.service.key)
     found = activities(snapshot, groups)
     items: list[dict[str, Any]] = []
@@ -214,6 +227,20 @@ def service_insight_items(
         data: dict[str, Any] = {"serviceId": app_id, **dates}
         data.update({f"{phase}Owned": True for phase in PHASES})
         items.append({"type": SERVICE_LIFECYCLE, "id": f"{app_id}:lifecycle", "data": data})
+    if settings.owners and owner_email:
+        items.append(
+            {
+                "type": SERVICE_OWNER,
+                "id": f"{app_id}:owner:{_part(owner_email.lower())}",
+                "data": {
+                    "serviceId": app_id,
+                    "email": owner_email,
+                    "subscriptionType": settings.owner_subscription_type,
+                    "roleName": settings.owner_subscription_role,
+                    "comment": "Buys this service most often (Sage Intacct expense reports)",
+                },
+            }
+        )
     for group, name, description in tags(snapshot, found, settings):
         items.append(
             {
@@ -244,6 +271,8 @@ class InsightTally:
     phases_kept: int = 0  # lifecycle phases a person set in LeanIX, left alone
     tags_added: int = 0
     tags_removed: int = 0
+    owners_added: int = 0
+    owners_removed: int = 0
 
     def count(self, item: dict[str, Any]) -> None:
         """Count one sent content item (items of other kinds are ignored)."""
@@ -254,13 +283,18 @@ class InsightTally:
             self.tags_added += 1
         elif item["type"] == SERVICE_TAG_REMOVED:
             self.tags_removed += 1
+        elif item["type"] == SERVICE_OWNER:
+            self.owners_added += 1
+        elif item["type"] == SERVICE_OWNER_REMOVED:
+            self.owners_removed += 1
 
     def line(self) -> str:
         """The `summary:` line of the insights."""
         return (
             f"insights: lifecycle sent for {self.lifecycles_written} services "
             f"({self.phases_kept} phases left as a person set them); "
-            f"tags added: {self.tags_added}, removed: {self.tags_removed}"
+            f"tags added: {self.tags_added}, removed: {self.tags_removed}; "
+            f"owner subscriptions added: {self.owners_added}, removed: {self.owners_removed}"
         )
 
 
@@ -322,13 +356,11 @@ def settle_lifecycles(
 def removal_item(published_payload: dict[str, Any]) -> dict[str, Any] | None:
     """The item that takes a published tag off its service; None for other insight items (a
     lifecycle date stays in LeanIX when the insight is switched off)."""
-    if published_payload["type"] == SERVICE_TAG:
-        return {
-            "type": SERVICE_TAG_REMOVED,
-            "id": published_payload["id"],
-            "data": dict(published_payload["data"]),
-        }
-    return None
+    removed = {SERVICE_TAG: SERVICE_TAG_REMOVED, SERVICE_OWNER: SERVICE_OWNER_REMOVED}
+    kind = removed.get(published_payload["type"])
+    if kind is None:
+        return None
+    return {"type": kind, "id": published_payload["id"], "data": dict(published_payload["data"])}
 
 
 # -- processors ----------------------------------------------------------------------------------
@@ -388,6 +420,40 @@ def _tag_processor(*, delete: bool) -> dict[str, Any]:
     return processor
 
 
+def _owner_processor(name: str, condition: str | None, *, delete: bool = False) -> dict[str, Any]:
+    # "Inbound Subscription" (https://help.sap.com/docs/leanix/ea/inbound-processors): `newUser`
+    # "creates a new user if not existing" (a contact, not invited), so an owner need not have a
+    # LeanIX login; roles are maps {roleName, comment}.
+    updates = [
+        _update("newUser.email", "${data.email}"),
+        _update("newUser.userName", "${data.email}"),
+        _update("subscriptionType", "${data.subscriptionType}"),
+    ]
+    if condition == "role":
+        role = [{"key": "roleName", "value": "${data.roleName}"}]
+        role.append({"key": "comment", "value": "${data.comment}"})
+        updates.append({"key": {"expr": "subscriptionRoles"}, "values": [{"map": role}]})
+    advanced = {"role": "${not empty data.roleName}", "plain": "${empty data.roleName}"}
+    processor: dict[str, Any] = {
+        "processorType": "inboundSubscription",
+        "processorName": name,
+        "processorDescription": "The employee who buys the service most often, per Sage Intacct",
+        "filter": {
+            "exactType": SERVICE_OWNER_REMOVED if delete else SERVICE_OWNER,
+            **({"advanced": advanced[condition]} if condition else {}),
+        },
+        "identifier": {
+            "external": {"id": {"expr": "${data.serviceId}"}, "type": {"expr": "externalId"}}
+        },
+        "run": 1,
+        "updates": updates,
+        "logLevel": "warning",
+    }
+    if delete:
+        processor["mode"] = "delete"
+    return processor
+
+
 def processors() -> list[dict[str, Any]]:
     """The inbound processors of the insight items (https://help.sap.com/docs/leanix/ea/inbound-processors)."""
     return [
@@ -397,4 +463,7 @@ def processors() -> list[dict[str, Any]]:
         ),
         _tag_processor(delete=False),
         _tag_processor(delete=True),
+        _owner_processor("Owner of a service", "plain"),
+        _owner_processor("Owner of a service, with role", "role"),
+        _owner_processor("Former owner of a service", None, delete=True),
     ]

@@ -51,6 +51,17 @@ class VendorItem:
 
 
 @dataclass(frozen=True)
+class EmployeeItem:
+    """One Intacct EMPLOYEE: the e-mail an owner subscription names (read only with insight_owners)."""
+
+    employee_id: str
+    recordno: str
+    email: str
+    name: str
+    deleted: bool
+
+
+@dataclass(frozen=True)
 class DepartmentItem:
     """One Intacct DEPARTMENT: the UserGroup (Organization) it becomes in LeanIX."""
 
@@ -70,6 +81,7 @@ class SpendHeaderItem:
     descriptor: str  # card: the merchant descriptor as printed on the statement
     state: str
     deleted: bool
+    buyer: str = ""  # expense report: the submitting employee (EMPLOYEEID)
 
 
 @dataclass(frozen=True)
@@ -143,6 +155,7 @@ Item = (
     | ReimbursementItem
     | InvoiceItem
     | VendorAccountItem
+    | EmployeeItem
 )
 
 # Streams the target reads; every other stream of the tap is accepted and ignored (see README).
@@ -157,6 +170,7 @@ BILL_STREAM = "ap_bill"
 PAYMENT_STREAM = "ap_payment"
 PURCHASE_ORDER_STREAM = "po_document"
 BILL_LINE_STREAM = "ap_bill_item"
+EMPLOYEE_STREAM = "employee"
 
 USED_STREAMS = frozenset(
     {
@@ -171,6 +185,7 @@ USED_STREAMS = frozenset(
         PAYMENT_STREAM,
         PURCHASE_ORDER_STREAM,
         BILL_LINE_STREAM,
+        EMPLOYEE_STREAM,
     }
 )
 # The order the target writes a drained batch of each stream in: what others refer to first.
@@ -180,6 +195,7 @@ DRAIN_ORDER = {
         (
             VENDOR_STREAM,
             DEPARTMENT_STREAM,
+            EMPLOYEE_STREAM,
             BILL_LINE_STREAM,
             CARD_HEADER_STREAM,
             EXPENSE_HEADER_STREAM,
@@ -239,10 +255,16 @@ USED_FIELDS = frozenset(
         "DOCNUMBER",
         "DOCID",
         "DOCNO",
+        "EMPLOYEEID",
+        "PERSONALINFO.EMAIL1",
+        "PERSONALINFO.CONTACTNAME",
     }
 )
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
+# One `@`, no spaces, a dot in the domain: a plausible address, checked without backtracking.
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+$")
+MAX_EMAIL_CHARS = 254
 
 # Bounds of an amount. Within them the ledger's sums stay exact in Decimal's default 28 digits (with
 # 10,000 maximal amounts to spare), and no arithmetic meets a hostile exponent such as 1E1000000 (an
@@ -435,6 +457,25 @@ def _department(stream: str, record: Mapping[str, Any]) -> DepartmentItem:
     )
 
 
+def _employee(stream: str, record: Mapping[str, Any]) -> EmployeeItem:
+    r = _Reader(stream, record, "RECORDNO")
+    if r.deleted:
+        employee_id = r.key_text("EMPLOYEEID", required=False)
+        recordno = r.key_text("RECORDNO", required=not employee_id)
+        return EmployeeItem(employee_id, recordno, "", "", deleted=True)
+    email = r.text("PERSONALINFO.EMAIL1")
+    # An address that is not one is no address: the target never writes what it cannot vouch for.
+    if len(email) > MAX_EMAIL_CHARS or not _EMAIL.match(email):
+        email = ""
+    return EmployeeItem(
+        employee_id=r.key_text("EMPLOYEEID"),
+        recordno=r.key_text("RECORDNO", required=False),
+        email=email,
+        name=r.text("PERSONALINFO.CONTACTNAME"),
+        deleted=False,
+    )
+
+
 def _spend_header(kind: SpendKind) -> Any:  # noqa: ANN401 - a mapper closure
     def mapper(stream: str, record: Mapping[str, Any]) -> SpendHeaderItem:
         r = _Reader(stream, record, "RECORDNO")
@@ -444,7 +485,10 @@ def _spend_header(kind: SpendKind) -> Any:  # noqa: ANN401 - a mapper closure
         descriptor = r.text("DESCRIPTION") or r.text("PAYEE")
         if kind is SpendKind.CARD and not descriptor:
             raise r.fail("field DESCRIPTION (the merchant descriptor) is missing")
-        return SpendHeaderItem(kind, recordno, descriptor, r.text("STATE"), deleted=False)
+        buyer = r.text("EMPLOYEEID") if kind is SpendKind.EXPENSE else ""
+        return SpendHeaderItem(
+            kind, recordno, descriptor, r.text("STATE"), deleted=False, buyer=buyer
+        )
 
     return mapper
 
@@ -588,6 +632,7 @@ _MAPPERS: dict[str, Any] = {
     PAYMENT_STREAM: _invoice(InvoiceObject.PAYMENT),
     PURCHASE_ORDER_STREAM: _invoice(InvoiceObject.PURCHASE_ORDER),
     BILL_LINE_STREAM: _vendor_account,
+    EMPLOYEE_STREAM: _employee,
 }
 
 

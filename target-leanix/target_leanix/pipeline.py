@@ -22,7 +22,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from target_leanix.insights import InsightSettings
+from target_leanix.insights import SUBSCRIPTION_TYPES, InsightSettings
 from target_leanix.ldif import DEFAULT_RECORD_URL_TEMPLATE
 from target_leanix.leanix import LeanIXClient, RetryPolicy, base_url_problem
 from target_leanix.ledger import (
@@ -33,6 +33,7 @@ from target_leanix.ledger import (
     ServiceInfo,
 )
 from target_leanix.mapping import (
+    EmployeeItem,
     Item,
     SpendHeaderItem,
     SpendKind,
@@ -159,8 +160,20 @@ class Settings:
                 channel_tags=bool(config["insight_payment_channel_tags"]),
                 shadow_it_tags=bool(config["insight_shadow_it_tags"]),
                 duplicate_spend_tags=bool(config["insight_duplicate_spend_tags"]),
+                owners=bool(config["insight_owners"]),
+                owner_subscription_type=_subscription_type(config),
+                owner_subscription_role=str(config["owner_subscription_role"]).strip()[:100],
             ),
         )
+
+
+def _subscription_type(config: Mapping[str, Any]) -> str:
+    kind = str(config["owner_subscription_type"]).strip().upper()
+    if kind not in SUBSCRIPTION_TYPES:
+        raise SettingsError(
+            f"setting owner_subscription_type must be one of {', '.join(SUBSCRIPTION_TYPES)}"
+        )
+    return kind
 
 
 def _number(
@@ -347,6 +360,9 @@ class Pipeline:
         self.publisher.check_fresh_ledger()
         self._check_window()
         self._check_recognition()
+        if not self.settings.insights.owners:
+            # Employees' e-mail is kept only for owner subscriptions (README: Owners, privacy).
+            items = [item for item in items if not isinstance(item, EmployeeItem)]
         entries = [self._entry(item) for item in items]
         stats = self.ledger.write(entries)
         for name, count in stats.written.items():

@@ -210,6 +210,7 @@ class Publisher:
         self.settings = settings
         # Reads the lifecycle dates LeanIX holds (None: a dry run, which cannot read LeanIX).
         self.lifecycle_reader = lifecycle_reader
+        self._no_email: set[str] = set()  # employees whose missing e-mail was logged
         self.ids = ldif.ExternalIds(settings.company)
         self.summary = Summary()
         # Every change this run's publications sent (a dry run: would send), for the plan and report.
@@ -250,9 +251,28 @@ class Publisher:
         if ids is self.ids:  # insights came after ledger schema 1: nothing to upgrade
             groups = self.ledger.spend_groups(key)
             items += insights.service_insight_items(
-                snapshot, groups, ids, self.settings.insight_settings
+                snapshot, groups, ids, self.settings.insight_settings, owner_email=self._owner(key)
             )
         return items
+
+    def _owner(self, service_key: str) -> str:
+        """The e-mail of the service's most frequent buyer ("" for none, or with owners off)."""
+        if not self.settings.insight_settings.owners:
+            return ""
+        buyer = self.ledger.top_buyer(service_key, self.settings.window)
+        if buyer is None:
+            return ""
+        employee_id, email = buyer
+        if not email and employee_id not in self._no_email:
+            # Never an invented address: no e-mail in Intacct, no subscription.
+            self._no_email.add(employee_id)
+            LOGGER.warning(
+                "insight_owners: employee EMPLOYEEID=%s buys service %s most often but has no "
+                "e-mail in Intacct (EMPLOYEE PERSONALINFO.EMAIL1): no owner subscription",
+                employee_id[:60],
+                service_key,
+            )
+        return email
 
     def publish(self) -> None:
         """Send the new and changed items of everything dirty plus removals, then confirm them."""

@@ -148,6 +148,29 @@ SETTINGS_SCHEMA: dict[str, Any] = th.PropertiesList(
         ),
     ),
     th.Property(
+        "insight_owners",
+        th.BooleanType,
+        default=False,
+        description=(
+            "Subscribe the employee who buys a service most often (expense reports) to its "
+            "Application, by the e-mail in Intacct; needs the tap's employee stream. Off: no "
+            "employee data is kept."
+        ),
+    ),
+    th.Property(
+        "owner_subscription_type",
+        th.StringType,
+        default="RESPONSIBLE",
+        allowed_values=["RESPONSIBLE", "ACCOUNTABLE", "OBSERVER"],
+        description="Subscription type of an owner subscription.",
+    ),
+    th.Property(
+        "owner_subscription_role",
+        th.StringType,
+        default="",
+        description="Subscription role name of an owner subscription (empty: no role).",
+    ),
+    th.Property(
         "on_bad_record",
         th.StringType,
         default="fail",

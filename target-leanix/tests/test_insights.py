@@ -210,7 +210,7 @@ def test_insights_land_rerun_converges_person_dates_survive_tags_go(leanix, tmp_
     # Figma (new phase-out), Zoom (phase-out withdrawn), Slack (its active phase left alone).
     assert (
         "insights: lifecycle sent for 3 services (1 phases left as a person set them); "
-        "tags added: 0, removed: 1" in second.stderr
+        "tags added: 0, removed: 1; owner subscriptions added: 0, removed: 0" in second.stderr
     )
 
     # And again: the person's date is still not touched, and nothing is sent.

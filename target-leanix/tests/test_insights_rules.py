@@ -29,6 +29,9 @@ ON = InsightSettings(
     channel_tags=True,
     shadow_it_tags=True,
     duplicate_spend_tags=True,
+    owners=False,
+    owner_subscription_type="RESPONSIBLE",
+    owner_subscription_role="",
 )
 
 
@@ -220,6 +223,10 @@ def test_insight_settings_defaults_come_from_the_settings_schema() -> None:
         channel_tags=defaults["insight_payment_channel_tags"],
         shadow_it_tags=defaults["insight_shadow_it_tags"],
         duplicate_spend_tags=defaults["insight_duplicate_spend_tags"],
+        owners=defaults["insight_owners"],
+        owner_subscription_type=defaults["owner_subscription_type"],
+        owner_subscription_role=defaults["owner_subscription_role"],
     )
+    assert settings.insights.owners is False  # opt-in
     assert settings.insights.lifecycle is True
     assert settings.insights.phase_out_after_months == 6

@@ -182,6 +182,8 @@ def test_processor_configuration_covers_every_item_type():
         insights.SERVICE_LIFECYCLE,
         insights.SERVICE_TAG,
         insights.SERVICE_TAG_REMOVED,
+        insights.SERVICE_OWNER,
+        insights.SERVICE_OWNER_REMOVED,
     }
     assert config["sequentialExecution"] is True
     # Fact sheets in run 0; everything that names one (lifecycle dates included) in run 1.

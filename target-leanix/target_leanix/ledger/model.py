@@ -16,11 +16,13 @@ from target_leanix.mapping import (
     CARD_HEADER_STREAM,
     CARD_LINE_STREAM,
     DEPARTMENT_STREAM,
+    EMPLOYEE_STREAM,
     EXPENSE_HEADER_STREAM,
     EXPENSE_LINE_STREAM,
     REIMBURSEMENT_STREAM,
     VENDOR_STREAM,
     DepartmentItem,
+    EmployeeItem,
     InvoiceItem,
     InvoiceObject,
     Item,
@@ -194,6 +196,7 @@ _STREAMS: dict[tuple[type[Any], str], str] = {
     (SpendLineItem, SpendKind.EXPENSE.value): EXPENSE_LINE_STREAM,
     (ReimbursementItem, ""): REIMBURSEMENT_STREAM,
     (VendorAccountItem, ""): BILL_LINE_STREAM,
+    (EmployeeItem, ""): EMPLOYEE_STREAM,
 }
 
 
@@ -215,6 +218,8 @@ def record_name(item: Item) -> str:
         key = f"VENDORID={item.vendor_id}"
     elif isinstance(item, DepartmentItem) and item.department_id:
         key = f"DEPARTMENTID={item.department_id}"
+    elif isinstance(item, EmployeeItem) and item.employee_id:
+        key = f"EMPLOYEEID={item.employee_id}"
     else:
         key = f"RECORDNO={item.recordno}"
     return f"stream {stream!r} record {key}"

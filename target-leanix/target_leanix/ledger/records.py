@@ -199,7 +199,14 @@ class RecordWritesMixin(AttributionMixin):
                 self._insert(
                     conn,
                     table,
-                    {**keys, "descriptor": "", "state": "", "deleted": True, "service_key": None},
+                    {
+                        **keys,
+                        "descriptor": "",
+                        "state": "",
+                        "deleted": True,
+                        "service_key": None,
+                        "buyer": None,
+                    },
                 )
             else:
                 self._update(conn, table, keys, {"deleted": True})
@@ -213,6 +220,7 @@ class RecordWritesMixin(AttributionMixin):
                     "state": item.state,
                     "deleted": False,
                     "service_key": service.key if service else None,
+                    "buyer": item.buyer or None,
                 },
             )
         # Header changes (state, descriptor, deletion) change every line under it: revisited

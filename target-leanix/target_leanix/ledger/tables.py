@@ -75,6 +75,17 @@ class Tables:
             sa.Column("state", sa.String(64), nullable=False),
             sa.Column("deleted", sa.Boolean, nullable=False),
             sa.Column("service_key", sa.String(200)),
+            sa.Column("buyer", sa.String(200)),  # expense report: the submitter's EMPLOYEEID
+        )
+        # Only with insight_owners: the e-mail an owner subscription names (see README, Owners).
+        self.employees = sa.Table(
+            f"{p}employees",
+            md,
+            sa.Column("employee_id", sa.String(200), primary_key=True),
+            sa.Column("recordno", sa.String(64), index=True),
+            sa.Column("email", sa.Text, nullable=False),
+            sa.Column("name", sa.Text, nullable=False),
+            sa.Column("deleted", sa.Boolean, nullable=False),
         )
         self.lines = sa.Table(
             f"{p}spend_lines",

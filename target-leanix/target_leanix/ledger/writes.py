@@ -18,9 +18,11 @@ from target_leanix.ledger.model import (
     chunks,
     record_name,
 )
+from target_leanix.ledger.owners import OwnersMixin
 from target_leanix.ledger.records import RecordWritesMixin
 from target_leanix.mapping import (
     DepartmentItem,
+    EmployeeItem,
     InvoiceItem,
     Item,
     ReimbursementItem,
@@ -32,7 +34,7 @@ from target_leanix.mapping import (
 )
 
 
-class WritesMixin(RecordWritesMixin):
+class WritesMixin(RecordWritesMixin, OwnersMixin):
     """A batch of entries in one transaction, with bulk paths for records the ledger has never seen."""
 
     def write(self, entries: Sequence[Entry]) -> WriteStats:
@@ -99,6 +101,8 @@ class WritesMixin(RecordWritesMixin):
                     self._write_reimbursement(conn, item, dirty_services)
                 elif isinstance(item, VendorAccountItem):
                     self._write_vendor_account(conn, item, stats.vendors_to_recognize)
+                elif isinstance(item, EmployeeItem):
+                    self._write_employee(conn, item, dirty_services)
                 else:
                     self._write_invoice(conn, item, dirty_services)
             dirty_services.update(self._revisit_headers(conn))
@@ -191,6 +195,7 @@ class WritesMixin(RecordWritesMixin):
                     "state": item.state,
                     "deleted": False,
                     "service_key": entry.service.key if entry.service is not None else None,
+                    "buyer": item.buyer or None,
                 }
             )
         self._check_headers_have_lines(conn, keys)
