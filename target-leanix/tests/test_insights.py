@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sqlite3
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -266,3 +267,131 @@ def test_each_insight_switches_off(leanix, tmp_path):
     for app in applications(leanix, "NONE").values():
         assert app["tags"] == []
         assert "lifecycle" not in app
+
+
+EMPLOYEE_SCHEMA = {
+    "type": "SCHEMA",
+    "stream": "employee",
+    "schema": {
+        "type": "object",
+        "properties": {
+            **M.COMMON,
+            "EMPLOYEEID": M.TEXT,
+            "PERSONALINFO.CONTACTNAME": M.TEXT,
+            "PERSONALINFO.EMAIL1": M.TEXT,
+            "STATUS": M.TEXT,
+        },
+    },
+    "key_properties": ["RECORDNO"],
+}
+
+
+def employee(recordno: int, employee_id: str, name: str, email: str | None) -> dict[str, Any]:
+    return M.record(
+        "employee",
+        {
+            "RECORDNO": recordno,
+            "EMPLOYEEID": employee_id,
+            "PERSONALINFO.CONTACTNAME": name,
+            "PERSONALINFO.EMAIL1": email,
+            "STATUS": "active",
+        },
+    )
+
+
+def report(recordno: int, employee_id: str) -> dict[str, Any]:
+    return M.record(
+        "expense_report",
+        {
+            "RECORDNO": recordno,
+            "RECORDID": f"EXP-{recordno}",
+            "EMPLOYEEID": employee_id,
+            "DESCRIPTION": "Software",
+            "STATE": "Paid",
+            "WHENCREATED": "2025-04-02",
+            "CURRENCY": "USD",
+            "BASECURR": "USD",
+            "TOTALENTERED": 30,
+            "TRX_TOTALENTERED": 30,
+        },
+    )
+
+
+def owners_input() -> list[dict[str, Any]]:
+    """Zoom: E-1 (with an address) submits two lines, E-2 (none) one. Dropbox: only E-2.
+    Figma: E-3, whose EMAIL1 is no address."""
+    return [
+        *(M.schema(s) for s in ("expense_report", "expense_report_item")),
+        EMPLOYEE_SCHEMA,
+        employee(1, "E-1", "Jane Doe", "jane.doe@example.com"),
+        employee(2, "E-2", "Max Muster", None),
+        employee(3, "E-3", "Ann Other", "ann at example"),
+        report(50, "E-1"),
+        M.expense_line(501, 50, "ENG", 10, "Zoom Pro monthly", day="2025-04-02"),
+        M.expense_line(502, 50, "ENG", 10, "Zoom Pro monthly", day="2025-05-02"),
+        report(60, "E-2"),
+        M.expense_line(601, 60, "ENG", 10, "Zoom Pro monthly", day="2025-04-03"),
+        M.expense_line(602, 60, "ENG", 10, "Dropbox Business annual", day="2025-04-03"),
+        report(70, "E-3"),
+        M.expense_line(701, 70, "ENG", 10, "Figma professional seat", day="2025-04-04"),
+    ]
+
+
+def subscriptions(leanix, company: str) -> dict[str, list[dict[str, Any]]]:
+    return {key: app["subscriptions"] for key, app in applications(leanix, company).items()}
+
+
+def test_owners_are_off_by_default_then_subscribe_the_most_frequent_buyer(leanix, tmp_path):
+    company = "OWN"
+    ledger = tmp_path / "ledger.sqlite"
+    singer = write(tmp_path / "owners.singer", owners_input())
+    default = run_target(config(leanix, company, ledger), singer, tmp_path)
+    assert default.returncode == 0, default.stderr[-3000:]
+    assert set(subscriptions(leanix, company)) == {"zoom", "dropbox", "figma"}
+    assert all(subs == [] for subs in subscriptions(leanix, company).values())
+    assert all(u["email"] != "jane.doe@example.com" for u in export(leanix)["users"])
+    # Off: no employee record is kept in the ledger.
+    with sqlite3.connect(ledger) as db:
+        assert db.execute("SELECT COUNT(*) FROM lx_employees").fetchone() == (0,)
+
+    on = config(
+        leanix, company, ledger, insight_owners=True, owner_subscription_role="Business Owner"
+    )
+    first = run_target(on, singer, tmp_path)
+    assert first.returncode == 0, first.stderr[-3000:]
+    subs = subscriptions(leanix, company)
+    assert subs["zoom"] == [
+        {
+            "user": "jane.doe@example.com",
+            "type": "RESPONSIBLE",
+            "roles": [
+                {
+                    "name": "Business Owner",
+                    "comment": "Buys this service most often (Sage Intacct expense reports)",
+                }
+            ],
+        }
+    ]
+    # No address, or none that is one: no subscription, said once per employee.
+    assert subs["dropbox"] == []
+    assert subs["figma"] == []
+    assert first.stderr.count("EMPLOYEEID=E-2 buys service") == 1
+    assert "EMPLOYEEID=E-3 buys service" in first.stderr
+    assert "ann at example" not in json.dumps(export(leanix))
+
+    runs = runs_of(leanix, company)
+    again = run_target(on, singer, tmp_path)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert runs_of(leanix, company) == runs
+
+    # E-2 now submits most Zoom lines, and has no address: Jane's subscription is withdrawn.
+    more = [
+        *(M.schema(s) for s in ("expense_report", "expense_report_item")),
+        report(61, "E-2"),
+        M.expense_line(611, 61, "ENG", 10, "Zoom Pro monthly", day="2025-05-03"),
+        M.expense_line(612, 61, "ENG", 10, "Zoom Pro monthly", day="2025-05-04"),
+    ]
+    moved = run_target(on, write(tmp_path / "more.singer", more), tmp_path)
+    assert moved.returncode == 0, moved.stderr[-3000:]
+    assert subscriptions(leanix, company)["zoom"] == []
+    assert "owner subscriptions added: 0, removed: 1" in moved.stderr
