@@ -465,7 +465,12 @@ def _employee(stream: str, record: Mapping[str, Any]) -> EmployeeItem:
         return EmployeeItem(employee_id, recordno, "", "", deleted=True)
     email = r.text("PERSONALINFO.EMAIL1")
     # An address that is not one is no address: the target never writes what it cannot vouch for.
-    if len(email) > MAX_EMAIL_CHARS or not _EMAIL.match(email):
+    # An inactive employee (left the company) is nobody's owner any more.
+    if (
+        len(email) > MAX_EMAIL_CHARS
+        or not _EMAIL.match(email)
+        or r.text("STATUS").lower() == "inactive"
+    ):
         email = ""
     return EmployeeItem(
         employee_id=r.key_text("EMPLOYEEID"),

@@ -268,7 +268,8 @@ class Publisher:
             self._no_email.add(employee_id)
             LOGGER.warning(
                 "insight_owners: employee EMPLOYEEID=%s buys service %s most often but has no "
-                "e-mail in Intacct (EMPLOYEE PERSONALINFO.EMAIL1): no owner subscription",
+                "e-mail in Intacct (EMPLOYEE PERSONALINFO.EMAIL1) or is inactive: no owner "
+                "subscription",
                 employee_id[:60],
                 service_key,
             )
