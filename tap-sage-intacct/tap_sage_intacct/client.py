@@ -289,8 +289,6 @@ class IntacctStream(Stream):
     ) -> None:
         self.spec = spec
         self.runtime = runtime
-        # Read by the SDK when it builds the stream's metadata (and selection without a catalog).
-        self.selected_by_default = spec.selected_by_default
         # The SDK keeps its tap private (`Stream._tap`): keep our own reference.
         self.tap = tap
         super().__init__(tap=tap, schema=schema, name=spec.stream_name)

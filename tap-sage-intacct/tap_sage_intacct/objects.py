@@ -26,8 +26,6 @@ class ObjectSpec:
     #: For line objects: (header object, field holding the header RECORDNO). Informational: line
     #: streams are incremental streams of their own (see streams.py for why).
     parent: tuple[str, str] | None = None
-    #: False for streams a run extracts only when selected: personal data (employees).
-    selected_by_default: bool = True
 
     @property
     def audit_object_type(self) -> str:
@@ -173,17 +171,6 @@ STANDARD_OBJECTS: tuple[ObjectSpec, ...] = (
         "RECORDNO:INTEGER VENDORID VENDORNAME DESCRIPTION STARTDATE:DATE ENDDATE:DATE REPEATBY:ENUM "
         "REPEATINTERVAL:INTEGER CURRENCY TOTALENTERED:CURRENCY STATUS:ENUM WHENCREATED:TIMESTAMP "
         "WHENMODIFIED:TIMESTAMP " + _TAIL,
-    ),
-    # Employees' names and work e-mail: personal data, so extracted only when selected (for
-    # target-leanix's owner subscriptions).
-    ObjectSpec(
-        "employee",
-        "EMPLOYEE",
-        "RECORDNO:INTEGER EMPLOYEEID PERSONALINFO.CONTACTNAME PERSONALINFO.FIRSTNAME "
-        "PERSONALINFO.LASTNAME PERSONALINFO.EMAIL1 TITLE DEPARTMENTID LOCATIONID STATUS:ENUM "
-        "WHENCREATED:TIMESTAMP WHENMODIFIED:TIMESTAMP " + _TAIL,
-        natural_id="EMPLOYEEID",
-        selected_by_default=False,
     ),
     ObjectSpec(
         "employee_payment",

@@ -93,8 +93,7 @@ def test_full_run_emits_every_record_once_with_exact_values(
     sandbox: SandboxProcess, catalog: dict[str, Any]
 ) -> None:
     sandbox.reset_stats()
-    # Every stream, `employee` too (it is not selected by default).
-    run = run_tap(tap_config(sandbox), catalog=select(catalog, list(OBJECT_OF)))
+    run = run_tap(tap_config(sandbox), catalog=catalog)
     stats = sandbox.stats()
     for stream in OBJECT_OF:
         assert_matches_ground_truth(sandbox, stream, run.records[stream], run.schemas[stream], UTC)
@@ -127,14 +126,6 @@ def test_discovery_logs_in_once_and_sends_lookups_in_one_request(sandbox: Sandbo
     assert sum(stats["paths"].values()) == 2, stats
     entries = {e["tap_stream_id"]: e for e in catalog["streams"]}
     assert set(entries) == set(OBJECT_OF)
-    # Employees' names and e-mail are personal data: extracted only when selected.
-    selected_by_default = {
-        name: next(m["metadata"] for m in e["metadata"] if m["breadcrumb"] == [])[
-            "selected-by-default"
-        ]
-        for name, e in entries.items()
-    }
-    assert [name for name, on in selected_by_default.items() if not on] == ["employee"]
     bill = entries["ap_bill"]
     root = next(m["metadata"] for m in bill["metadata"] if m["breadcrumb"] == [])
     assert root["intacct-object"] == "APBILL"

@@ -127,7 +127,6 @@ _ENUMS: dict[str, dict[str, tuple[str, ...]]] = {
     "VENDOR": {"STATUS": ("active", "inactive")},
     "CLASS": {"STATUS": ("active", "inactive")},
     "PROJECT": {"STATUS": ("active", "inactive")},
-    "EMPLOYEE": {"STATUS": ("active", "inactive")},
     "DEPARTMENT": {"STATUS": ("active", "inactive")},
     "LOCATION": {"STATUS": ("active", "inactive")},
     "GLACCOUNT": {
@@ -242,13 +241,6 @@ _SPECS: dict[str, str] = {
         "RECORDNO:INTEGER PROJECTID NAME DESCRIPTION STATUS:ENUM WHENCREATED:TIMESTAMP "
         "WHENMODIFIED:TIMESTAMP " + _TAIL
     ),
-    # EMPLOYEE: the standard fields of https://developer.intacct.com/api/company-console/employees/
-    # that name a person (PERSONALINFO is the employee's contact).
-    "EMPLOYEE": (
-        "RECORDNO:INTEGER EMPLOYEEID PERSONALINFO.CONTACTNAME PERSONALINFO.FIRSTNAME "
-        "PERSONALINFO.LASTNAME PERSONALINFO.EMAIL1 TITLE DEPARTMENTID LOCATIONID STATUS:ENUM "
-        "WHENCREATED:TIMESTAMP WHENMODIFIED:TIMESTAMP " + _TAIL
-    ),
     "AUDITHISTORY": (
         "ID:INTEGER OBJECTTYPE OBJECTKEY ACCESSMODE ACCESSTIME:TIMESTAMP USERID WORKFLOWACTION IPADDRESS "
         "SOURCE RECORDNO:INTEGER WHENMODIFIED:TIMESTAMP " + _TAIL
@@ -262,7 +254,6 @@ _NATURAL_IDS = {
     "GLACCOUNT": "ACCOUNTNO",
     "CLASS": "CLASSID",
     "PROJECT": "PROJECTID",
-    "EMPLOYEE": "EMPLOYEEID",
 }
 
 #: line object -> (header object, field holding the header RECORDNO)
@@ -274,7 +265,7 @@ LINE_PARENTS = {
     "APPYMTDETAIL": ("APPYMT", "PAYMENTKEY"),
 }
 
-MASTER_OBJECTS = ("VENDOR", "DEPARTMENT", "LOCATION", "GLACCOUNT", "CLASS", "PROJECT", "EMPLOYEE")
+MASTER_OBJECTS = ("VENDOR", "DEPARTMENT", "LOCATION", "GLACCOUNT", "CLASS", "PROJECT")
 
 _RELATIONSHIPS: dict[str, list[Relationship]] = {
     "APBILL": [Relationship("VENDOR", "VENDOR", "VENDORID")],

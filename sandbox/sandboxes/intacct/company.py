@@ -22,8 +22,6 @@ from sandboxes.intacct.model import EPOCH_ORDINAL, Fanout, Line, Row, cycle_enti
 from sandboxes.intacct.reference_data import (
     ACCOUNT_TITLES,
     DEPARTMENTS,
-    EMPLOYEE_EMAIL_DOMAIN,
-    EMPLOYEE_PEOPLE,
     EMPLOYEES,
     ENTITIES,
     ENTITY_LOCATIONS,
@@ -701,32 +699,6 @@ class Company:
                     **top,
                 }
             )
-        employees: list[Row] = []
-        for n, (eid, (first, last, dept, title)) in enumerate(
-            zip(EMPLOYEES, EMPLOYEE_PEOPLE, strict=True)
-        ):
-            stamp = created + 5 * 86400 + n * 60
-            contractor = title == "Contractor"
-            employees.append(
-                {
-                    "RECORDNO": str(n + 1),
-                    "EMPLOYEEID": eid,
-                    "PERSONALINFO.CONTACTNAME": f"{last}, {first}",
-                    "PERSONALINFO.FIRSTNAME": first,
-                    "PERSONALINFO.LASTNAME": last,
-                    "PERSONALINFO.EMAIL1": ""
-                    if contractor
-                    else f"{first.lower()}.{last.lower()}@{EMPLOYEE_EMAIL_DOMAIN}",
-                    "TITLE": title,
-                    "DEPARTMENTID": dept,
-                    "LOCATIONID": "",
-                    "STATUS": "inactive" if n == len(EMPLOYEES) - 1 else "active",
-                    "WHENCREATED": self.stamp(stamp),
-                    "WHENMODIFIED": self.stamp(stamp),
-                    **tail,
-                    **top,
-                }
-            )
         # A duplicate vendor master, deleted before start (visible only in AUDITHISTORY).
         duplicate = dict(vendors[0])
         duplicate.update(
@@ -746,7 +718,6 @@ class Company:
             "VENDOR": vendors,
             "CLASS": classes,
             "PROJECT": projects,
-            "EMPLOYEE": employees,
         }
 
     @staticmethod

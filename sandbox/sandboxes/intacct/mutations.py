@@ -34,7 +34,6 @@ NEW_NATURAL_IDS = {
     "GLACCOUNT": "7{n:03d}",
     "CLASS": "C-{n}",
     "PROJECT": "P-{n}",
-    "EMPLOYEE": "E-{n:04d}",
 }
 ACCESS_MODES = {"insert": "C", "modify": "M", "delete": "D"}
 

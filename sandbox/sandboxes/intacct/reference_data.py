@@ -591,36 +591,6 @@ VENDORS = (
 
 EMPLOYEES = tuple(f"E-{n:04d}" for n in range(1, 25))
 
-#: (first name, last name, department, title) of EMPLOYEES, in order. Work e-mail is
-#: first.last@ the demo domain; contractors (title "Contractor") have none in Intacct, as is common.
-EMPLOYEE_PEOPLE = (
-    ("Maria", "Garcia", "ENG", "Engineering Manager"),
-    ("James", "Smith", "ENG-PLAT", "Platform Engineer"),
-    ("Priya", "Patel", "ENG-DATA", "Data Engineer"),
-    ("Lukas", "Schneider", "SALES-DACH", "Account Executive"),
-    ("Emma", "Johnson", "PROD", "Product Manager"),
-    ("Noah", "Williams", "DES", "Product Designer"),
-    ("Olivia", "Brown", "SALES", "Sales Director"),
-    ("Liam", "Jones", "MKT", "Marketing Manager"),
-    ("Sophia", "Miller", "CS", "Customer Success Manager"),
-    ("Mateo", "Rodriguez", "FIN", "Controller"),
-    ("Ava", "Davis", "HR", "People Partner"),
-    ("Ethan", "Wilson", "IT", "IT Administrator"),
-    ("Mia", "Anderson", "LEGAL", "Counsel"),
-    ("Lucas", "Thomas", "G&A", "Office Manager"),
-    ("Hannah", "Becker", "SALES-DACH", "Sales Engineer"),
-    ("Kenji", "Tanaka", "ENG", "Software Engineer"),
-    ("Chloe", "Martin", "MKT", "Content Lead"),
-    ("Daniel", "Lee", "ENG-PLAT", "Contractor"),
-    ("Zoe", "Walker", "CS", "Support Specialist"),
-    ("Arjun", "Singh", "ENG-DATA", "Contractor"),
-    ("Isabella", "Hall", "FIN", "Accountant"),
-    ("Felix", "Wagner", "IT", "Security Engineer"),
-    ("Grace", "Young", "PROD", "Product Analyst"),
-    ("Samuel", "King", "SALES", "Account Executive"),
-)
-EMPLOYEE_EMAIL_DOMAIN = "northwind-saas.example"
-
 #: (EXPENSETYPE, ACCOUNTNO, employee memo, typical cents)
 EXPENSE_LINES = (
     ("Software", "6250", "Zoom Pro monthly", 1599),
