@@ -431,6 +431,8 @@ class Pipeline:
             self.logger.info("insight settings changed: recomputing every service")
             self.ledger.mark_all_services_dirty()
         self.ledger.set_meta("insights", insights)
+        if not self.settings.insights.owners and self.ledger.forget_employees():
+            self.logger.info("insight_owners is off: the employees' names and e-mail were deleted")
         self._window_checked = True
 
     def finish(self) -> None:

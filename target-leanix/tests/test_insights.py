@@ -395,3 +395,22 @@ def test_owners_are_off_by_default_then_subscribe_the_most_frequent_buyer(leanix
     assert moved.returncode == 0, moved.stderr[-3000:]
     assert subscriptions(leanix, company)["zoom"] == []
     assert "owner subscriptions added: 0, removed: 1" in moved.stderr
+
+    # Back to E-1 (a new report), then owners switched off: the subscription goes, and so do the
+    # employees' names and addresses in the ledger.
+    back = [
+        *(M.schema(s) for s in ("expense_report", "expense_report_item")),
+        report(52, "E-1"),
+        *(
+            M.expense_line(520 + n, 52, "ENG", 10, "Zoom Pro monthly", day="2025-06-02")
+            for n in range(3)
+        ),
+    ]
+    returned = run_target(on, write(tmp_path / "back.singer", back), tmp_path)
+    assert returned.returncode == 0, returned.stderr[-3000:]
+    assert [s["user"] for s in subscriptions(leanix, company)["zoom"]] == ["jane.doe@example.com"]
+    off = run_target(config(leanix, company, ledger), write(tmp_path / "none.singer", []), tmp_path)
+    assert off.returncode == 0, off.stderr[-3000:]
+    assert subscriptions(leanix, company)["zoom"] == []
+    with sqlite3.connect(ledger) as db:
+        assert db.execute("SELECT COUNT(*) FROM lx_employees").fetchone() == (0,)

@@ -55,6 +55,12 @@ class OwnersMixin(AttributionMixin):
             ).scalars()
         )
 
+    def forget_employees(self) -> int:
+        """Delete every employee row (insight_owners switched off); how many there were."""
+        with self._tx() as conn:
+            result = conn.execute(sa.delete(self.employees))
+        return int(result.rowcount or 0)
+
     def top_buyer(self, service_key: str, window: CostWindow) -> tuple[str, str] | None:
         """(EMPLOYEEID, e-mail or "") of the employee who submitted most of the service's expense
         lines in the window (ties: the smaller ID); None when no report names a submitter."""
