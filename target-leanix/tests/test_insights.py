@@ -414,3 +414,18 @@ def test_owners_are_off_by_default_then_subscribe_the_most_frequent_buyer(leanix
     assert subscriptions(leanix, company)["zoom"] == []
     with sqlite3.connect(ledger) as db:
         assert db.execute("SELECT COUNT(*) FROM lx_employees").fetchone() == (0,)
+
+
+def test_owner_subscription_type_without_a_role(leanix, tmp_path):
+    settings = config(
+        leanix,
+        "OWN2",
+        tmp_path / "ledger.sqlite",
+        insight_owners=True,
+        owner_subscription_type="OBSERVER",
+    )
+    run = run_target(settings, write(tmp_path / "owners.singer", owners_input()), tmp_path)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert subscriptions(leanix, "OWN2")["zoom"] == [
+        {"user": "jane.doe@example.com", "type": "OBSERVER", "roles": []}
+    ]

@@ -26,6 +26,7 @@ KIND_NAMES = {
     ldif.INVOICE: "invoice",
     insights.SERVICE_LIFECYCLE: "lifecycle dates (Application)",
     insights.SERVICE_TAG: "insight tag (Application)",
+    insights.SERVICE_OWNER: "owner subscription (Application)",
 }
 
 
