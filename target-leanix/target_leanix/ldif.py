@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from target_leanix import insights
 from target_leanix.commitments import (
     COMMITTED_MEASUREMENT,
     RecurringRow,
@@ -64,6 +65,8 @@ REMOVAL_TYPES = frozenset(
         SERVICE_PROVIDER_REMOVED,
         RECURRING_BILL_REMOVED,
         COMMITMENT_REMOVED,
+        insights.SERVICE_TAG_REMOVED,
+        insights.SERVICE_OWNER_REMOVED,
     }
 )
 RETIRED_TYPES = frozenset({SERVICE_RETIRED, DEPARTMENT_RETIRED})
@@ -548,7 +551,7 @@ def removal_item(published_payload: dict[str, Any], *, replaced: bool) -> dict[s
         return content_item(RECURRING_BILL_REMOVED, published_payload["id"], data)
     if item_type == COMMITMENT:
         return content_item(COMMITMENT_REMOVED, published_payload["id"], data)
-    return None
+    return insights.removal_item(published_payload)
 
 
 def provider_change_item(
@@ -845,6 +848,7 @@ def processor_configuration(company: str) -> dict[str, Any]:
         _metrics(
             "Committed spend point withdrawn", COMMITMENT_REMOVED, delete=True, tags=COMMITMENT_TAGS
         ),
+        *insights.processors(),
     ]
     return {
         **binding(company),

@@ -514,6 +514,52 @@ class LeanIXClient:
                 raise LeanIXError("LeanIX GraphQL kept announcing more pages of fact sheets")
         return found
 
+    def lifecycles(self, external_ids: list[str]) -> dict[str, dict[str, str]]:
+        """Application externalId -> {phase: startDate} of the lifecycle LeanIX holds (Pathfinder
+        GraphQL `lifecycle { phases { phase startDate } }`); an Application without one maps to {}."""
+        found: dict[str, dict[str, str]] = {}
+        query = (
+            "query($filter: FilterInput, $after: String) { allFactSheets(first: 500, after: $after, "
+            "filter: $filter) { pageInfo { hasNextPage endCursor } edges { node { id type "
+            "... on Application { externalId { externalId } lifecycle { phases { phase startDate } "
+            "} } } } } }"
+        )
+        for start in range(0, len(external_ids), 200):
+            chunk = external_ids[start : start + 200]
+            after: str | None = None
+            for _page in range(len(chunk)):
+                data = self.graphql(
+                    query,
+                    {
+                        "filter": {
+                            "facetFilters": [
+                                {"facetKey": "FactSheetTypes", "keys": ["Application"]}
+                            ],
+                            "externalIds": [f"externalId/{e}" for e in chunk],
+                        },
+                        "after": after,
+                    },
+                )
+                page = data.get("allFactSheets") or {}
+                for edge in page.get("edges") or []:
+                    node = edge.get("node") or {}
+                    external = (node.get("externalId") or {}).get("externalId")
+                    if not external:
+                        continue
+                    phases = (node.get("lifecycle") or {}).get("phases") or []
+                    found[str(external)] = {
+                        str(p["phase"]): str(p["startDate"])[:10]
+                        for p in phases
+                        if isinstance(p, dict) and p.get("phase") and p.get("startDate")
+                    }
+                info = page.get("pageInfo") or {}
+                if not info.get("hasNextPage"):
+                    break
+                after = info.get("endCursor")
+            else:
+                raise LeanIXError("LeanIX GraphQL kept announcing more pages of fact sheets")
+        return found
+
 
 def _read_body(response: requests.Response, call: str, deadline: float) -> bytearray:
     """The answer's body after decompression, refused once it passes MAX_ANSWER_BYTES.

@@ -62,6 +62,17 @@ class VendorItem:
 
 
 @dataclass(frozen=True)
+class EmployeeItem:
+    """One Intacct EMPLOYEE: the e-mail an owner subscription names (read only with insight_owners)."""
+
+    employee_id: str
+    recordno: str
+    email: str
+    name: str
+    deleted: bool
+
+
+@dataclass(frozen=True)
 class DepartmentItem:
     """One Intacct DEPARTMENT: the UserGroup (Organization) it becomes in LeanIX."""
 
@@ -86,6 +97,7 @@ class SpendHeaderItem:
     document: str | None = None
     module: str | None = None  # journal batches: MODULE (`2.GL` is the General Ledger's own)
     date: str | None = None  # journal batches: BATCH_DATE (ISO)
+    buyer: str = ""  # expense report: the submitting employee (EMPLOYEEID)
 
 
 @dataclass(frozen=True)
@@ -216,6 +228,7 @@ Item = (
     | RateTableItem
     | RateEntryItem
     | RecurringBillItem
+    | EmployeeItem
 )
 
 # Streams the target reads; every other stream of the tap is accepted and ignored (see README).
@@ -236,6 +249,7 @@ JOURNAL_LINE_STREAM = "gl_entry"
 RECURRING_BILL_STREAM = "ap_recurring_bill"
 RATE_TABLE_STREAM = "exchange_rate"
 RATE_ENTRY_STREAM = "exchange_rate_entry"
+EMPLOYEE_STREAM = "employee"
 
 USED_STREAMS = frozenset(
     {
@@ -256,6 +270,7 @@ USED_STREAMS = frozenset(
         RATE_TABLE_STREAM,
         RATE_ENTRY_STREAM,
         RECURRING_BILL_STREAM,
+        EMPLOYEE_STREAM,
     }
 )
 # The order the target writes a drained batch of each stream in: what others refer to first.
@@ -267,6 +282,7 @@ DRAIN_ORDER = {
             RATE_ENTRY_STREAM,
             VENDOR_STREAM,
             DEPARTMENT_STREAM,
+            EMPLOYEE_STREAM,
             BILL_LINE_STREAM,
             CARD_HEADER_STREAM,
             EXPENSE_HEADER_STREAM,
@@ -357,10 +373,16 @@ USED_FIELDS = frozenset(
         "NEXTEXECDATE",
         "REPEATBY",
         "REPEATINTERVAL",
+        "EMPLOYEEID",
+        "PERSONALINFO.EMAIL1",
+        "PERSONALINFO.CONTACTNAME",
     }
 )
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
+# One `@`, no spaces, a dot in the domain: a plausible address, checked without backtracking.
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+$")
+MAX_EMAIL_CHARS = 254
 
 # Bounds of an amount. Within them the ledger's sums stay exact in Decimal's default 28 digits (with
 # 10,000 maximal amounts to spare), and no arithmetic meets a hostile exponent such as 1E1000000 (an
@@ -566,6 +588,30 @@ def _department(stream: str, record: Mapping[str, Any]) -> DepartmentItem:
     )
 
 
+def _employee(stream: str, record: Mapping[str, Any]) -> EmployeeItem:
+    r = _Reader(stream, record, "RECORDNO")
+    if r.deleted:
+        employee_id = r.key_text("EMPLOYEEID", required=False)
+        recordno = r.key_text("RECORDNO", required=not employee_id)
+        return EmployeeItem(employee_id, recordno, "", "", deleted=True)
+    email = r.text("PERSONALINFO.EMAIL1")
+    # An address that is not one is no address: the target never writes what it cannot vouch for.
+    # An inactive employee (left the company) is nobody's owner any more.
+    if (
+        len(email) > MAX_EMAIL_CHARS
+        or not _EMAIL.match(email)
+        or r.text("STATUS").lower() == "inactive"
+    ):
+        email = ""
+    return EmployeeItem(
+        employee_id=r.key_text("EMPLOYEEID"),
+        recordno=r.key_text("RECORDNO", required=False),
+        email=email,
+        name=r.text("PERSONALINFO.CONTACTNAME"),
+        deleted=False,
+    )
+
+
 def _spend_header(kind: SpendKind) -> Any:  # noqa: ANN401 - a mapper closure
     def mapper(stream: str, record: Mapping[str, Any]) -> SpendHeaderItem:
         r = _Reader(stream, record, "RECORDNO")
@@ -585,7 +631,10 @@ def _spend_header(kind: SpendKind) -> Any:  # noqa: ANN401 - a mapper closure
                 entity=r.text("FINANCIALENTITY") or None,
                 document=r.text("RECORDID") or None,
             )
-        return SpendHeaderItem(kind, recordno, descriptor, r.text("STATE"), deleted=False)
+        buyer = r.text("EMPLOYEEID") if kind is SpendKind.EXPENSE else ""
+        return SpendHeaderItem(
+            kind, recordno, descriptor, r.text("STATE"), deleted=False, buyer=buyer
+        )
 
     return mapper
 
@@ -944,6 +993,7 @@ _MAPPERS: dict[str, Any] = {
     RATE_TABLE_STREAM: _rate_table,
     RATE_ENTRY_STREAM: _rate_entry,
     RECURRING_BILL_STREAM: _recurring_bill,
+    EMPLOYEE_STREAM: _employee,
 }
 
 

@@ -7,6 +7,7 @@ before any STATE goes out) returns only once LeanIX confirmed everything they ma
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -14,7 +15,7 @@ import logging
 import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from target_leanix.currency import FallbackRates, RatesSettingError
+from target_leanix.insights import SUBSCRIPTION_TYPES, InsightSettings
 from target_leanix.ldif import DEFAULT_RECORD_URL_TEMPLATE
 from target_leanix.leanix import LeanIXClient, RetryPolicy, base_url_problem
 from target_leanix.ledger import (
@@ -36,6 +38,7 @@ from target_leanix.ledger import (
     ServiceInfo,
 )
 from target_leanix.mapping import (
+    EmployeeItem,
     Item,
     SpendHeaderItem,
     SpendKind,
@@ -95,6 +98,7 @@ class Settings:
     max_attempts: int
     backoff_seconds: float
     report_path: Path | None = None
+    insights: InsightSettings = field(default_factory=InsightSettings.none)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:
@@ -168,6 +172,18 @@ class Settings:
             max_attempts=int(_number(config, "max_attempts", 1, MAX_ATTEMPTS, integer=True)),
             backoff_seconds=_number(config, "backoff_seconds", 0, 30),
             report_path=Path(report_path).expanduser() if report_path else None,
+            insights=InsightSettings(
+                lifecycle=bool(config["insight_lifecycle"]),
+                phase_out_after_months=int(
+                    _number(config, "phase_out_after_months", 1, 120, integer=True)
+                ),
+                channel_tags=bool(config["insight_payment_channel_tags"]),
+                shadow_it_tags=bool(config["insight_shadow_it_tags"]),
+                duplicate_spend_tags=bool(config["insight_duplicate_spend_tags"]),
+                owners=bool(config["insight_owners"]),
+                owner_subscription_type=_subscription_type(config),
+                owner_subscription_role=str(config["owner_subscription_role"]).strip()[:100],
+            ),
         )
 
 
@@ -176,6 +192,15 @@ def _fallback_rates(config: Mapping[str, Any]) -> FallbackRates:
         return FallbackRates.from_setting(config.get("rates"))
     except RatesSettingError as error:
         raise SettingsError(str(error)) from None
+
+
+def _subscription_type(config: Mapping[str, Any]) -> str:
+    kind = str(config["owner_subscription_type"]).strip().upper()
+    if kind not in SUBSCRIPTION_TYPES:
+        raise SettingsError(
+            f"setting owner_subscription_type must be one of {', '.join(SUBSCRIPTION_TYPES)}"
+        )
+    return kind
 
 
 def _number(
@@ -342,7 +367,9 @@ class Pipeline:
                 books=settings.books,
                 fallback_rates=settings.fallback_rates,
                 exchange_rate_type=settings.exchange_rate_type,
+                insight_settings=settings.insights,
             ),
+            lifecycle_reader=self.client.lifecycles if self.client is not None else None,
         )
         self._other_basis_kind = (
             SpendKind.BILL if settings.books.basis == CASH else SpendKind.PAYMENT
@@ -426,6 +453,9 @@ class Pipeline:
         self.publisher.check_fresh_ledger()
         self._check_window()
         self._check_recognition()
+        if not self.settings.insights.owners:
+            # Employees' e-mail is kept only for owner subscriptions (README: Owners, privacy).
+            items = [item for item in items if not isinstance(item, EmployeeItem)]
         kept = [self._kept(item) for item in items]
         entries = [self._entry(item) for item in kept]
         stats = self.ledger.write(entries)
@@ -532,6 +562,15 @@ class Pipeline:
             )
             self.ledger.mark_all_services_dirty()
         self.ledger.set_meta("cost_window", current)
+        # Insights switched on or off, or a new phase-out threshold, change every service's items.
+        insights = json.dumps(dataclasses.asdict(self.settings.insights), sort_keys=True)
+        # A ledger from before insights records none: its services get their insight items now.
+        if self.ledger.get_meta("insights") != insights:
+            self.logger.info("insight settings changed: recomputing every service")
+            self.ledger.mark_all_services_dirty()
+        self.ledger.set_meta("insights", insights)
+        if not self.settings.insights.owners and self.ledger.forget_employees():
+            self.logger.info("insight_owners is off: the employees' names and e-mail were deleted")
         self._window_checked = True
 
     def finish(self) -> None:
@@ -632,6 +671,7 @@ class Pipeline:
             f"invoices not in LeanIX: {pending['invoices_without_service']:,} in the ledger belong "
             "to vendors that are no service (or were not received yet)"
         )
+        lines.append(self.publisher.summary.insights.line())
         if self.skipped:
             lines.append(
                 f"skipped bad records ({len(self.skipped)}): " + "; ".join(self.skipped[:10])

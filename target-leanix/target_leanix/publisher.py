@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
-from target_leanix import ldif
+from target_leanix import insights, ldif
 from target_leanix.currency import Converter, FallbackRates, RateEntry, rate_book
 from target_leanix.leanix import LeanIXClient, LeanIXRunFailedError, dumps
 from target_leanix.ledger import (
@@ -151,6 +151,7 @@ class Summary:
     point_sources: dict[str, str] = field(default_factory=dict)
     run_ids: list[str] = field(default_factory=list)
     items_sent: int = 0
+    insights: insights.InsightTally = field(default_factory=insights.InsightTally)
 
     def sent(self, kind: str, *, written: bool) -> int:
         """Items of `kind` (`SENT_KINDS`) this run left written (or removed) in LeanIX."""
@@ -186,6 +187,10 @@ class PublishSettings:
     books: BooksPolicy = field(default_factory=BooksPolicy)
     fallback_rates: FallbackRates = field(default_factory=FallbackRates)
     exchange_rate_type: str | None = None
+    # Left out: no insight items (the target's own runs pass the configured ones).
+    insight_settings: insights.InsightSettings = field(
+        default_factory=insights.InsightSettings.none
+    )
 
 
 class Publisher:
@@ -218,10 +223,20 @@ class Publisher:
             )
         self.ledger.set_meta("workspace_checked", "yes")
 
-    def __init__(self, ledger: Ledger, writer: Writer, settings: PublishSettings) -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        writer: Writer,
+        settings: PublishSettings,
+        *,
+        lifecycle_reader: insights.LifecycleReader | None = None,
+    ) -> None:
         self.ledger = ledger
         self.writer = writer
         self.settings = settings
+        # Reads the lifecycle dates LeanIX holds (None: a dry run, which cannot read LeanIX).
+        self.lifecycle_reader = lifecycle_reader
+        self._no_email: set[str] = set()  # employees whose missing e-mail was logged
         self.ids = ldif.ExternalIds(settings.company)
         self.summary = Summary()
         # Every change this run's publications sent (a dry run: would send), for the plan and report.
@@ -282,9 +297,35 @@ class Publisher:
                 self.summary.left_out[key] = dict(snapshot.unconvertible)
             else:
                 self.summary.left_out.pop(key, None)
-        return ldif.service_items(
+        items = ldif.service_items(
             snapshot, ids, record_url_template=self.settings.record_url_template
         )
+        if ids is self.ids:  # insights came after ledger schema 1: nothing to upgrade
+            groups = self.ledger.spend_groups(key, books=self.settings.books)
+            items += insights.service_insight_items(
+                snapshot, groups, ids, self.settings.insight_settings, owner_email=self._owner(key)
+            )
+        return items
+
+    def _owner(self, service_key: str) -> str:
+        """The e-mail of the service's most frequent buyer ("" for none, or with owners off)."""
+        if not self.settings.insight_settings.owners:
+            return ""
+        buyer = self.ledger.top_buyer(service_key, self.settings.window)
+        if buyer is None:
+            return ""
+        employee_id, email = buyer
+        if not email and employee_id not in self._no_email:
+            # Never an invented address: no e-mail in Intacct, no subscription.
+            self._no_email.add(employee_id)
+            LOGGER.warning(
+                "insight_owners: employee EMPLOYEEID=%s buys service %s most often but has no "
+                "e-mail in Intacct (EMPLOYEE PERSONALINFO.EMAIL1) or is inactive: no owner "
+                "subscription",
+                employee_id[:60],
+                service_key,
+            )
+        return email
 
     def publish(self) -> int:
         """Send what the dirty marks say changed; the number of LDIF items sent (0: nothing).
@@ -309,7 +350,10 @@ class Publisher:
             f"service:{k}" for k in service_keys
         ]
         for owner in owners:
-            desired = desired_by_owner[owner] = self._desired(owner, self.ids)
+            desired_by_owner[owner] = self._desired(owner, self.ids)
+        insights.settle_lifecycles(desired_by_owner, self.ledger.published, self.lifecycle_reader)
+        for owner in owners:
+            desired = desired_by_owner[owner]
             # A dirty service the ledger no longer knows was retired: its key moved
             # (`Ledger.retire_services`), so its fact sheets are archived like any under a former ID.
             retired = not desired and owner.startswith("service:")
@@ -333,8 +377,10 @@ class Publisher:
         """What a publication of these owners would change in LeanIX now: the ledger's items
         recomputed and diffed against `published` as `publish` does, with nothing sent or recorded."""
         changes: list[Change] = []
+        desired_by_owner = {owner: self._desired(owner, self.ids, quiet=True) for owner in owners}
+        insights.settle_lifecycles(desired_by_owner, self.ledger.published, None)
         for owner in owners:
-            desired = self._desired(owner, self.ids, quiet=True)
+            desired = desired_by_owner[owner]
             retired = not desired and owner.startswith("service:")
             self._diff(owner, desired, [], [], [], changes=changes, retired=retired)
         return changes
@@ -471,6 +517,8 @@ class Publisher:
                 s.last_sent[(written_kind, item["id"])] = written
                 if kind == ldif.SERVICE_SPEND:
                     s.point_sources[item["id"]] = str(item["data"].get("source", ""))
+            else:
+                s.insights.count(item)
 
 
 #: Item type -> (the kind the summary counts it under, True when it writes, False when it removes).

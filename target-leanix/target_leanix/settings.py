@@ -175,6 +175,65 @@ SETTINGS_SCHEMA: dict[str, Any] = th.PropertiesList(
         description="Most LDIF content items in one synchronization run.",
     ),
     th.Property(
+        "insight_lifecycle",
+        th.BooleanType,
+        default=True,
+        description=(
+            "Set each service's lifecycle: active from its first spend or invoice, phaseOut after "
+            "phase_out_after_months without spend; dates a person set in LeanIX are kept."
+        ),
+    ),
+    th.Property(
+        "phase_out_after_months",
+        th.IntegerType,
+        default=6,
+        description="Months without spend (up to the cost window's end) before phaseOut is set.",
+    ),
+    th.Property(
+        "insight_payment_channel_tags",
+        th.BooleanType,
+        default=True,
+        description="Tag services by payment channel (invoice, card, reimbursement, journal).",
+    ),
+    th.Property(
+        "insight_shadow_it_tags",
+        th.BooleanType,
+        default=True,
+        description="Tag services paid only by card or expense, with no AP vendor or PO, Shadow IT.",
+    ),
+    th.Property(
+        "insight_duplicate_spend_tags",
+        th.BooleanType,
+        default=True,
+        description=(
+            "Tag services paid by several departments, or through several channels in one "
+            "month, Duplicate spend."
+        ),
+    ),
+    th.Property(
+        "insight_owners",
+        th.BooleanType,
+        default=False,
+        description=(
+            "Subscribe the employee who buys a service most often (expense reports) to its "
+            "Application, by the e-mail in Intacct; needs the tap's employee stream. Off: no "
+            "employee data is kept."
+        ),
+    ),
+    th.Property(
+        "owner_subscription_type",
+        th.StringType,
+        default="RESPONSIBLE",
+        allowed_values=["RESPONSIBLE", "ACCOUNTABLE", "OBSERVER"],
+        description="Subscription type of an owner subscription.",
+    ),
+    th.Property(
+        "owner_subscription_role",
+        th.StringType,
+        default="",
+        description="Subscription role name of an owner subscription (empty: no role).",
+    ),
+    th.Property(
         "on_bad_record",
         th.StringType,
         default="fail",

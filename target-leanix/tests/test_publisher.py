@@ -6,7 +6,8 @@ from decimal import Decimal
 import jsonschema
 import pytest
 
-from target_leanix import ldif
+from target_leanix import insights, ldif
+from target_leanix.insights import InsightSettings
 from target_leanix.ledger import CostWindow, Ledger
 from target_leanix.publisher import DryRunWriter, LedgerMissingError, Publisher, PublishSettings
 
@@ -22,12 +23,17 @@ def ledger():
     ledger.close()
 
 
+NO_INSIGHTS = InsightSettings.none()
+
+
 def settings(**overrides):
     values = {
         "company": "ACME",
         "window": CostWindow("2025-12", 12),
         "reporting_currency": "USD",
         "record_url_template": ldif.DEFAULT_RECORD_URL_TEMPLATE,
+        # These tests count spend items; the insight items have tests of their own (test_insights).
+        "insight_settings": NO_INSIGHTS,
     }
     values.update(overrides)
     return PublishSettings(**values)
@@ -178,10 +184,22 @@ def test_processor_configuration_covers_every_item_type():
         ldif.RECURRING_BILL_REMOVED,
         ldif.COMMITMENT,
         ldif.COMMITMENT_REMOVED,
+        insights.SERVICE_LIFECYCLE,
+        insights.SERVICE_TAG,
+        insights.SERVICE_TAG_REMOVED,
+        insights.SERVICE_OWNER,
+        insights.SERVICE_OWNER_REMOVED,
     }
     assert config["sequentialExecution"] is True
+    # Fact sheets in run 0; everything that names one (lifecycle dates included) in run 1.
     assert all(
-        p["run"] == (0 if p["processorType"] == "inboundFactSheet" else 1)
+        p["run"]
+        == (
+            0
+            if p["processorType"] == "inboundFactSheet"
+            and p["filter"]["exactType"] != insights.SERVICE_LIFECYCLE
+            else 1
+        )
         for p in config["processors"]
     )
     assert Decimal(0) == 0

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from sandboxes.common.http import Request, Response, SandboxState
+from sandboxes.leanix import subscriptions
 from sandboxes.leanix.exactjson import to_plain
 from sandboxes.leanix.metamodel import FACT_SHEET_TYPES, all_relation_names, relation_type
 from sandboxes.leanix.ratelimit import RateLimiter
@@ -135,6 +136,7 @@ def export(workspace: Workspace) -> dict[str, Any]:
         exported_sheets = []
         for sheet in fact_sheets:
             entry = sheet.export()
+            entry["subscriptions"] = subscriptions.export(workspace, sheet.id)
             entry["tags"] = sorted(
                 (tag_names[tag.id] for tag in workspace.tags_of(sheet.id)),
                 key=lambda t: (t["group"] or "", t["name"]),
@@ -147,6 +149,9 @@ def export(workspace: Workspace) -> dict[str, Any]:
                     "name": workspace.meta("workspace_name", ""),
                 },
                 "factSheets": exported_sheets,
+                "users": [
+                    {"email": user.email, **user.attrs} for user in subscriptions.users(workspace)
+                ],
                 "tagGroups": [{"name": group.name, **group.attrs} for group in groups.values()],
                 "tags": sorted(
                     ({**tag_names[tag.id], **tag.attrs} for tag in tags),

@@ -32,6 +32,7 @@ EXECUTABLE_TYPES = (
     "inboundDocument",
     "inboundMetrics",
     "inboundTag",
+    "inboundSubscription",
 )
 
 #: Relation fields whose values are numbers; stored as exact Decimals (never floats).

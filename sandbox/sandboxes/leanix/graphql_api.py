@@ -33,7 +33,7 @@ from graphql import (
 )
 from graphql.language import ast
 
-from sandboxes.leanix import mutations
+from sandboxes.leanix import mutations, subscriptions
 from sandboxes.leanix.exactjson import decimal_text
 from sandboxes.leanix.metamodel import FACT_SHEET_TYPES, relation_fields_for, relation_type
 from sandboxes.leanix.workspace import ACTIVE, ARCHIVED, Document, FactSheet, Workspace
@@ -58,6 +58,7 @@ _BASE_FIELDS = """
   release: String
   lifecycle: Lifecycle
   tags: [Tag]
+  subscriptions: SubscriptionConnection
   documents(first: Int, after: String): DocumentConnection
   createdAt: String
   updatedAt: String
@@ -136,6 +137,11 @@ type ExternalId {{
 }}
 
 type TagGroup {{ id: ID name: String shortName: String }}
+type User {{ id: ID userName: String email: String firstName: String lastName: String }}
+type SubscriptionRole {{ id: ID name: String comment: String }}
+type Subscription {{ id: ID type: String user: User roles: [SubscriptionRole] }}
+type SubscriptionEdge {{ node: Subscription }}
+type SubscriptionConnection {{ totalCount: Int edges: [SubscriptionEdge] }}
 type Tag {{ id: ID name: String color: String description: String tagGroup: TagGroup }}
 
 type LifecyclePhase {{ phase: String startDate: String }}
@@ -391,6 +397,7 @@ class GraphQLApi:
             "release": attrs.get("release"),
             "lifecycle": ({"asString": phases[-1]["phase"], "phases": phases} if phases else None),
             "tags": lambda _info: self._tags(sheet),
+            "subscriptions": lambda _info: subscriptions.graphql_nodes(self.workspace, sheet.id),
             "createdAt": sheet.created_at,
             "updatedAt": sheet.updated_at,
             "documents": lambda _info, first=None, after=None: self._documents(sheet, first, after),

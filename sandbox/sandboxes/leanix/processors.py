@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,6 +33,7 @@ from sandboxes.leanix.metamodel import (
     UnknownRelationError,
     relation_type,
 )
+from sandboxes.leanix.subscriptions import apply_subscription_processor
 from sandboxes.leanix.tagging import apply_tag_processor
 from sandboxes.leanix.updates import (
     CATEGORY_EXPRESSION,
@@ -291,6 +293,8 @@ class Engine:
             self._fact_sheet(processor, context)
         elif kind == "inboundTag":
             apply_tag_processor(self, processor, context)
+        elif kind == "inboundSubscription":
+            apply_subscription_processor(self, processor, context)
 
     # -- identifiers --------------------------------------------------------------------------
 
@@ -449,13 +453,8 @@ class Engine:
                     sheet.attrs[key] = text
                 else:
                     sheet.attrs.pop(key, None)
-            elif key == "lifecycle":
-                try:
-                    sheet.attrs["lifecycle"] = _merge_lifecycle(
-                        sheet.attrs.get("lifecycle"), values
-                    )
-                except ItemError as problem:
-                    self.pending.append(problem)
+            elif key == "lifecycle" or key.startswith("lifecycle."):
+                self._set_lifecycle(sheet, key, values)
             else:
                 value: Any = first if len(values) == 1 else list(values)
                 existing = sheet.attrs.get(key)
@@ -463,6 +462,23 @@ class Engine:
                     additions = value if isinstance(value, list) else [value]
                     value = existing + [item for item in additions if item not in existing]
                 sheet.attrs[key] = value
+
+    def _set_lifecycle(self, sheet: FactSheet, key: str, values: list[Any]) -> None:
+        """`lifecycle.<phase>` (the documented Integration API form) or `lifecycle` maps."""
+        lifecycle: dict[str, Any] | None
+        try:
+            if key == "lifecycle":
+                lifecycle = _merge_lifecycle(sheet.attrs.get("lifecycle"), values)
+            else:
+                phase = key.removeprefix("lifecycle.")
+                lifecycle = _set_phase(sheet.attrs.get("lifecycle"), phase, values[0])
+        except ItemError as problem:
+            self.pending.append(problem)
+            return
+        if lifecycle is None:
+            sheet.attrs.pop("lifecycle", None)
+        else:
+            sheet.attrs["lifecycle"] = lifecycle
 
     # -- inboundRelation ----------------------------------------------------------------------
 
@@ -636,6 +652,38 @@ class Engine:
 
 
 _PHASE_ORDER = ("plan", "phaseIn", "active", "phaseOut", "endOfLife")
+
+
+def _set_phase(current: object, phase: str, value: object) -> dict[str, Any] | None:
+    """`lifecycle.<phase>` = a `yyyy-mm-dd` date ("Lifecycle Management",
+    https://help.sap.com/docs/leanix/ea/inbound-processors); null resets the phase. The other
+    phases are kept. A lifecycle without phases is none at all (GraphQL `lifecycle: null`)."""
+    if phase not in _PHASE_ORDER:
+        raise ItemError(
+            f"Lifecycle phase '{phase}' does not exist (standard phases: {', '.join(_PHASE_ORDER)})",
+            category=CATEGORY_VALIDATION,
+            status="ERROR",
+        )
+    phases: dict[str, str] = {}
+    if isinstance(current, dict):
+        phases = {p["phase"]: p["startDate"] for p in current.get("phases", [])}
+    if value is None:
+        phases.pop(phase, None)
+    else:
+        text = text_of(value).strip()
+        if not _DATE.fullmatch(text):
+            raise ItemError(
+                f"Value '{text[:60]}' of 'lifecycle.{phase}' is no date in the format yyyy-mm-dd",
+                category=CATEGORY_VALIDATION,
+            )
+        phases[phase] = text
+    if not phases:
+        return None
+    ordered = sorted(phases.items(), key=lambda kv: _PHASE_ORDER.index(kv[0]))
+    return {"phases": [{"phase": p, "startDate": date} for p, date in ordered]}
+
+
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _merge_lifecycle(current: object, values: list[Any]) -> dict[str, Any]:

@@ -241,6 +241,12 @@ def evaluate_updates(
             if selected is not None:
                 values.append(selected)
         if not values and nulls and nulls == len(update.values):
+            if key.startswith("lifecycle."):
+                # "In case Values array contains null values after evaluating all configured
+                # elements [...] the Integration API will try to reset the configured field"
+                # (https://help.sap.com/docs/leanix/ea/advanced-use-cases-for-integration-api).
+                evaluated.append((key, [None], update.op))
+                continue
             if not update.optional:
                 problems.append(
                     ItemError(

@@ -67,6 +67,11 @@ CREATE TABLE IF NOT EXISTS tags (
     attrs TEXT NOT NULL, UNIQUE (group_id, name));
 CREATE TABLE IF NOT EXISTS fact_sheet_tags (
     fact_sheet_id TEXT NOT NULL, tag_id TEXT NOT NULL, PRIMARY KEY (fact_sheet_id, tag_id));
+CREATE TABLE IF NOT EXISTS users (
+    id TEXT PRIMARY KEY, email TEXT NOT NULL UNIQUE, attrs TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS subscriptions (
+    id TEXT PRIMARY KEY, fact_sheet_id TEXT NOT NULL, user_id TEXT NOT NULL, type TEXT NOT NULL,
+    roles TEXT NOT NULL, UNIQUE (fact_sheet_id, user_id));
 CREATE TABLE IF NOT EXISTS run_bodies (run_id TEXT PRIMARY KEY, body BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS warnings (
     run_id TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (run_id, seq));
@@ -898,6 +903,8 @@ class Workspace:
                 "tag_groups",
                 "tags",
                 "fact_sheet_tags",
+                "users",
+                "subscriptions",
                 "warnings",
             ):
                 self._run(f"DELETE FROM {table}")  # noqa: S608 - fixed table names

@@ -47,6 +47,7 @@ class LedgerBase:
         self.vendor_accounts_table = tables.vendor_accounts_table
         self.departments = tables.departments
         self.headers = tables.headers
+        self.employees = tables.employees
         self.lines = tables.lines
         self.reimbursements = tables.reimbursements
         self.invoices = tables.invoices

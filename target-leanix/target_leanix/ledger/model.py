@@ -17,6 +17,7 @@ from target_leanix.mapping import (
     CARD_HEADER_STREAM,
     CARD_LINE_STREAM,
     DEPARTMENT_STREAM,
+    EMPLOYEE_STREAM,
     EXPENSE_HEADER_STREAM,
     EXPENSE_LINE_STREAM,
     RATE_ENTRY_STREAM,
@@ -25,6 +26,7 @@ from target_leanix.mapping import (
     REIMBURSEMENT_STREAM,
     VENDOR_STREAM,
     DepartmentItem,
+    EmployeeItem,
     InvoiceItem,
     InvoiceObject,
     Item,
@@ -273,6 +275,7 @@ _STREAMS: dict[tuple[type[Any], str], str] = {
     (RateTableItem, ""): RATE_TABLE_STREAM,
     (RateEntryItem, ""): RATE_ENTRY_STREAM,
     (RecurringBillItem, ""): RECURRING_BILL_STREAM,
+    (EmployeeItem, ""): EMPLOYEE_STREAM,
 }
 
 
@@ -294,6 +297,8 @@ def record_name(item: Item) -> str:
         key = f"VENDORID={item.vendor_id}"
     elif isinstance(item, DepartmentItem) and item.department_id:
         key = f"DEPARTMENTID={item.department_id}"
+    elif isinstance(item, EmployeeItem) and item.employee_id:
+        key = f"EMPLOYEEID={item.employee_id}"
     else:
         key = f"RECORDNO={item.recordno}"
     return f"stream {stream!r} record {key}"

@@ -229,6 +229,7 @@ class RecordWritesMixin(AttributionMixin):
             "document": item.document,
             "method": None,
             "module": item.module,
+            "buyer": item.buyer or None,  # expense reports: the submitter (owners, insights.py)
         }
 
     def _mark_settlements(

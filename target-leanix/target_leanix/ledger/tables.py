@@ -89,6 +89,17 @@ class Tables:
             sa.Column("document", sa.String(200), index=True),
             sa.Column("method", sa.String(64)),
             sa.Column("module", sa.String(64)),  # journal batches: MODULE
+            sa.Column("buyer", sa.String(200)),  # expense report: the submitter's EMPLOYEEID
+        )
+        # Only with insight_owners: the e-mail an owner subscription names (see README, Owners).
+        self.employees = sa.Table(
+            f"{p}employees",
+            md,
+            sa.Column("employee_id", sa.String(200), primary_key=True),
+            sa.Column("recordno", sa.String(64), index=True),
+            sa.Column("email", sa.Text, nullable=False),
+            sa.Column("name", sa.Text, nullable=False),
+            sa.Column("deleted", sa.Boolean, nullable=False),
         )
         self.lines = sa.Table(
             f"{p}spend_lines",

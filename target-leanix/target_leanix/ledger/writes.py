@@ -18,9 +18,11 @@ from target_leanix.ledger.model import (
     chunks,
     record_name,
 )
+from target_leanix.ledger.owners import OwnersMixin
 from target_leanix.ledger.records import RecordWritesMixin
 from target_leanix.mapping import (
     DepartmentItem,
+    EmployeeItem,
     InvoiceItem,
     Item,
     RateEntryItem,
@@ -38,7 +40,7 @@ from target_leanix.mapping import (
 _BULK_KINDS = frozenset({SpendKind.CARD, SpendKind.EXPENSE, SpendKind.JOURNAL})
 
 
-class WritesMixin(RecordWritesMixin):
+class WritesMixin(RecordWritesMixin, OwnersMixin):
     """A batch of entries in one transaction, with bulk paths for records the ledger has never seen."""
 
     def write(self, entries: Sequence[Entry]) -> WriteStats:
@@ -139,6 +141,8 @@ class WritesMixin(RecordWritesMixin):
             return self._write_rate(conn, item)
         elif isinstance(item, RecurringBillItem):
             self._write_recurring_bill(conn, item, dirty_services)
+        elif isinstance(item, EmployeeItem):
+            self._write_employee(conn, item, dirty_services)
         else:
             self._write_invoice(conn, item, dirty_services)
         return False

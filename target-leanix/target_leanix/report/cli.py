@@ -94,6 +94,7 @@ def report(config: dict[str, Any], output: Path) -> list[str]:
                 window=settings.window,
                 reporting_currency=settings.reporting_currency,
                 record_url_template=settings.record_url_template,
+                insight_settings=settings.insights,
             ),
         )
         data = build_report(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from target_leanix import ldif
+from target_leanix import insights, ldif
 from target_leanix.publisher import Change
 
 SYMBOLS = {"create": "+", "update": "~", "remove": "-"}
@@ -24,6 +24,9 @@ KIND_NAMES = {
     ldif.SERVICE_DEPARTMENT: "service-department link",
     ldif.SERVICE_SPEND: "spend point",
     ldif.INVOICE: "invoice",
+    insights.SERVICE_LIFECYCLE: "lifecycle dates (Application)",
+    insights.SERVICE_TAG: "insight tag (Application)",
+    insights.SERVICE_OWNER: "owner subscription (Application)",
 }
 
 
