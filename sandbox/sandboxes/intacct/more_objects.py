@@ -38,6 +38,10 @@ _SEAT_ROLES = ("admin", "member", "viewer")
 #: Base data spans 2023-01-01 .. 2025-06-30 (as company.py).
 _T0, _T1 = 1672531200, 1751241600
 
+# Employees' names (example.com addresses: the domain reserved for examples, RFC 2606).
+_FIRST_NAMES = ("Ada", "Bruno", "Chiara", "Dmitri", "Emeka", "Fatima", "Greta", "Hiro", "Ines")
+_LAST_NAMES = ("Lindqvist", "Okafor", "Rossi", "Tanaka", "Novak", "Haddad", "Moreau")
+
 
 class RowBuilder:
     """Rows of this module's objects from (seed-derived hash, stamp formatter)."""
@@ -114,11 +118,17 @@ class RowBuilder:
         for n, eid in enumerate(EMPLOYEES):
             created = _T0 - 300 * 86400 + n * 86400
             location = LOCATIONS[3 + n % (len(LOCATIONS) - 3)][0]
+            first, last = _FIRST_NAMES[n % len(_FIRST_NAMES)], _LAST_NAMES[n % len(_LAST_NAMES)]
+            # Every fifth is a contractor without a company e-mail address on file.
+            email = "" if n % 5 == 4 else f"{first}.{last}@example.com".lower()
             out.append(
                 {
                     "RECORDNO": str(n + 1),
                     "EMPLOYEEID": eid,
-                    "PERSONALINFO.CONTACTNAME": f"Employee {eid}",
+                    "PERSONALINFO.CONTACTNAME": f"{last}, {first}",
+                    "PERSONALINFO.FIRSTNAME": first,
+                    "PERSONALINFO.LASTNAME": last,
+                    "PERSONALINFO.EMAIL1": email,
                     "TITLE": ("Engineer", "Manager", "Analyst", "Designer")[n % 4],
                     "DEPARTMENTID": DEPARTMENTS[n % 6][0],
                     "LOCATIONID": location,
