@@ -289,13 +289,16 @@ def test_payments_partial_voided_and_credits(company: dict[str, list[Row]]) -> N
     assert all(len(paid_by[b["RECORDNO"]]) >= 2 for b in partial)
     voided = [p for p in company["APPYMT"] if p["STATE"] == "Voided"]
     assert voided
+    drafts = {b["RECORDNO"]: b["STATE"] for b in company["APBILL"]}
     for payment in voided:
         bills = {
             d["RECORDKEY"]
             for d in company["APPYMTDETAIL"]
             if d["PAYMENTKEY"] == payment["RECORDNO"]
         }
-        assert all(paid_by[b] for b in bills)  # paid again by another payment
+        # paid again by another payment, unless the bill is a Draft (the bill with a line beyond
+        # 2**53 cents, whose payment is voided so that it stays out of spend)
+        assert all(paid_by[b] for b in bills if drafts.get(b) != "Draft")
     lines = by(company["APBILLITEM"], "RECORDKEY")
     memos = [b for b in company["APBILL"] if money(b["TOTALENTERED"]) < 0]
     assert memos

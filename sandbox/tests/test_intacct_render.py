@@ -25,13 +25,14 @@ def wide() -> Source:
 
 # Digests of every APBILL row (key order included) as the generator built them before rows became value
 # tuples: the company is ground truth for the e2e results, so a new generator must not change a byte.
+# (Changed on purpose once since: the bill with a line beyond 2**53 cents became a Draft.)
 @pytest.mark.parametrize(
     ("argv", "digest"),
     [
-        (("--wide",), "75cc2921969f3d6a19f151b9597bb030b69d524fa1b790681b7188f8d1044c98"),
+        (("--wide",), "8fd4cd02387e9e0eb3ec9d86261eb5389fd20f6dadd97f2b82a36491cf4f81ca"),
         (
             ("--gmt-offset=-08:00", "--seed", "3"),
-            "3aba6b03bfe6f1c397052fc8343da89867d35abdbb75558a8632b6d1ca53d8d3",
+            "873312e277d47d002c82a70caf3d3115a676274b8744e44508199834640440d2",
         ),
     ],
 )
