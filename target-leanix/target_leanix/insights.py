@@ -328,8 +328,9 @@ def settle_lifecycle(
             continue
         wrote = before.get(phase) if before.get(owned_key, True) else None
         in_leanix = wrote if held is None else held.get(phase)
-        # A send LeanIX may never have taken: nothing there is not a person's doing.
-        data[owned_key] = in_leanix == wrote or (unconfirmed and in_leanix is None)
+        # After a send LeanIX may or may not have taken (a crash before confirmation), LeanIX holds
+        # what the target wrote then or before: either is the target's, never a person's doing.
+        data[owned_key] = unconfirmed or in_leanix == wrote
 
 
 def settle_lifecycles(

@@ -189,6 +189,11 @@ def test_settle_lifecycle_keeps_what_a_person_changed() -> None:
     item = lifecycle()
     insights.settle_lifecycle(item, published(UNCONFIRMED), {})
     assert owned(item) == (True, True)
+    # A crash after sending a new date: LeanIX holds the date written before (published then
+    # recorded the new one, unconfirmed): still the target's, so the rerun writes the new date.
+    item = lifecycle()
+    insights.settle_lifecycle(item, published(UNCONFIRMED), {"active": "2024-11-05"})
+    assert owned(item) == (True, True)
 
 
 def test_insight_items_ids_are_distinct_and_switch_off() -> None:
