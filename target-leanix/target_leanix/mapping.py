@@ -197,6 +197,7 @@ class InvoiceItem:
     paid_date: str | None = None
     base_currency: str | None = None
     doc_type: str = ""  # PODOCUMENT's DOCPARID, the transaction definition ("Purchase Order")
+    schedule: str | None = None  # a bill a recurring bill created: their shared SCHOPKEY
 
 
 @dataclass(frozen=True)
@@ -215,6 +216,7 @@ class RecurringBillItem:
     currency: str
     status: str
     deleted: bool
+    schedule: str | None = None  # SCHOPKEY: the scheduled operation its bills carry too
 
 
 Item = (
@@ -368,6 +370,7 @@ USED_FIELDS = frozenset(
         "RATE",
         "RECIPROCAL_RATE",
         "DOCPARID",
+        "SCHOPKEY",
         "STARTDATE",
         "ENDDATE",
         "NEXTEXECDATE",
@@ -898,6 +901,7 @@ def _invoice(obj: InvoiceObject) -> Any:  # noqa: ANN401 - a mapper closure
             paid_date=paid.isoformat() if paid else None,
             base_currency=r.currency("BASECURR") if r.text("BASECURR") else None,
             doc_type=r.text("DOCPARID") if obj is InvoiceObject.PURCHASE_ORDER else "",
+            schedule=(r.text("SCHOPKEY") or None) if obj is InvoiceObject.BILL else None,
         )
 
     return mapper
@@ -936,6 +940,7 @@ def _recurring_bill(stream: str, record: Mapping[str, Any]) -> RecurringBillItem
         currency=currency,
         status=r.text("STATUS").lower(),
         deleted=False,
+        schedule=r.text("SCHOPKEY") or None,
     )
 
 

@@ -199,6 +199,11 @@ def expected_figures(  # noqa: PLR0912 - one reference model, read top to bottom
             _add(spend, cost, service, line, window, rates)
     # Accrual basis: a bill line of a service vendor counts in the month of the bill.
     bills = latest["ap_bill"]
+    schedules = {
+        str(r["SCHOPKEY"]): int(r["REPEATINTERVAL"]) * (12 if r["REPEATBY"] == "Years" else 1)
+        for r in latest.get("ap_recurring_bill", {}).values()
+        if _alive(r) and r.get("SCHOPKEY") and r.get("REPEATBY") in ("Months", "Years")
+    }
     for line in latest["ap_bill_item"].values():
         bill = bills.get(str(line.get("RECORDKEY")))
         if not _alive(line) or not _alive(bill):
@@ -209,7 +214,16 @@ def expected_figures(  # noqa: PLR0912 - one reference model, read top to bottom
         if not service:
             continue
         start, end = line.get("AMORTIZATIONSTARTDATE"), line.get("AMORTIZATIONENDDATE")
-        months = _period(str(start), str(end)) if start and end else [str(bill["WHENCREATED"])[:7]]
+        bill_month = str(bill["WHENCREATED"])[:7]
+        if start and end:
+            months = _period(str(start), str(end))
+        else:  # a bill a recurring bill created covers one interval of its schedule
+            every = schedules.get(str(bill.get("SCHOPKEY") or ""), 1)
+            year, month = int(bill_month[:4]), int(bill_month[5:7])
+            months = [
+                f"{year + (month - 1 + n) // 12:04d}-{(month - 1 + n) % 12 + 1:02d}"
+                for n in range(every)
+            ]
         trx_shares = _shares(Decimal(str(line["TRX_AMOUNT"])), len(months))
         base_shares = _shares(Decimal(str(line["AMOUNT"])), len(months))
         for month, trx, base in zip(months, trx_shares, base_shares, strict=True):

@@ -3,6 +3,7 @@ once, charge payoffs, service periods spread exactly, opt-in GL journals, and th
 
 import json
 import uuid
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from target_leanix import ldif
 from target_leanix.ledger import BooksPolicy, CostWindow, Entry, Ledger, ServiceInfo
 from target_leanix.ledger.spread import period_months, split
-from target_leanix.mapping import BadRecordError, SpendKind, to_item
+from target_leanix.mapping import BadRecordError, RecurringBillItem, SpendKind, to_item
 from target_leanix.pipeline import Settings, SettingsError
 from target_leanix.publisher import DryRunWriter, Publisher, PublishSettings
 from target_leanix.recognition import RecognitionRules, Recognizer
@@ -315,6 +316,59 @@ def test_service_terms_spread_lines_without_a_period_from_the_bill_month(ledger)
     # A vendor's own term wins over its service's.
     by_vendor = BooksPolicy(service_terms={"slack": 3, "V-01": 2})
     assert points(ledger, by_vendor)[("ENG", "2025-04", "invoice")] == Decimal("50.00")
+
+
+def recurring(schedule, repeat_by, interval, *, recordno="7"):
+    """An APRECURBILL of Slack's vendor whose bills carry SCHOPKEY `schedule`."""
+    return Entry(
+        RecurringBillItem(
+            recordno,
+            "V-01",
+            "Slack plan",
+            "2025-01-15",
+            None,
+            "2025-06-15",
+            repeat_by,
+            interval,
+            Decimal("150.00"),
+            "USD",
+            "active",
+            deleted=False,
+            schedule=schedule,
+        )
+    )
+
+
+def test_a_bill_a_recurring_bill_created_spreads_over_one_interval_of_its_schedule(ledger):
+    bill = slack_bill()
+    header = bill[3].item
+    bill[3] = Entry(replace(header, schedule="901"))
+    ledger.write([*bill, recurring("901", "Months", 3)])
+    quarterly = points(ledger)
+    assert quarterly == {
+        ("ENG", "2025-03", "invoice"): Decimal("33.34"),
+        ("ENG", "2025-04", "invoice"): Decimal("33.33"),
+        ("ENG", "2025-05", "invoice"): Decimal("33.33"),
+        ("OPS", "2025-03", "invoice"): Decimal("16.67"),
+        ("OPS", "2025-04", "invoice"): Decimal("16.67"),
+        ("OPS", "2025-05", "invoice"): Decimal("16.66"),
+    }
+    # The schedule changes: the months move to the new interval (recomputed, not incremented).
+    ledger.write([recurring("901", "Years", 1)])
+    yearly = points(ledger)
+    assert len(yearly) == 24
+    assert sum(yearly.values()) == Decimal("150.00")
+    # A weekly schedule covers less than a month: the bill counts in its own month.
+    ledger.write([recurring("901", "Weeks", 2)])
+    assert points(ledger) == {
+        ("ENG", "2025-03", "invoice"): Decimal("100.00"),
+        ("OPS", "2025-03", "invoice"): Decimal("50.00"),
+    }
+    # A term a user rule sets wins over the schedule.
+    ledger.write([recurring("901", "Months", 3)])
+    assert points(ledger, BooksPolicy(service_terms={"slack": 2}))[
+        ("ENG", "2025-04", "invoice")
+    ] == Decimal("50.00")
 
 
 def test_amounts_in_other_currencies_spread_in_their_own_units(ledger):

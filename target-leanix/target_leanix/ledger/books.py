@@ -118,6 +118,7 @@ class BooksMixin(LedgerBase):
                     headers.c.vendor_id.label("header_vendor"),
                     headers.c.base_currency.label("header_base_currency"),
                     headers.c.module.label("header_module"),
+                    headers.c.schedule.label("header_schedule"),
                 )
                 .join(
                     headers,
@@ -139,7 +140,10 @@ class BooksMixin(LedgerBase):
     def _invoice_slices(
         self, conn: Connection, service_key: str, policy: BooksPolicy
     ) -> Iterator[Slice]:
-        """Bill lines in the month of the bill date, or spread over their service period."""
+        """Bill lines in the month of the bill date, or spread over their service period: the
+        line's own dates, else a `service_terms` rule, else one interval of the recurring bill that
+        created the bill (their shared SCHOPKEY)."""
+        intervals: dict[str, int | None] = {}
         for line in self._lines_with_headers(conn, service_key, SpendKind.BILL):
             if not books_line_counts(SpendKind.BILL.value, line.header_state, None, None, policy):
                 continue
@@ -151,8 +155,26 @@ class BooksMixin(LedgerBase):
             else:
                 vendor = line.vendor_id or line.header_vendor or ""
                 term = policy.service_terms.get(vendor) or policy.service_terms.get(service_key)
+                if term is None and line.header_schedule:
+                    term = self._schedule_months(conn, line.header_schedule, intervals)
                 months = months_from(bill_month, term or 1)
             yield from _spread(SOURCE_INVOICE, line, months)
+
+    def _schedule_months(
+        self, conn: Connection, schedule: str, known: dict[str, int | None]
+    ) -> int | None:
+        """Months one interval of the recurring bill with this SCHOPKEY covers: REPEATINTERVAL
+        months, or 12 per year; a schedule of days or weeks covers its own month (None)."""
+        if schedule not in known:
+            table = self.recurring_bills
+            row = conn.execute(
+                sa.select(table.c.repeat_by, table.c.repeat_interval).where(
+                    table.c.schedule == schedule, table.c.deleted.is_(False)
+                )
+            ).first()
+            per = {"months": 1, "years": 12}.get(str(row.repeat_by).strip().lower()) if row else None
+            known[schedule] = min(per * int(row.repeat_interval), 120) if row and per else None
+        return known[schedule]
 
     def _payment_slices(
         self, conn: Connection, service_key: str, policy: BooksPolicy

@@ -229,6 +229,7 @@ class RecordWritesMixin(AttributionMixin):
             "document": item.document,
             "method": None,
             "module": item.module,
+            "schedule": None,
             "buyer": item.buyer or None,  # expense reports: the submitter (owners, insights.py)
         }
 
@@ -455,6 +456,7 @@ class RecordWritesMixin(AttributionMixin):
                     "next_date": item.next_date,
                     "repeat_by": item.repeat_by,
                     "repeat_interval": item.repeat_interval,
+                    "schedule": item.schedule,
                     "amount": money(item.amount),
                     "currency": item.currency,
                     "status": item.status,
@@ -504,6 +506,7 @@ class RecordWritesMixin(AttributionMixin):
                     "document": item.number if settles else None,
                     "method": item.method,
                     "module": None,
+                    "schedule": item.schedule,
                 },
             )
         if kind is SpendKind.PAYMENT:

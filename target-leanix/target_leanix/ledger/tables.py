@@ -89,6 +89,8 @@ class Tables:
             sa.Column("document", sa.String(200), index=True),
             sa.Column("method", sa.String(64)),
             sa.Column("module", sa.String(64)),  # journal batches: MODULE
+            # Bills a recurring bill created: its SCHOPKEY, whose schedule is their service period.
+            sa.Column("schedule", sa.String(64)),
             sa.Column("buyer", sa.String(200)),  # expense report: the submitter's EMPLOYEEID
         )
         # Only with insight_owners: the e-mail an owner subscription names (see README, Owners).
@@ -170,6 +172,7 @@ class Tables:
             sa.Column("currency", sa.String(3), nullable=False),
             sa.Column("status", sa.String(32), nullable=False),
             sa.Column("deleted", sa.Boolean, nullable=False),
+            sa.Column("schedule", sa.String(64), index=True),  # SCHOPKEY, shared with its bills
         )
         # Intacct's exchange-rate tables (EXCHANGERATE) and their entries (EXCHANGERATEENTRY).
         self.rate_tables = sa.Table(
