@@ -172,7 +172,9 @@ class BooksMixin(LedgerBase):
                     table.c.schedule == schedule, table.c.deleted.is_(False)
                 )
             ).first()
-            per = {"months": 1, "years": 12}.get(str(row.repeat_by).strip().lower()) if row else None
+            per = (
+                {"months": 1, "years": 12}.get(str(row.repeat_by).strip().lower()) if row else None
+            )
             known[schedule] = min(per * int(row.repeat_interval), 120) if row and per else None
         return known[schedule]
 
