@@ -92,6 +92,9 @@ class Tables:
             # Bills a recurring bill created: its SCHOPKEY, whose schedule is their service period.
             sa.Column("schedule", sa.String(64)),
             sa.Column("buyer", sa.String(200)),  # expense report: the submitter's EMPLOYEEID
+            # The card-paid rule looks up payments by (kind, document) for every card line it
+            # counts: without this index SQLite walks every payment header per card line.
+            sa.Index(f"ix_{p}spend_headers_kind_document", "kind", "document"),
         )
         # Only with insight_owners: the e-mail an owner subscription names (see README, Owners).
         self.employees = sa.Table(
@@ -210,9 +213,14 @@ class Tables:
         )
 
     def create(self, engine: Engine) -> None:
-        """Create the tables that are missing, and the columns added since a ledger was made."""
+        """Create the tables that are missing, and the columns and indexes added since a ledger
+        was made."""
         self.metadata.create_all(engine)
         self.add_missing_columns(engine)
+        with engine.begin() as conn:
+            for table in self.metadata.tables.values():
+                for index in table.indexes:
+                    index.create(conn, checkfirst=True)
 
     def add_missing_columns(self, engine: Engine) -> None:
         """A ledger made by an earlier version lacks the nullable columns added since: add them."""
