@@ -6,11 +6,11 @@ and spend without any rate named once in the summary. Expected values are comput
 from __future__ import annotations
 
 import importlib.util
-import json
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
+import simplejson  # type: ignore[import-untyped]
 
 from target_leanix.currency import (
     FROM_SETTING,
@@ -156,7 +156,7 @@ def _messages() -> list[dict[str, object]]:
                 recordno + 1000,
                 recordno,
                 "ENG",
-                float(amount),
+                Decimal(amount),  # written as the exact JSON number below
                 day,
                 currency=currency,
                 base=currency,
@@ -186,7 +186,7 @@ EXPECTED_COST = (
 
 def test_cost_total_uses_intacct_rates_and_names_what_is_left_out_once(tmp_path: Path):
     source = tmp_path / "rates.singer"
-    source.write_text("\n".join(json.dumps(m) for m in _messages()) + "\n")
+    source.write_text("\n".join(simplejson.dumps(m, use_decimal=True) for m in _messages()) + "\n")
     with leanix_sandbox() as leanix:
         config = target_config(
             leanix,

@@ -62,7 +62,9 @@ def stacked_months(
             amount = months[month].get(source)
             if amount is None or amount <= 0:
                 continue
-            h = max(float(amount) / float(top) * plot, 0.5)
+            # Only the pixel geometry is a float: the share is exact, the figures shown are Decimal.
+            share = amount / top
+            h = max(float(share) * plot, 0.5)
             y -= h
             parts.append(
                 f'<rect x="{x}" y="{y:.2f}" width="{step - 4}" height="{h:.2f}" '
@@ -93,9 +95,8 @@ def hbars(rows: Sequence[tuple[str, Decimal, str]], currency: str) -> str:
     ]
     for index, (label, amount, anchor) in enumerate(rows):
         y = index * row_height + 2
-        bar = (
-            max(float(amount) / float(top) * (width - label_width - 110), 0.5) if amount > 0 else 0
-        )
+        share = amount / top  # exact; only the bar's pixel length is a float
+        bar = max(float(share) * (width - label_width - 110), 0.5) if amount > 0 else 0
         parts.append(
             f'<a href="#{esc(anchor)}"><text x="0" y="{y + 14}" font-size="11">'
             f"{esc(label[:24])}</text></a>"
