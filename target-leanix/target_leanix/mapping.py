@@ -11,24 +11,12 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from target_leanix.currency import MAX_RATE_DIGITS, bounded_rate
 from target_leanix.recognition.normalize import name_slug
-
-DELETED_AT = "_sdc_deleted_at"
-
-
-class BadRecordError(ValueError):
-    """A record the target cannot use; the message names the stream, the record and the field."""
-
-    def __init__(self, stream: str, record_key: str, problem: str) -> None:
-        super().__init__(f"stream {stream!r} record {record_key}: {problem}")
-        self.stream = stream
-        self.record_key = record_key
-        self.problem = problem
+from target_leanix.record_fields import DELETED_AT, EMAIL, MAX_EMAIL_CHARS, FieldReader, clipped
 
 
 class SpendKind(Enum):
@@ -382,175 +370,6 @@ USED_FIELDS = frozenset(
     }
 )
 
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
-# One `@`, no spaces, a dot in the domain: a plausible address, checked without backtracking.
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+$")
-MAX_EMAIL_CHARS = 254
-
-# Bounds of an amount. Within them the ledger's sums stay exact in Decimal's default 28 digits (with
-# 10,000 maximal amounts to spare), and no arithmetic meets a hostile exponent such as 1E1000000 (an
-# Overflow) or -1e-1000000 (a million digits of text).
-MAX_AMOUNT_INTEGER_DIGITS = 18
-MAX_AMOUNT_DECIMAL_PLACES = 6
-_SMALLEST_AMOUNT = Decimal(1).scaleb(-MAX_AMOUNT_DECIMAL_PLACES)
-# A Decimal key beyond this many digits stays text: int() of Decimal("1E1000000") takes a minute.
-_MAX_KEY_DIGITS = 40
-# A bad value is quoted in its one-line error only this far (it can be megabytes long).
-_SHOWN_CHARS = 60
-
-
-def clipped(text: str) -> str:
-    """`text` cut to a length an error line can quote, saying how long it was."""
-    if len(text) <= _SHOWN_CHARS:
-        return text
-    return f"{text[:_SHOWN_CHARS]}... ({len(text)} characters)"
-
-
-class _Reader:
-    """Typed access to one record, raising BadRecordError that names the stream, key and field."""
-
-    # The fast paths below (exact str, int and Decimal) give what the general path would; they
-    # exist because every spend line reads about a dozen fields through here.
-
-    def __init__(self, stream: str, record: Mapping[str, Any], key_field: str) -> None:
-        self.stream = stream
-        self.record = record
-        self.key_field = key_field
-        self.deleted = record.get(DELETED_AT) not in (None, "")
-
-    @property
-    def key(self) -> str:
-        raw_key = self.record.get(self.key_field)
-        if raw_key in (None, ""):
-            return f"{self.key_field}=<missing>"
-        return f"{self.key_field}={clipped(str(raw_key))}"
-
-    def fail(self, problem: str) -> BadRecordError:
-        return BadRecordError(self.stream, self.key, problem)
-
-    def text(self, field: str, *, required: bool = False) -> str:
-        value = self.record.get(field)
-        if type(value) is str and value:
-            return value.strip()
-        if value is None or value == "":
-            if required:
-                raise self.fail(f"field {field} is missing")
-            return ""
-        if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
-            raise self.fail(f"field {field} should be text, got {type(value).__name__}")
-        return str(value).strip()
-
-    def key_text(self, field: str, *, required: bool = True) -> str:
-        """A key (RECORDNO, VENDORID...): text or integer; Intacct renders both as text."""
-        value = self.record.get(field)
-        if type(value) is int:
-            return str(value)
-        if (
-            isinstance(value, Decimal)
-            and value.is_finite()
-            and value.adjusted() < _MAX_KEY_DIGITS
-            and value == value.to_integral_value()
-        ):
-            return str(int(value))
-        if isinstance(value, float) and value.is_integer():
-            return str(int(value))
-        return self.text(field, required=required)
-
-    def money(self, field: str, *, required: bool = True) -> Decimal | None:
-        value = self.record.get(field)
-        if type(value) is Decimal and value.is_finite():
-            return self._bounded(field, value)
-        if value is None or value == "":
-            if required:
-                raise self.fail(f"amount {field} is missing")
-            return None
-        if isinstance(value, bool):
-            raise self.fail(f"amount {field} is not a number: {value!r}")
-        if isinstance(value, float):
-            # JSON readers in singer-sdk give Decimal; a float here already lost digits upstream.
-            value = repr(value)
-        try:
-            amount = Decimal(str(value).strip().replace(",", ""))
-        except InvalidOperation:
-            raise self.fail(f"amount {field} is not a number: {clipped(repr(value))}") from None
-        if not amount.is_finite():
-            raise self.fail(f"amount {field} is not a finite number: {clipped(repr(value))}")
-        return self._bounded(field, amount)
-
-    def _bounded(self, field: str, amount: Decimal) -> Decimal:
-        """A finite amount within the amount bounds (decimal places past them must be zeros, and are
-        dropped), else a bad record. No arithmetic before the magnitude is known to be bounded."""
-        if amount.adjusted() >= MAX_AMOUNT_INTEGER_DIGITS:
-            raise self.fail(
-                f"amount {field} is out of range (more than {MAX_AMOUNT_INTEGER_DIGITS} digits "
-                f"before the decimal point): {clipped(str(amount))}"
-            )
-        exponent = amount.as_tuple().exponent  # an int: the amount is finite
-        if isinstance(exponent, int) and exponent < -MAX_AMOUNT_DECIMAL_PLACES:
-            rounded = amount.quantize(_SMALLEST_AMOUNT)  # at most 24 digits: exact and quick
-            if rounded != amount:
-                raise self.fail(
-                    f"amount {field} has more than {MAX_AMOUNT_DECIMAL_PLACES} decimal places: "
-                    f"{clipped(str(amount))}"
-                )
-            return rounded
-        return amount
-
-    def rate(self, field: str) -> Decimal | None:
-        """An exchange rate: positive, with at most `currency.MAX_RATE_DIGITS` digits each side."""
-        value = self.record.get(field)
-        if value is None or value == "":
-            return None
-        rate = bounded_rate(value)
-        if rate is None:
-            raise self.fail(
-                f"rate {field} must be a positive number of at most {MAX_RATE_DIGITS} digits "
-                f"each side: {clipped(repr(value))}"
-            )
-        return rate
-
-    def currency(self, field: str, *, fallback: str = "") -> str:
-        code = self.text(field).upper() or fallback.upper()
-        if not code:
-            raise self.fail(f"currency {field} is missing")
-        if not _CURRENCY.match(code):
-            raise self.fail(f"currency {field} is not an ISO code: {clipped(repr(code))}")
-        return code
-
-    def date(self, field: str, *, required: bool = True) -> dt.date | None:
-        value = self.record.get(field)
-        if value is None or value == "":
-            if required:
-                raise self.fail(f"date {field} is missing")
-            return None
-        if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
-        if isinstance(value, str):
-            text = value.strip()
-            for parse in (_iso_date, _us_date):
-                parsed = parse(text)
-                if parsed is not None:
-                    return parsed
-        raise self.fail(f"date {field} is not a date: {clipped(repr(value))}")
-
-
-def _iso_date(text: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(text[:10])
-    except ValueError:
-        return None
-
-
-def _us_date(text: str) -> dt.date | None:
-    # Intacct renders DATE as MM/DD/YYYY (https://developer.intacct.com/web-services/queries/); the
-    # tap normally converts, but be lenient.
-    try:
-        return dt.datetime.strptime(text[:10], "%m/%d/%Y").date()  # noqa: DTZ007 - a calendar date
-    except ValueError:
-        return None
-
 
 def to_item(stream: str, record: Mapping[str, Any]) -> Item | None:
     """Map one record of a used stream to its domain item (None for a stream the target ignores)."""
@@ -559,7 +378,7 @@ def to_item(stream: str, record: Mapping[str, Any]) -> Item | None:
 
 
 def _vendor(stream: str, record: Mapping[str, Any]) -> VendorItem:
-    r = _Reader(stream, record, "VENDORID" if record.get("VENDORID") else "RECORDNO")
+    r = FieldReader(stream, record, "VENDORID" if record.get("VENDORID") else "RECORDNO")
     if r.deleted:
         # A delete from AUDITHISTORY names VENDOR by its natural id; RECORDNO may be all we get.
         vendor_id = r.key_text("VENDORID", required=False)
@@ -577,7 +396,7 @@ def _vendor(stream: str, record: Mapping[str, Any]) -> VendorItem:
 
 
 def _department(stream: str, record: Mapping[str, Any]) -> DepartmentItem:
-    r = _Reader(stream, record, "DEPARTMENTID" if record.get("DEPARTMENTID") else "RECORDNO")
+    r = FieldReader(stream, record, "DEPARTMENTID" if record.get("DEPARTMENTID") else "RECORDNO")
     if r.deleted:
         department_id = r.key_text("DEPARTMENTID", required=False)
         recordno = r.key_text("RECORDNO", required=not department_id)
@@ -592,7 +411,7 @@ def _department(stream: str, record: Mapping[str, Any]) -> DepartmentItem:
 
 
 def _employee(stream: str, record: Mapping[str, Any]) -> EmployeeItem:
-    r = _Reader(stream, record, "RECORDNO")
+    r = FieldReader(stream, record, "RECORDNO")
     if r.deleted:
         employee_id = r.key_text("EMPLOYEEID", required=False)
         recordno = r.key_text("RECORDNO", required=not employee_id)
@@ -602,7 +421,7 @@ def _employee(stream: str, record: Mapping[str, Any]) -> EmployeeItem:
     # An inactive employee (left the company) is nobody's owner any more.
     if (
         len(email) > MAX_EMAIL_CHARS
-        or not _EMAIL.match(email)
+        or not EMAIL.match(email)
         or r.text("STATUS").lower() == "inactive"
     ):
         email = ""
@@ -617,7 +436,7 @@ def _employee(stream: str, record: Mapping[str, Any]) -> EmployeeItem:
 
 def _spend_header(kind: SpendKind) -> Any:  # noqa: ANN401 - a mapper closure
     def mapper(stream: str, record: Mapping[str, Any]) -> SpendHeaderItem:
-        r = _Reader(stream, record, "RECORDNO")
+        r = FieldReader(stream, record, "RECORDNO")
         recordno = r.key_text("RECORDNO")
         if r.deleted:
             return SpendHeaderItem(kind, recordno, "", "", deleted=True)
@@ -644,7 +463,7 @@ def _spend_header(kind: SpendKind) -> Any:  # noqa: ANN401 - a mapper closure
 
 def _spend_line(kind: SpendKind) -> Any:  # noqa: ANN401 - a mapper closure
     def mapper(stream: str, record: Mapping[str, Any]) -> SpendLineItem:
-        r = _Reader(stream, record, "RECORDNO")
+        r = FieldReader(stream, record, "RECORDNO")
         recordno = r.key_text("RECORDNO")
         if r.deleted:
             zero = Decimal(0)
@@ -686,7 +505,7 @@ def _month(day: dt.date | None) -> str:
     return "" if day is None else f"{day.year:04d}-{day.month:02d}"
 
 
-def _amounts(r: _Reader, trx_field: str, base_field: str) -> tuple[Decimal, str, Decimal, str]:
+def _amounts(r: FieldReader, trx_field: str, base_field: str) -> tuple[Decimal, str, Decimal, str]:
     """(amount, currency, base amount, base currency) of a line: the transaction amount in its
     currency, and Intacct's own conversion to the entity's base currency ("" when not given)."""
     currency = r.currency("CURRENCY", fallback=r.text("BASECURR"))
@@ -701,7 +520,7 @@ def _amounts(r: _Reader, trx_field: str, base_field: str) -> tuple[Decimal, str,
     return amount, currency, base_amount, base_currency
 
 
-def _service_period(r: _Reader) -> tuple[str | None, str | None]:
+def _service_period(r: FieldReader) -> tuple[str | None, str | None]:
     """The line's own service period (ISO dates): both dates or neither, end not before start."""
     start_field, end_field = SERVICE_PERIOD_FIELDS
     start, end = r.date(start_field, required=False), r.date(end_field, required=False)
@@ -730,7 +549,7 @@ def _deleted_line(kind: SpendKind, recordno: str, header: str) -> SpendLineItem:
 
 def _bill_line(stream: str, record: Mapping[str, Any]) -> SpendLineItem:
     """An AP bill line: invoice spend of the bill's vendor, in its own department and GL account."""
-    r = _Reader(stream, record, "RECORDNO")
+    r = FieldReader(stream, record, "RECORDNO")
     recordno = r.key_text("RECORDNO")
     if r.deleted:
         return _deleted_line(SpendKind.BILL, recordno, r.key_text("RECORDKEY", required=False))
@@ -757,7 +576,7 @@ def _bill_line(stream: str, record: Mapping[str, Any]) -> SpendLineItem:
 
 def _payment_line(stream: str, record: Mapping[str, Any]) -> SpendLineItem:
     """An AP payment detail: the part of a payment applied to one bill (and bill line)."""
-    r = _Reader(stream, record, "RECORDNO")
+    r = FieldReader(stream, record, "RECORDNO")
     recordno = r.key_text("RECORDNO")
     if r.deleted:
         return _deleted_line(SpendKind.PAYMENT, recordno, r.key_text("PAYMENTKEY", required=False))
@@ -781,7 +600,7 @@ def _payment_line(stream: str, record: Mapping[str, Any]) -> SpendLineItem:
 
 
 def _journal_batch(stream: str, record: Mapping[str, Any]) -> SpendHeaderItem:
-    r = _Reader(stream, record, "RECORDNO")
+    r = FieldReader(stream, record, "RECORDNO")
     recordno = r.key_text("RECORDNO")
     if r.deleted:
         return SpendHeaderItem(SpendKind.JOURNAL, recordno, "", "", deleted=True)
@@ -799,7 +618,7 @@ def _journal_batch(stream: str, record: Mapping[str, Any]) -> SpendHeaderItem:
 
 def _journal_line(stream: str, record: Mapping[str, Any]) -> SpendLineItem:
     """A GL journal entry line; a debit (TR_TYPE 1) adds, a credit (TR_TYPE -1) takes away."""
-    r = _Reader(stream, record, "RECORDNO")
+    r = FieldReader(stream, record, "RECORDNO")
     recordno = r.key_text("RECORDNO")
     if r.deleted:
         return _deleted_line(SpendKind.JOURNAL, recordno, r.key_text("BATCHNO", required=False))
@@ -826,7 +645,7 @@ def _journal_line(stream: str, record: Mapping[str, Any]) -> SpendLineItem:
 
 
 def _reimbursement(stream: str, record: Mapping[str, Any]) -> ReimbursementItem:
-    r = _Reader(stream, record, "RECORDNO")
+    r = FieldReader(stream, record, "RECORDNO")
     recordno = r.key_text("RECORDNO")
     if r.deleted:
         return ReimbursementItem(recordno, None, "", None, "", deleted=True)
@@ -869,7 +688,7 @@ def _invoice(obj: InvoiceObject) -> Any:  # noqa: ANN401 - a mapper closure
     }[obj]
 
     def mapper(stream: str, record: Mapping[str, Any]) -> InvoiceItem:
-        r = _Reader(stream, record, "RECORDNO")
+        r = FieldReader(stream, record, "RECORDNO")
         recordno = r.key_text("RECORDNO")
         if r.deleted:
             return InvoiceItem(obj, recordno, None, "", None, None, "", "", deleted=True)
@@ -908,7 +727,7 @@ def _invoice(obj: InvoiceObject) -> Any:  # noqa: ANN401 - a mapper closure
 
 
 def _recurring_bill(stream: str, record: Mapping[str, Any]) -> RecurringBillItem:
-    r = _Reader(stream, record, "RECORDNO")
+    r = FieldReader(stream, record, "RECORDNO")
     recordno = r.key_text("RECORDNO")
     if r.deleted:
         return RecurringBillItem(
@@ -945,7 +764,7 @@ def _recurring_bill(stream: str, record: Mapping[str, Any]) -> RecurringBillItem
 
 
 def _rate_table(stream: str, record: Mapping[str, Any]) -> RateTableItem:
-    r = _Reader(stream, record, "RECORDNO")
+    r = FieldReader(stream, record, "RECORDNO")
     recordno = r.key_text("RECORDNO")
     if r.deleted:
         return RateTableItem(recordno, "", "", "", deleted=True)
@@ -959,7 +778,7 @@ def _rate_table(stream: str, record: Mapping[str, Any]) -> RateTableItem:
 
 
 def _rate_entry(stream: str, record: Mapping[str, Any]) -> RateEntryItem:
-    r = _Reader(stream, record, "RECORDNO")
+    r = FieldReader(stream, record, "RECORDNO")
     recordno = r.key_text("RECORDNO")
     if r.deleted:
         return RateEntryItem(recordno, "", "", None, None, deleted=True)

@@ -19,8 +19,9 @@ from singer_sdk.sinks import BatchSink
 from singer_sdk.sinks.core import BaseJSONSchemaValidator, JSONSchemaValidator
 from typing_extensions import override
 
-from target_leanix.mapping import USED_FIELDS, BadRecordError, clipped, to_item
+from target_leanix.mapping import USED_FIELDS, to_item
 from target_leanix.reader import JSON_TYPES, RecordDecoder
+from target_leanix.record_fields import BadRecordError, clipped
 from target_leanix.sdk_private import get_datelike_property_type
 
 if t.TYPE_CHECKING:

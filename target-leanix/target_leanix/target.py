@@ -23,7 +23,6 @@ from target_leanix.mapping import (
     DRAIN_ORDER,
     IGNORED_TAP_STREAMS,
     USED_STREAMS,
-    BadRecordError,
     to_item,
 )
 from target_leanix.pipeline import Pipeline, Settings, SettingsError
@@ -34,6 +33,7 @@ from target_leanix.recognition import (
     RecognitionConfigError,
     RecognitionRules,
 )
+from target_leanix.record_fields import BadRecordError
 from target_leanix.sdk_private import (
     batch_context,
     check_max_record_age,

@@ -11,10 +11,11 @@ import pytest
 from target_leanix import ldif
 from target_leanix.ledger import BooksPolicy, CostWindow, Entry, Ledger, ServiceInfo
 from target_leanix.ledger.spread import period_months, split
-from target_leanix.mapping import BadRecordError, RecurringBillItem, SpendKind, to_item
+from target_leanix.mapping import RecurringBillItem, SpendKind, to_item
 from target_leanix.pipeline import Settings, SettingsError
 from target_leanix.publisher import DryRunWriter, Publisher, PublishSettings
 from target_leanix.recognition import RecognitionRules, Recognizer
+from target_leanix.record_fields import BadRecordError
 
 from .ledger_helpers import (
     SLACK,

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from target_leanix.mapping import BadRecordError, SpendLineItem, to_item
+from target_leanix.mapping import SpendLineItem, to_item
+from target_leanix.record_fields import BadRecordError
 from target_leanix.target import TargetLeanIX
 
 from .e2e_helpers import DATA, TargetRun, run_target

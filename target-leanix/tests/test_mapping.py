@@ -6,12 +6,12 @@ from decimal import Decimal
 import pytest
 
 from target_leanix.mapping import (
-    BadRecordError,
     InvoiceObject,
     SpendKind,
     slug,
     to_item,
 )
+from target_leanix.record_fields import BadRecordError
 
 
 def test_card_line_keeps_both_amounts_exact_and_the_month():
