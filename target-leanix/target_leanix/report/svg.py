@@ -96,7 +96,9 @@ def hbars(rows: Sequence[tuple[str, Decimal, str]], currency: str) -> str:
     for index, (label, amount, anchor) in enumerate(rows):
         y = index * row_height + 2
         share = amount / top  # exact; only the bar's pixel length is a float
-        bar = max(float(share) * (width - label_width - 110), 0.5) if amount > 0 else 0
+        bar = 0.0
+        if amount > 0:
+            bar = max(float(share) * (width - label_width - 110), 0.5)
         parts.append(
             f'<a href="#{esc(anchor)}"><text x="0" y="{y + 14}" font-size="11">'
             f"{esc(label[:24])}</text></a>"
