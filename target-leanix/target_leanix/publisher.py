@@ -272,9 +272,7 @@ class Publisher:
         legacy = ldif.LegacyExternalIds(self.settings.company)
         return [_plain(item) for item in self._desired(owner, legacy)]
 
-    def _desired(
-        self, owner: str, ids: ldif.ExternalIds, *, quiet: bool = False
-    ) -> list[dict[str, Any]]:
+    def _desired(self, owner: str, ids: ldif.ExternalIds) -> list[dict[str, Any]]:
         """Every item LeanIX should hold for one owner (`service:<key>` or `department:<id>`)."""
         kind, _, key = owner.partition(":")
         if kind == "department":
@@ -377,7 +375,7 @@ class Publisher:
         """What a publication of these owners would change in LeanIX now: the ledger's items
         recomputed and diffed against `published` as `publish` does, with nothing sent or recorded."""
         changes: list[Change] = []
-        desired_by_owner = {owner: self._desired(owner, self.ids, quiet=True) for owner in owners}
+        desired_by_owner = {owner: self._desired(owner, self.ids) for owner in owners}
         insights.settle_lifecycles(desired_by_owner, self.ledger.published, None)
         for owner in owners:
             desired = desired_by_owner[owner]
