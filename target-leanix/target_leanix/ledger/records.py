@@ -361,29 +361,38 @@ class RecordWritesMixin(AttributionMixin):
         self._upsert(conn, table, keys, values)
         return True
 
-    def _write_reimbursement(
-        self, conn: WriteSession, item: ReimbursementItem, dirty: set[str | None]
-    ) -> None:
-        table = self.reimbursements
-        keys = {"recordno": item.recordno}
+    def _store(
+        self,
+        conn: WriteSession,
+        table: sa.Table,
+        keys: dict[str, Any],
+        *,
+        deleted: bool,
+        values: dict[str, Any],
+    ) -> Any:  # noqa: ANN401 - the previous row (a `CachedRow`) or None
+        """Write a record's row, or mark it deleted (a delete of a row never held writes nothing);
+        the row held before, whose references (vendor, report) may need marking too."""
         previous = self._row(conn, table, keys)
-        reports = {previous.report_recordno if previous is not None else None}
-        if item.deleted:
+        if deleted:
             if previous is not None:
                 self._update(conn, table, keys, {"deleted": True})
         else:
-            self._upsert(
-                conn,
-                table,
-                keys,
-                {
-                    "report_recordno": item.report_recordno,
-                    "state": item.state,
-                    "amount": money(item.amount),
-                    "currency": item.currency,
-                    "deleted": False,
-                },
-            )
+            self._upsert(conn, table, keys, {**values, "deleted": False})
+        return previous
+
+    def _write_reimbursement(
+        self, conn: WriteSession, item: ReimbursementItem, dirty: set[str | None]
+    ) -> None:
+        values = {
+            "report_recordno": item.report_recordno,
+            "state": item.state,
+            "amount": money(item.amount),
+            "currency": item.currency,
+        }
+        keys = {"recordno": item.recordno}
+        previous = self._store(conn, self.reimbursements, keys, deleted=item.deleted, values=values)
+        reports = {previous.report_recordno if previous is not None else None}
+        if not item.deleted:
             reports.add(item.report_recordno)
         # The services of these reports' lines are marked once per batch (`_mark_paid_reports`).
         conn.reports_paid_or_unpaid.update(report for report in reports if report)
@@ -404,31 +413,18 @@ class RecordWritesMixin(AttributionMixin):
             )
 
     def _write_invoice(self, conn: WriteSession, item: InvoiceItem, dirty: set[str | None]) -> None:
-        table = self.invoices
+        values = {
+            "vendor_id": item.vendor_id,
+            "number": item.number,
+            "date": item.date,
+            "amount": money(item.amount),
+            "currency": item.currency,
+            "status": item.status,
+            "doc_type": item.doc_type or None,
+        }
         keys = {"object": item.object.value, "recordno": item.recordno}
-        previous = self._row(conn, table, keys)
-        vendors = {previous.vendor_id if previous is not None else None}
-        if item.deleted:
-            if previous is not None:
-                self._update(conn, table, keys, {"deleted": True})
-        else:
-            self._upsert(
-                conn,
-                table,
-                {"object": item.object.value, "recordno": item.recordno},
-                {
-                    "vendor_id": item.vendor_id,
-                    "number": item.number,
-                    "date": item.date,
-                    "amount": money(item.amount),
-                    "currency": item.currency,
-                    "status": item.status,
-                    "deleted": False,
-                    "doc_type": item.doc_type or None,
-                },
-            )
-            vendors.add(item.vendor_id)
-        self._mark_vendor_services(conn, vendors, dirty)
+        previous = self._store(conn, self.invoices, keys, deleted=item.deleted, values=values)
+        self._mark_vendor_services(conn, _vendors(previous, item), dirty)
         kind = _SPEND_KIND_OF_INVOICE.get(item.object)
         if kind is not None:
             self._write_invoice_header(conn, item, kind, dirty)
@@ -436,35 +432,24 @@ class RecordWritesMixin(AttributionMixin):
     def _write_recurring_bill(
         self, conn: WriteSession, item: RecurringBillItem, dirty: set[str | None]
     ) -> None:
-        table = self.recurring_bills
+        values = {
+            "vendor_id": item.vendor_id,
+            "description": item.description,
+            "start_date": item.start_date,
+            "end_date": item.end_date,
+            "next_date": item.next_date,
+            "repeat_by": item.repeat_by,
+            "repeat_interval": item.repeat_interval,
+            "schedule": item.schedule,
+            "amount": money(item.amount),
+            "currency": item.currency,
+            "status": item.status,
+        }
         keys = {"recordno": item.recordno}
-        previous = self._row(conn, table, keys)
-        vendors = {previous.vendor_id if previous is not None else None}
-        if item.deleted:
-            if previous is not None:
-                self._update(conn, table, keys, {"deleted": True})
-        else:
-            self._upsert(
-                conn,
-                table,
-                keys,
-                {
-                    "vendor_id": item.vendor_id,
-                    "description": item.description,
-                    "start_date": item.start_date,
-                    "end_date": item.end_date,
-                    "next_date": item.next_date,
-                    "repeat_by": item.repeat_by,
-                    "repeat_interval": item.repeat_interval,
-                    "schedule": item.schedule,
-                    "amount": money(item.amount),
-                    "currency": item.currency,
-                    "status": item.status,
-                    "deleted": False,
-                },
-            )
-            vendors.add(item.vendor_id)
-        self._mark_vendor_services(conn, vendors, dirty)
+        previous = self._store(
+            conn, self.recurring_bills, keys, deleted=item.deleted, values=values
+        )
+        self._mark_vendor_services(conn, _vendors(previous, item), dirty)
 
     def _mark_vendor_services(
         self, conn: WriteSession, vendors: set[str | None], dirty: set[str | None]
@@ -516,3 +501,11 @@ class RecordWritesMixin(AttributionMixin):
                 entity, document = current.entity, current.document
             self._mark_settlements(conn, previous, entity, document, dirty)
         conn.headers_to_revisit.add((kind.value, item.recordno))
+
+
+def _vendors(previous: Any, item: InvoiceItem | RecurringBillItem) -> set[str | None]:  # noqa: ANN401
+    """The vendors a document's write touches: the one it named before, and the one it names now."""
+    vendors = {previous.vendor_id if previous is not None else None}
+    if not item.deleted:
+        vendors.add(item.vendor_id)
+    return vendors
